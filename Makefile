@@ -1,0 +1,73 @@
+# WalletDesk: `make run` to try it, `make test` to run the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := $(shell sed -n '/^name = "uv"$$/{n;s/version = "\(.*\)"/\1/p;}' uv.lock)
+MANAGE := $(BIN)/python manage.py
+PYTEST_WORKERS ?= 2
+
+.PHONY: help install messages compilemessages migrate seed run serve test test-postgres lint format typecheck check browser-deps benchmarks clean
+
+help:
+	@echo "make run        set up everything and serve http://127.0.0.1:8000 (SQLite, no services)"
+	@echo "make test       run the whole test suite (DATABASE_URL/REDIS_URL pick the backends)"
+	@echo "make check      ruff, mypy, migrations check"
+	@echo "make benchmarks run the scripts in benchmarks/"
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(BIN)/uv
+	$(BIN)/uv sync --frozen --quiet
+	@touch $@
+
+install: $(VENV)/.installed
+
+compilemessages: install
+	@$(BIN)/python scripts/compile_messages.py
+
+messages: install
+	$(MANAGE) makemessages --no-obsolete -l zh_Hans -l en --ignore ".venv/*" --ignore "staticfiles/*" --ignore "static/vendor/*"
+
+migrate: install compilemessages
+	$(MANAGE) migrate --noinput
+
+seed: migrate
+	$(MANAGE) seed_demo
+
+run: seed
+	@mkdir -p var
+	$(BIN)/honcho start -f Procfile.dev
+
+serve: install compilemessages
+	$(BIN)/honcho start -f Procfile.dev
+
+browser-deps:
+	@bash scripts/ensure-chromium.sh
+
+test: install compilemessages browser-deps
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: install
+	$(BIN)/mypy .
+
+check: lint typecheck
+	$(MANAGE) makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) check
+
+benchmarks: migrate
+	$(BIN)/python benchmarks/ledger.py
+	$(BIN)/python benchmarks/nlu.py
+	$(BIN)/python benchmarks/search.py
+
+clean:
+	rm -rf $(VENV) var staticfiles .mypy_cache .ruff_cache

@@ -1,0 +1,21 @@
+"""Test settings. The database comes from DATABASE_URL like everywhere else (SQLite by default)."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-not-for-production-use-0000")
+os.environ.setdefault("WALLETDESK_RAIL_CALLBACK_SECRET", "test-rail-callback-secret")
+os.environ.setdefault("DJANGO_DEBUG", "0")
+
+from config.settings.base import *  # noqa: E402,F403
+from config.settings.base import STORAGES  # noqa: E402
+
+# Hashing with Argon2 at full cost dominates test time; the tests that check hashing parameters
+# switch back explicitly with override_settings.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

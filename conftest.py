@@ -1,0 +1,54 @@
+"""Fixtures shared by every app's tests. App-specific factories live in <app>/tests/conftest.py."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings: Any) -> None:
+    """Give each xdist worker its own cache key space (rate limits, throttles) on shared Redis."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    for config in settings.CACHES.values():
+        config["KEY_PREFIX"] = f"test:{worker}"
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def user_factory(db: None) -> Callable[..., Any]:
+    from walletdesk.identity.enums import Role
+    from walletdesk.identity.models import User
+
+    counter = {"n": 0}
+
+    def make(
+        role: str = Role.CUSTOMER, password: str = "correct horse battery", **extra: Any
+    ) -> User:
+        counter["n"] += 1
+        n = counter["n"]
+        extra.setdefault("display_name", f"测试用户{n}")
+        phone = extra.pop("phone", f"+861380013{n:04d}")
+        return User.objects.create_user(phone, password, phone=phone, role=role, **extra)
+
+    return make
+
+
+@pytest.fixture
+def customer(user_factory: Callable[..., Any]) -> Any:
+    return user_factory()
+
+
+@pytest.fixture
+def customer_client(customer: Any) -> Client:
+    client = Client()
+    client.force_login(customer)
+    return client

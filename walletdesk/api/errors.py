@@ -1,0 +1,114 @@
+"""One error envelope for the whole API:
+
+    {"error": {"code": "insufficient_balance", "message": "…", "details": {...}}, "request_id": "…"}
+
+`code` is stable and documented (docs/errors.md); `message` is translated into the request's
+language; `details` carries structured data such as per-field errors.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.response import Response
+
+from walletdesk.core.errors import WalletDeskError
+from walletdesk.core.request_context import current_request_id
+
+logger = logging.getLogger("walletdesk.api")
+
+_DRF_CODES: dict[type[Exception], tuple[str, int]] = {
+    drf_exceptions.NotAuthenticated: ("not_authenticated", 401),
+    drf_exceptions.AuthenticationFailed: ("authentication_failed", 401),
+    drf_exceptions.PermissionDenied: ("permission_denied", 403),
+    drf_exceptions.NotFound: ("not_found", 404),
+    drf_exceptions.MethodNotAllowed: ("method_not_allowed", 405),
+    drf_exceptions.NotAcceptable: ("not_acceptable", 406),
+    drf_exceptions.UnsupportedMediaType: ("unsupported_media_type", 415),
+    drf_exceptions.Throttled: ("rate_limited", 429),
+}
+
+
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "error": {"code": code, "message": message, "details": details or {}},
+        "request_id": current_request_id(),
+    }
+
+
+def _drf_message(exc: drf_exceptions.APIException, code: str) -> str:
+    messages = {
+        "not_authenticated": _("Please log in first."),
+        "authentication_failed": _("Your login has expired or is not valid. Please log in again."),
+        "permission_denied": _("You do not have permission to do this."),
+        "not_found": _("We could not find that. It may not exist, or it may not be yours."),
+        "method_not_allowed": _("This method is not allowed here."),
+        "not_acceptable": _("This response format is not available."),
+        "unsupported_media_type": _("Send the request body as application/json."),
+        "rate_limited": _("Too many requests. Please wait a moment and try again."),
+    }
+    return messages.get(code, str(exc.detail))
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    headers: dict[str, str] = {}
+    if isinstance(exc, WalletDeskError):
+        return Response(
+            error_body(exc.code, exc.user_message, exc.public_details()), status=exc.http_status
+        )
+    if isinstance(exc, Http404):
+        exc = drf_exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = drf_exceptions.PermissionDenied()
+    if isinstance(exc, drf_exceptions.ValidationError):
+        return Response(
+            error_body(
+                "validation_failed",
+                _("Some fields are not valid. Check them and try again."),
+                {"fields": exc.detail},
+            ),
+            status=400,
+        )
+    if isinstance(exc, drf_exceptions.ParseError):
+        code = exc.get_codes() if isinstance(exc.get_codes(), str) else "malformed_json"
+        if code == "parse_error":
+            code = "malformed_json"
+        return Response(error_body(str(code), str(exc.detail)), status=400)
+    for exc_type, (code, status) in _DRF_CODES.items():
+        if isinstance(exc, exc_type):
+            assert isinstance(exc, drf_exceptions.APIException)
+            if isinstance(exc, drf_exceptions.Throttled) and exc.wait is not None:
+                headers["Retry-After"] = str(int(exc.wait) + 1)
+            if isinstance(exc, drf_exceptions.MethodNotAllowed):
+                view = context.get("view")
+                if view is not None:
+                    headers["Allow"] = ", ".join(view.allowed_methods)
+            if status == 401:
+                headers["WWW-Authenticate"] = 'Session realm="api"'
+            return Response(
+                error_body(code, _drf_message(exc, code)), status=status, headers=headers
+            )
+    if isinstance(exc, drf_exceptions.APIException):
+        return Response(error_body("error", str(exc.detail)), status=exc.status_code)
+    return None
+
+
+def json_server_error(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(
+        error_body("internal", _("Something went wrong on our side. Please try again later.")),
+        status=500,
+    )
+
+
+def json_not_found(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(
+        error_body(
+            "not_found", _("We could not find that. It may not exist, or it may not be yours.")
+        ),
+        status=404,
+    )

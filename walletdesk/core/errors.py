@@ -1,0 +1,86 @@
+"""Typed errors with stable machine codes, an HTTP status and a translated message.
+
+Clients branch on `code`, never on the text. Codes are part of the public API: never rename one;
+add a new class instead. Every subclass registers itself, so the full list can be documented and
+tested for uniqueness.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+ERROR_REGISTRY: dict[str, type[WalletDeskError]] = {}
+
+
+class WalletDeskError(Exception):
+    code: ClassVar[str] = "error"
+    http_status: ClassVar[int] = 400
+    message: ClassVar[str | Promise] = _("Something went wrong. Please try again.")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        existing = ERROR_REGISTRY.get(cls.code)
+        if existing is not None and existing.__qualname__ != cls.__qualname__:
+            raise TypeError(f"error code {cls.code!r} is used by {existing} and {cls}")
+        ERROR_REGISTRY[cls.code] = cls
+
+    def __init__(self, message: str | Promise | None = None, **details: Any) -> None:
+        self.custom_message = message
+        self.details = details
+        super().__init__(self.code)
+
+    @property
+    def user_message(self) -> str:
+        template = self.custom_message if self.custom_message is not None else self.message
+        text = str(template)
+        if self.details and "%(" in text:
+            try:
+                return text % self.details
+            except (KeyError, TypeError, ValueError):
+                return text
+        return text
+
+    def public_details(self) -> dict[str, Any]:
+        return {key: value for key, value in self.details.items() if not key.startswith("_")}
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.user_message}"
+
+
+class ValidationFailedError(WalletDeskError):
+    code = "validation_failed"
+    http_status = 400
+    message = _("Some fields are not valid. Check them and try again.")
+
+
+class NotFoundError(WalletDeskError):
+    code = "not_found"
+    http_status = 404
+    message = _("We could not find that. It may not exist, or it may not be yours.")
+
+
+class PermissionDeniedError(WalletDeskError):
+    code = "permission_denied"
+    http_status = 403
+    message = _("You do not have permission to do this.")
+
+
+class ConflictError(WalletDeskError):
+    code = "conflict"
+    http_status = 409
+    message = _("This changed while you were working on it. Refresh and try again.")
+
+
+class InvalidStateTransitionError(WalletDeskError):
+    code = "invalid_state_transition"
+    http_status = 409
+    message = _("This action is not possible in the current state.")
+
+
+class RateLimitedError(WalletDeskError):
+    code = "rate_limited"
+    http_status = 429
+    message = _("Too many requests. Please wait a moment and try again.")

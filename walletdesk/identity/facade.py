@@ -1,0 +1,39 @@
+"""What other apps may use from identity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from walletdesk.identity.models import User
+from walletdesk.identity.payment_password import set_payment_password, verify_payment_password
+
+
+@dataclass(frozen=True, slots=True)
+class UserSummary:
+    id: int
+    public_id: str
+    display_name: str
+    login_name: str
+    role: str
+    kyc_level: int
+    preferred_language: str
+
+
+def get_user_summary(user_id: int) -> UserSummary:
+    user = User.objects.get(pk=user_id)
+    return _summary(user)
+
+
+def _summary(user: User) -> UserSummary:
+    return UserSummary(
+        id=user.pk,
+        public_id=str(user.public_id),
+        display_name=str(user),
+        login_name=user.login_name,
+        role=user.role,
+        kyc_level=user.kyc_level,
+        preferred_language=user.preferred_language,
+    )
+
+
+__all__ = ["UserSummary", "get_user_summary", "set_payment_password", "verify_payment_password"]

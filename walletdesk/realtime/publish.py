@@ -1,0 +1,28 @@
+"""The one fan-out function: every real-time event leaves through `publish_on_commit`.
+
+Events are sent to Channels groups only after the surrounding transaction commits, so a client
+never hears about a change that was rolled back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from walletdesk.core.db import on_commit
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def _send(group: str, event: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group, {"type": "realtime.event", "event": event})
+
+
+def publish_on_commit(group: str, event_type: str, op: str, payload: dict[str, Any]) -> None:
+    on_commit(_send, group, {"type": event_type, "op": op, **payload})
