@@ -6,6 +6,6 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "dev-only-insecure-secret-key-change-
 os.environ.setdefault("WALLETDESK_RAIL_CALLBACK_SECRET", "dev-only-rail-callback-secret")
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
-from config.settings.base import *  # noqa: E402,F403
+from config.settings.base import *  # noqa: F403
 
 INTERNAL_IPS = ["127.0.0.1"]

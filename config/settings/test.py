@@ -6,8 +6,8 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-not-for-production-u
 os.environ.setdefault("WALLETDESK_RAIL_CALLBACK_SECRET", "test-rail-callback-secret")
 os.environ.setdefault("DJANGO_DEBUG", "0")
 
-from config.settings.base import *  # noqa: E402,F403
-from config.settings.base import STORAGES  # noqa: E402
+from config.settings.base import *  # noqa: F403
+from config.settings.base import STORAGES
 
 # Hashing with Argon2 at full cost dominates test time; the tests that check hashing parameters
 # switch back explicitly with override_settings.

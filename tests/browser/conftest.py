@@ -1,0 +1,84 @@
+"""Browser tests: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+No browser is downloaded; CHROMIUM_PATH (default /usr/bin/chromium) names the binary.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def _chromium_path() -> str:
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(path):
+        pytest.fail(
+            "Chromium is not installed. Run `bash scripts/ensure-chromium.sh` "
+            "(or set CHROMIUM_PATH), then run the tests again."
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        profile = tempfile.mkdtemp(prefix="walletdesk-chromium-")
+        browser = playwright.chromium.launch(
+            executable_path=_chromium_path(),
+            headless=True,
+            args=CHROMIUM_ARGS,
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+            shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def browser_context(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="zh-CN", device_scale_factor=1
+    )
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser_context: BrowserContext) -> Page:
+    page = browser_context.new_page()
+    page.set_default_timeout(10_000)
+    return page
+
+
+@pytest.fixture
+def login_in_browser(live_server: Any) -> Any:
+    """Log a user in through the real login form."""
+
+    def login(page: Page, login_name: str, password: str = "correct horse battery") -> None:
+        page.goto(f"{live_server.url}/account/login/")
+        page.fill("input[name=username]", login_name)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+        page.wait_for_load_state("networkidle")
+
+    return login
