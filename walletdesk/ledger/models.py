@@ -1,0 +1,151 @@
+"""The double-entry ledger.
+
+Invariants (also enforced by the database, see migrations and docs/ledger.md):
+
+* A journal entry has two or more postings; per currency its postings sum to zero.
+* Postings are append-only: corrections are new, reversing entries.
+* `LedgerAccount.posted` equals the sum of the account's postings, and `held` the sum of its
+  active holds; both are updated in the same transaction as the rows they summarise.
+* A customer wallet or merchant account never has `posted - held < 0` (available balance).
+
+Amounts are signed integer minor units: a positive posting adds to the account's balance, a
+negative one takes from it.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from walletdesk.core.models import PublicIdModel
+from walletdesk.ledger.enums import AccountKind, EntryKind, HoldStatus
+
+
+class LedgerAccount(models.Model):
+    code = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=20, choices=AccountKind.choices)
+    currency = models.CharField(max_length=3)
+    owner_id = models.BigIntegerField(null=True, blank=True)
+    name = models.CharField(max_length=120, blank=True)
+    allow_negative = models.BooleanField(default=False)
+    debits_blocked = models.BooleanField(default=False)
+    posted = models.BigIntegerField(default=0)
+    held = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ledger account")
+        verbose_name_plural = _("ledger accounts")
+        indexes = [models.Index(fields=["kind", "owner_id"], name="ledger_acct_kind_owner")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(allow_negative=True) | Q(posted__gte=F("held")),
+                name="ledger_account_available_not_negative",
+            ),
+            models.CheckConstraint(condition=Q(held__gte=0), name="ledger_account_held_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def available(self) -> int:
+        return self.posted - self.held
+
+
+class JournalEntry(PublicIdModel):
+    kind = models.CharField(max_length=20, choices=EntryKind.choices)
+    memo = models.CharField(max_length=200, blank=True)
+    reference = models.CharField(max_length=100, blank=True)
+    actor = models.CharField(max_length=60, blank=True)
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("journal entry")
+        verbose_name_plural = _("journal entries")
+        indexes = [models.Index(fields=["reference"], name="ledger_entry_reference")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+
+class Posting(models.Model):
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
+    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="postings")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+
+    class Meta:
+        verbose_name = _("posting")
+        verbose_name_plural = _("postings")
+        indexes = [models.Index(fields=["account", "id"], name="ledger_posting_account")]
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="ledger_posting_not_zero")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.amount:+d} {self.currency}"
+
+
+class Hold(PublicIdModel):
+    """Money reserved on an account (two-phase): captured once, released once, or expired."""
+
+    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="holds")
+    amount = models.BigIntegerField()
+    captured_amount = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=HoldStatus.choices, default=HoldStatus.ACTIVE)
+    reference = models.CharField(max_length=100, blank=True)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    capture_entry = models.OneToOneField(
+        JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="captured_hold"
+    )
+
+    class Meta:
+        verbose_name = _("hold")
+        verbose_name_plural = _("holds")
+        indexes = [
+            models.Index(
+                fields=["expires_at"], name="ledger_hold_active_expiry", condition=Q(status="active")
+            ),
+            models.Index(fields=["account", "status"], name="ledger_hold_account_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_hold_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(captured_amount__gte=0) & Q(captured_amount__lte=F("amount")),
+                name="ledger_hold_capture_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"hold {self.public_id} {self.amount} {self.status}"
+
+
+class IdempotencyRecord(models.Model):
+    """The stored outcome of a money-moving command, keyed by (scope, key).
+
+    Written in the same transaction as the command's ledger entries, so a command either moved
+    money and left this row, or did neither.
+    """
+
+    scope = models.CharField(max_length=120)
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(default=200)
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="ledger_idempotency_scope_key")
+        ]
+        indexes = [models.Index(fields=["created_at"], name="ledger_idempotency_created")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"

@@ -1,0 +1,96 @@
+"""Per-transaction and daily limits by identity-verification level (security guide MON-6)."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from walletdesk.core.money import Money, format_amount
+from walletdesk.payments.errors import LimitExceededError, WithdrawalRateLimitedError
+from walletdesk.payments.models import LimitRule, UsageCounter, Withdrawal
+
+LIMIT_CACHE_SECONDS = 30.0
+_cache: dict[tuple[str, int, str], LimitRule | None] = {}
+_loaded_at = 0.0
+
+
+def _rule(operation: str, kyc_level: int, currency: str) -> LimitRule | None:
+    global _loaded_at
+    if time.monotonic() - _loaded_at > LIMIT_CACHE_SECONDS:
+        _cache.clear()
+        for rule in LimitRule.objects.all():
+            _cache[(rule.operation, rule.kyc_level, rule.currency)] = rule
+        _loaded_at = time.monotonic()
+    return _cache.get((operation, kyc_level, currency))
+
+
+def invalidate_limit_cache() -> None:
+    global _loaded_at
+    _loaded_at = 0.0
+
+
+def local_today() -> date:
+    return timezone.localdate()
+
+
+def _hint(kyc_level: int) -> str:
+    if kyc_level < 2:
+        return _("Complete identity verification to raise your limits.")
+    return _("Limits reset at midnight (Beijing time).")
+
+
+def check_and_record_usage(
+    *, user_id: int, operation: str, money: Money, kyc_level: int
+) -> None:
+    """Refuse the operation if it breaks a limit; otherwise count it. Call inside the
+    operation's transaction so a rolled-back operation is not counted."""
+    rule = _rule(operation, kyc_level, money.currency)
+    if rule is None:
+        return
+    if money.minor > rule.per_transaction:
+        raise LimitExceededError(
+            period=_("single-transaction"),
+            limit=format_amount(Money(rule.per_transaction, money.currency)),
+            hint=_hint(kyc_level),
+        )
+    if operation == "withdrawal" and rule.per_hour_count:
+        recent = Withdrawal.objects.filter(
+            user_id=user_id, created_at__gte=timezone.now() - timedelta(hours=1)
+        ).count()
+        if recent >= rule.per_hour_count:
+            raise WithdrawalRateLimitedError(count=recent)
+    today = local_today()
+    counter = _lock_counter(user_id, operation, money.currency, today)
+    if counter.total + money.minor > rule.per_day:
+        raise LimitExceededError(
+            period=_("daily"),
+            limit=format_amount(Money(rule.per_day, money.currency)),
+            hint=_hint(kyc_level),
+        )
+    UsageCounter.objects.filter(pk=counter.pk).update(
+        total=F("total") + money.minor, count=F("count") + 1
+    )
+
+
+def _lock_counter(user_id: int, operation: str, currency: str, day: date) -> UsageCounter:
+    lookup = {"user_id": user_id, "operation": operation, "currency": currency, "day": day}
+    counter = UsageCounter.objects.select_for_update().filter(**lookup).first()
+    if counter is not None:
+        return counter
+    try:
+        with transaction.atomic():
+            return UsageCounter.objects.create(**lookup)
+    except IntegrityError:
+        return UsageCounter.objects.select_for_update().get(**lookup)
+
+
+def release_usage(*, user_id: int, operation: str, money: Money, day: date) -> None:
+    """Give back what a failed operation had counted (a withdrawal the bank returned)."""
+    UsageCounter.objects.filter(
+        user_id=user_id, operation=operation, currency=money.currency, day=day
+    ).update(total=F("total") - money.minor, count=F("count") - 1)

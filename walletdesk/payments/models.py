@@ -1,0 +1,424 @@
+"""Wallet operations. Money itself lives in the ledger; these rows give it business meaning.
+
+Amounts are integer minor units in the row's `currency`. Every operation that moves money keeps
+the id of its ledger entry (`entry_id`) so support can trace any balance change to its cause.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from walletdesk.core.models import PublicIdModel
+from walletdesk.payments.enums import (
+    ActivityStatus,
+    ActivityType,
+    CardStatus,
+    FeeOperation,
+    FrozenBy,
+    LimitOperation,
+    PaymentStatus,
+    RailMethod,
+    RailOperationStatus,
+    WalletStatus,
+)
+
+USER = settings.AUTH_USER_MODEL
+
+
+class Wallet(models.Model):
+    """A customer's wallet: its state, and one ledger account per currency."""
+
+    user = models.OneToOneField(USER, on_delete=models.PROTECT, related_name="wallet")
+    status = models.CharField(max_length=10, choices=WalletStatus.choices, default=WalletStatus.ACTIVE)
+    frozen_by = models.CharField(max_length=10, choices=FrozenBy.choices, blank=True)
+    frozen_reason = models.CharField(max_length=200, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("wallet")
+        verbose_name_plural = _("wallets")
+
+    def __str__(self) -> str:
+        return f"wallet of user {self.user_id}"
+
+
+class WalletStatusChange(models.Model):
+    """Append-only history of wallet state changes."""
+
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="status_changes")
+    old_status = models.CharField(max_length=10, choices=WalletStatus.choices)
+    new_status = models.CharField(max_length=10, choices=WalletStatus.choices)
+    changed_by = models.CharField(max_length=10, choices=FrozenBy.choices)
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("wallet status change")
+        verbose_name_plural = _("wallet status changes")
+
+    def __str__(self) -> str:
+        return f"{self.old_status} → {self.new_status}"
+
+
+class Merchant(PublicIdModel):
+    name = models.CharField(max_length=120)
+    name_en = models.CharField(max_length=120, blank=True)
+    category = models.CharField(max_length=60, blank=True)
+    currency = models.CharField(max_length=3, default="CNY")
+    country = models.CharField(max_length=2, default="CN")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("merchant")
+        verbose_name_plural = _("merchants")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BankCard(PublicIdModel):
+    """A bound card: only the rail's token, brand and last four digits are kept."""
+
+    user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="bank_cards")
+    rail_token = models.CharField(max_length=64, unique=True)
+    brand = models.CharField(max_length=20)
+    bank_name = models.CharField(max_length=60, blank=True)
+    last4 = models.CharField(max_length=4)
+    expiry_month = models.PositiveSmallIntegerField()
+    expiry_year = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=CardStatus.choices, default=CardStatus.ACTIVE)
+    bound_at = models.DateTimeField(auto_now_add=True)
+    unbound_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bank card")
+        verbose_name_plural = _("bank cards")
+        indexes = [models.Index(fields=["user", "status"], name="payments_card_user_status")]
+
+    def __str__(self) -> str:
+        return f"{self.brand} •••• {self.last4}"
+
+
+class RailOperation(PublicIdModel):
+    """Fields shared by top-ups and withdrawals: money crossing a rail, asynchronously."""
+
+    user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    method = models.CharField(max_length=20, choices=RailMethod.choices)
+    currency = models.CharField(max_length=3)
+    amount = models.BigIntegerField()
+    fee = models.BigIntegerField(default=0)
+    status = models.CharField(
+        max_length=10, choices=RailOperationStatus.choices, default=RailOperationStatus.CREATED
+    )
+    failure_reason = models.CharField(max_length=40, blank=True)
+    rail_trace_id = models.CharField(max_length=64, blank=True)
+    card = models.ForeignKey(BankCard, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    entry_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    last_queried_at = models.DateTimeField(null=True, blank=True)
+    query_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class TopUp(RailOperation):
+    class Meta:
+        verbose_name = _("top-up")
+        verbose_name_plural = _("top-ups")
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="payments_topup_user_created"),
+            models.Index(
+                fields=["created_at"], name="payments_topup_open",
+                condition=Q(status__in=["created", "pending"]),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payments_topup_amount_positive"),
+            models.UniqueConstraint(
+                fields=["rail_trace_id"], condition=~Q(rail_trace_id=""), name="payments_topup_trace"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"top-up {self.public_id}"
+
+
+class Withdrawal(RailOperation):
+    hold_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("withdrawal")
+        verbose_name_plural = _("withdrawals")
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="payments_wd_user_created"),
+            models.Index(
+                fields=["created_at"], name="payments_wd_open",
+                condition=Q(status__in=["created", "pending"]),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payments_wd_amount_positive"),
+            models.UniqueConstraint(
+                fields=["rail_trace_id"], condition=~Q(rail_trace_id=""), name="payments_wd_trace"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"withdrawal {self.public_id}"
+
+
+class RailOperationEvent(models.Model):
+    """Append-only timeline of a top-up or withdrawal (what the record page and agents see)."""
+
+    operation_type = models.CharField(max_length=10)  # "top_up" | "withdrawal"
+    operation_id = models.BigIntegerField()
+    old_status = models.CharField(max_length=10, blank=True)
+    new_status = models.CharField(max_length=10)
+    source = models.CharField(max_length=20)  # "customer", "callback", "reconciliation", "expiry"
+    detail = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rail operation event")
+        verbose_name_plural = _("rail operation events")
+        indexes = [models.Index(fields=["operation_type", "operation_id", "id"], name="payments_railevent_op")]
+
+    def __str__(self) -> str:
+        return f"{self.operation_type} {self.operation_id}: {self.new_status}"
+
+
+class RailCallback(models.Model):
+    """Each provider event id is processed once (N deliveries credit once)."""
+
+    rail = models.CharField(max_length=20)
+    event_id = models.CharField(max_length=64)
+    received_at = models.DateTimeField(auto_now_add=True)
+    payload = models.JSONField()
+
+    class Meta:
+        verbose_name = _("rail callback")
+        verbose_name_plural = _("rail callbacks")
+        constraints = [models.UniqueConstraint(fields=["rail", "event_id"], name="payments_callback_once")]
+
+    def __str__(self) -> str:
+        return f"{self.rail}:{self.event_id}"
+
+
+class Payment(PublicIdModel):
+    """A merchant payment. `amount` is in the merchant's currency; `debit_amount` is what left the
+    customer's wallet (different only for international payments, converted through FX)."""
+
+    user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="payments")
+    currency = models.CharField(max_length=3)
+    amount = models.BigIntegerField()
+    debit_currency = models.CharField(max_length=3)
+    debit_amount = models.BigIntegerField()
+    fee = models.BigIntegerField(default=0)
+    fx_rate = models.CharField(max_length=32, blank=True)
+    refunded_amount = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.COMPLETED)
+    description = models.CharField(max_length=120, blank=True)
+    entry_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        indexes = [models.Index(fields=["user", "-created_at"], name="payments_payment_user")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payments_payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=models.F("amount")),
+                name="payments_payment_refund_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"payment {self.public_id}"
+
+
+class Refund(PublicIdModel):
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.BigIntegerField()
+    credit_amount = models.BigIntegerField()
+    reason = models.CharField(max_length=200, blank=True)
+    requested_by = models.CharField(max_length=20)
+    entry_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payments_refund_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"refund {self.public_id}"
+
+
+class Transfer(PublicIdModel):
+    sender = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recipient = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    currency = models.CharField(max_length=3)
+    amount = models.BigIntegerField()
+    fee = models.BigIntegerField(default=0)
+    memo = models.CharField(max_length=60, blank=True)
+    entry_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payments_transfer_amount_positive"),
+            models.CheckConstraint(condition=~Q(sender=models.F("recipient")), name="payments_transfer_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"transfer {self.public_id}"
+
+
+class FxRate(models.Model):
+    """Mid-market rate: 1 unit of `base` = `rate` units of `quote` (decimal string, not a float)."""
+
+    base = models.CharField(max_length=3)
+    quote = models.CharField(max_length=3)
+    rate = models.DecimalField(max_digits=20, decimal_places=10)
+    source = models.CharField(max_length=40, default="file")
+    valid_from = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        indexes = [models.Index(fields=["base", "quote", "-valid_from"], name="payments_fxrate_pair")]
+
+    def __str__(self) -> str:
+        return f"1 {self.base} = {self.rate} {self.quote}"
+
+
+class FxQuote(PublicIdModel):
+    """A price the customer saw and may accept before `expires_at`; used at most once."""
+
+    user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    sell_currency = models.CharField(max_length=3)
+    sell_amount = models.BigIntegerField()
+    buy_currency = models.CharField(max_length=3)
+    buy_amount = models.BigIntegerField()
+    mid_rate = models.DecimalField(max_digits=20, decimal_places=10)
+    customer_rate = models.DecimalField(max_digits=20, decimal_places=10)
+    spread_bp = models.PositiveIntegerField()
+    fee = models.BigIntegerField(default=0)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("exchange quote")
+        verbose_name_plural = _("exchange quotes")
+
+    def __str__(self) -> str:
+        return f"quote {self.public_id}"
+
+
+class FeeRule(models.Model):
+    """fee = clamp(amount × rate_bp / 10 000 + fixed, minimum, maximum), rounded half up."""
+
+    operation = models.CharField(max_length=20, choices=FeeOperation.choices)
+    method = models.CharField(max_length=20, choices=RailMethod.choices, blank=True)
+    currency = models.CharField(max_length=3)
+    rate_bp = models.PositiveIntegerField(default=0)
+    fixed = models.BigIntegerField(default=0)
+    minimum = models.BigIntegerField(default=0)
+    maximum = models.BigIntegerField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("fee rule")
+        verbose_name_plural = _("fee rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["operation", "method", "currency"], condition=Q(is_active=True),
+                name="payments_fee_rule_unique_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.method or '*'} {self.currency}"
+
+
+class LimitRule(models.Model):
+    """Limits per operation and identity-verification level, in the currency's minor units."""
+
+    operation = models.CharField(max_length=20, choices=LimitOperation.choices)
+    kyc_level = models.PositiveSmallIntegerField()
+    currency = models.CharField(max_length=3, default="CNY")
+    per_transaction = models.BigIntegerField()
+    per_day = models.BigIntegerField()
+    per_hour_count = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("limit rule")
+        verbose_name_plural = _("limit rules")
+        constraints = [
+            models.UniqueConstraint(fields=["operation", "kyc_level", "currency"], name="payments_limit_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation} L{self.kyc_level} {self.currency}"
+
+
+class UsageCounter(models.Model):
+    """Running totals for limits, updated in the operation's transaction (no scan of history)."""
+
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
+    operation = models.CharField(max_length=20, choices=LimitOperation.choices)
+    currency = models.CharField(max_length=3)
+    day = models.DateField()
+    total = models.BigIntegerField(default=0)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("usage counter")
+        verbose_name_plural = _("usage counters")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "operation", "currency", "day"], name="payments_usage_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.operation} {self.day}"
+
+
+class Activity(models.Model):
+    """The customer's records (账单): one row per operation they see, for fast filtered lists."""
+
+    user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    type = models.CharField(max_length=20, choices=ActivityType.choices)
+    status = models.CharField(max_length=10, choices=ActivityStatus.choices)
+    currency = models.CharField(max_length=3)
+    amount = models.BigIntegerField(help_text="Signed: + money in, - money out (minor units).")
+    fee = models.BigIntegerField(default=0)
+    title = models.CharField(max_length=120)
+    counterparty = models.CharField(max_length=120, blank=True)
+    object_public_id = models.UUIDField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        indexes = [
+            models.Index(fields=["user", "-created_at", "-id"], name="payments_activity_user"),
+            models.Index(fields=["user", "type", "-created_at"], name="payments_activity_user_type"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["type", "object_public_id"], name="payments_activity_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.amount}"

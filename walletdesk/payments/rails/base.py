@@ -1,0 +1,62 @@
+"""The interface every payment rail provider implements.
+
+A rail moves money between the wallet and the outside world (a bank card, a bank transfer, a
+third-party wallet). Rails are asynchronous: `start_*` only submits; the outcome arrives later as
+a signed callback, or is fetched with `query` (reconciliation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+
+class RailOutcome(StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    UNKNOWN = "unknown"  # the rail has no record of it (e.g. the submission never arrived)
+
+
+@dataclass(frozen=True, slots=True)
+class RailSubmission:
+    trace_id: str
+    outcome: RailOutcome
+    failure_reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RailStatus:
+    trace_id: str
+    outcome: RailOutcome
+    failure_reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CardVerification:
+    token: str
+    brand: str
+    bank_name: str
+
+
+class RailProvider(Protocol):
+    method: str
+
+    def start_top_up(self, *, reference: str, amount: int, currency: str, card_token: str | None) -> RailSubmission:
+        """Ask the rail to collect money for a top-up identified by `reference` (our public id)."""
+        ...
+
+    def start_payout(self, *, reference: str, amount: int, currency: str, card_token: str | None) -> RailSubmission:
+        """Ask the rail to pay out a withdrawal identified by `reference`."""
+        ...
+
+    def query(self, *, reference: str) -> RailStatus:
+        """The rail's current view of an operation we submitted (for reconciliation)."""
+        ...
+
+    def verify_card(
+        self, *, number: str, expiry_month: int, expiry_year: int, cvv: str
+    ) -> CardVerification:
+        """Verify a card with the issuer and return a token. The CVV is used here and forgotten."""
+        ...
