@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import BigIntegerField, Case, F, Value, When
 from django.utils import timezone
 
 from walletdesk.core.money import check_currency
@@ -66,7 +66,12 @@ def system_account_code(kind: AccountKind, currency: str, qualifier: str = "") -
 
 
 def get_or_create_account(
-    *, kind: AccountKind, currency: str, owner_id: int | None = None, qualifier: str = "", name: str = ""
+    *,
+    kind: AccountKind,
+    currency: str,
+    owner_id: int | None = None,
+    qualifier: str = "",
+    name: str = "",
 ) -> LedgerAccount:
     check_currency(currency)
     if kind == AccountKind.CUSTOMER_WALLET:
@@ -93,7 +98,11 @@ def get_or_create_account(
 def lock_accounts(account_ids: Iterable[int]) -> dict[int, LedgerAccount]:
     """SELECT … FOR UPDATE in the global lock order; returns the rows by id."""
     ids = sorted(set(account_ids))
-    rows = LedgerAccount.objects.select_for_update().filter(pk__in=ids).order_by("allow_negative", "pk")
+    rows = (
+        LedgerAccount.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("allow_negative", "pk")
+    )
     accounts = {account.pk: account for account in rows}
     if len(accounts) != len(ids):
         raise LedgerAccount.DoesNotExist(f"unknown ledger accounts: {set(ids) - set(accounts)}")
@@ -173,8 +182,12 @@ def post_entry(
     )
     Posting.objects.bulk_create(
         [
-            Posting(entry=entry, account_id=leg.account_id, amount=leg.amount,
-                    currency=accounts[leg.account_id].currency)
+            Posting(
+                entry=entry,
+                account_id=leg.account_id,
+                amount=leg.amount,
+                currency=accounts[leg.account_id].currency,
+            )
             for leg in legs
         ]
     )
@@ -182,19 +195,24 @@ def post_entry(
     return entry
 
 
+BIG = BigIntegerField()
+
+
 def _apply_balance_changes(
     accounts: dict[int, LedgerAccount], deltas: dict[int, int], release_held: dict[int, int]
 ) -> None:
     touched = sorted(set(deltas) | set(release_held))
     posted_case = Case(
-        *[When(pk=pk, then=F("posted") + Value(deltas.get(pk, 0))) for pk in touched],
+        *[When(pk=pk, then=F("posted") + Value(deltas.get(pk, 0), output_field=BIG)) for pk in touched],
         default=F("posted"),
+        output_field=BIG,
     )
     update: dict[str, Case] = {"posted": posted_case}
     if release_held:
         update["held"] = Case(
-            *[When(pk=pk, then=F("held") - Value(amount)) for pk, amount in release_held.items()],
+            *[When(pk=pk, then=F("held") - Value(amount, output_field=BIG)) for pk, amount in release_held.items()],
             default=F("held"),
+            output_field=BIG,
         )
     LedgerAccount.objects.filter(pk__in=touched).update(**update)
     for pk in touched:
@@ -223,9 +241,7 @@ def reverse_entry(entry_id: int, *, memo: str, actor: str) -> JournalEntry:
 # --- Holds (two-phase) --------------------------------------------------------------------------
 
 
-def create_hold(
-    *, account_id: int, amount: int, expires_at: datetime, reference: str = ""
-) -> Hold:
+def create_hold(*, account_id: int, amount: int, expires_at: datetime, reference: str = "") -> Hold:
     _require_transaction()
     if amount <= 0:
         raise UnbalancedEntryError(reason="hold amount must be positive")

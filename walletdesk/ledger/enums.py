@@ -2,7 +2,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-
 class AccountKind(models.TextChoices):
     CUSTOMER_WALLET = "customer_wallet", _("Customer wallet")
     MERCHANT = "merchant", _("Merchant account")
@@ -15,7 +14,12 @@ class AccountKind(models.TextChoices):
 # Accounts whose balance may go below zero: they mirror money held outside the wallet (at a rail,
 # in the operator's FX book). Customer wallets and merchant accounts never go negative.
 SYSTEM_KINDS = frozenset(
-    {AccountKind.RAIL_CLEARING, AccountKind.FEE_REVENUE, AccountKind.FX_POSITION, AccountKind.SUSPENSE}
+    {
+        AccountKind.RAIL_CLEARING,
+        AccountKind.FEE_REVENUE,
+        AccountKind.FX_POSITION,
+        AccountKind.SUSPENSE,
+    }
 )
 
 

@@ -51,7 +51,9 @@ class AlreadyReversedError(WalletDeskError):
 class IdempotencyKeyMissingError(WalletDeskError):
     code = "idempotency_key_missing"
     http_status = 400
-    message = _("Send an Idempotency-Key header (1 to 255 visible ASCII characters) with this request.")
+    message = _(
+        "Send an Idempotency-Key header (1 to 255 visible ASCII characters) with this request."
+    )
 
 
 class IdempotencyKeyInvalidError(WalletDeskError):

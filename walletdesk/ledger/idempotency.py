@@ -42,7 +42,9 @@ def check_idempotency_key(key: str | None) -> str:
 
 
 def request_fingerprint(request: Mapping[str, Any]) -> str:
-    canonical = json.dumps(request, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    canonical = json.dumps(
+        request, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -58,18 +60,30 @@ def run_idempotent(
     key: str | None,
     request: Mapping[str, Any],
     command: Callable[[], tuple[int, dict[str, Any]]],
+    precheck: Callable[[], None] | None = None,
 ) -> IdempotentOutcome:
-    """Run `command` once per (scope, key), inside one transaction with its stored outcome."""
+    """Run `command` once per (scope, key), inside one transaction with its stored outcome.
+
+    `precheck` runs after the replay check and before the transaction: for checks whose own
+    writes must survive a refusal (a wrong payment password is counted even though the payment
+    is refused). Secrets checked there must not be part of `request`.
+    """
     key = check_idempotency_key(key)
     fingerprint = request_fingerprint(request)
     existing = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
     if existing is not None:
         return _replay(existing, fingerprint)
+    if precheck is not None:
+        precheck()
     try:
         with transaction.atomic():
             status, body = command()
             IdempotencyRecord.objects.create(
-                scope=scope, key=key, request_hash=fingerprint, response_status=status, response=body
+                scope=scope,
+                key=key,
+                request_hash=fingerprint,
+                response_status=status,
+                response=body,
             )
     except IntegrityError:
         # A concurrent request with the same key committed first; our whole transaction,

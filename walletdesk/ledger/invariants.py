@@ -50,7 +50,9 @@ def check_ledger(limit: int = 20) -> LedgerReport:
     for entry in thin:
         report.violations.append(f"entry {entry.pk} has {entry.n} posting(s); it needs at least 2")
 
-    for row in Posting.objects.values("currency").annotate(total=Sum("amount")).order_by("currency"):
+    for row in (
+        Posting.objects.values("currency").annotate(total=Sum("amount")).order_by("currency")
+    ):
         report.totals_by_currency[row["currency"]] = row["total"]
         if row["total"] != 0:
             report.violations.append(f"{row['currency']} postings sum to {row['total']}, not zero")
@@ -87,7 +89,9 @@ def check_ledger(limit: int = 20) -> LedgerReport:
             f"recomputed posted={account.posting_total} held={account.held_total}"
         )
 
-    negative = LedgerAccount.objects.filter(allow_negative=False, posted__lt=F("held")).order_by("pk")
+    negative = LedgerAccount.objects.filter(allow_negative=False, posted__lt=F("held")).order_by(
+        "pk"
+    )
     for account in negative[:limit]:
         report.violations.append(
             f"account {account.code} is below zero: posted={account.posted} held={account.held}"

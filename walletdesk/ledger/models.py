@@ -43,7 +43,9 @@ class LedgerAccount(models.Model):
                 condition=Q(allow_negative=True) | Q(posted__gte=F("held")),
                 name="ledger_account_available_not_negative",
             ),
-            models.CheckConstraint(condition=Q(held__gte=0), name="ledger_account_held_not_negative"),
+            models.CheckConstraint(
+                condition=Q(held__gte=0), name="ledger_account_held_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -83,7 +85,9 @@ class Posting(models.Model):
         verbose_name = _("posting")
         verbose_name_plural = _("postings")
         indexes = [models.Index(fields=["account", "id"], name="ledger_posting_account")]
-        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="ledger_posting_not_zero")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="ledger_posting_not_zero")
+        ]
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.amount:+d} {self.currency}"
@@ -109,7 +113,9 @@ class Hold(PublicIdModel):
         verbose_name_plural = _("holds")
         indexes = [
             models.Index(
-                fields=["expires_at"], name="ledger_hold_active_expiry", condition=Q(status="active")
+                fields=["expires_at"],
+                name="ledger_hold_active_expiry",
+                condition=Q(status="active"),
             ),
             models.Index(fields=["account", "status"], name="ledger_hold_account_status"),
         ]

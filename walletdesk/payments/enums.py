@@ -116,7 +116,10 @@ class FailureReason(models.TextChoices):
     RISK_REJECTED = "risk_rejected", _("Stopped by risk control")
     RAIL_TIMEOUT = "rail_timeout", _("The bank did not answer in time")
     CARD_DECLINED = "card_declined", _("Card declined by the bank")
-    INSUFFICIENT_FUNDS_AT_BANK = "insufficient_funds_at_bank", _("Not enough money in the bank account")
+    INSUFFICIENT_FUNDS_AT_BANK = (
+        "insufficient_funds_at_bank",
+        _("Not enough money in the bank account"),
+    )
     CURRENCY_NOT_SUPPORTED = "currency_not_supported", _("Currency not supported")
     EXPIRED = "expired", _("Not completed in time")
     RAIL_ERROR = "rail_error", _("The payment channel reported an error")

@@ -44,9 +44,7 @@ def _hint(kyc_level: int) -> str:
     return _("Limits reset at midnight (Beijing time).")
 
 
-def check_and_record_usage(
-    *, user_id: int, operation: str, money: Money, kyc_level: int
-) -> None:
+def check_and_record_usage(*, user_id: int, operation: str, money: Money, kyc_level: int) -> None:
     """Refuse the operation if it breaks a limit; otherwise count it. Call inside the
     operation's transaction so a rolled-back operation is not counted."""
     rule = _rule(operation, kyc_level, money.currency)

@@ -32,7 +32,9 @@ class Wallet(models.Model):
     """A customer's wallet: its state, and one ledger account per currency."""
 
     user = models.OneToOneField(USER, on_delete=models.PROTECT, related_name="wallet")
-    status = models.CharField(max_length=10, choices=WalletStatus.choices, default=WalletStatus.ACTIVE)
+    status = models.CharField(
+        max_length=10, choices=WalletStatus.choices, default=WalletStatus.ACTIVE
+    )
     frozen_by = models.CharField(max_length=10, choices=FrozenBy.choices, blank=True)
     frozen_reason = models.CharField(max_length=200, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
@@ -116,7 +118,9 @@ class RailOperation(PublicIdModel):
     )
     failure_reason = models.CharField(max_length=40, blank=True)
     rail_trace_id = models.CharField(max_length=64, blank=True)
-    card = models.ForeignKey(BankCard, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    card = models.ForeignKey(
+        BankCard, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     entry_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -135,14 +139,19 @@ class TopUp(RailOperation):
         indexes = [
             models.Index(fields=["user", "-created_at"], name="payments_topup_user_created"),
             models.Index(
-                fields=["created_at"], name="payments_topup_open",
+                fields=["created_at"],
+                name="payments_topup_open",
                 condition=Q(status__in=["created", "pending"]),
             ),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="payments_topup_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="payments_topup_amount_positive"
+            ),
             models.UniqueConstraint(
-                fields=["rail_trace_id"], condition=~Q(rail_trace_id=""), name="payments_topup_trace"
+                fields=["rail_trace_id"],
+                condition=~Q(rail_trace_id=""),
+                name="payments_topup_trace",
             ),
         ]
 
@@ -159,7 +168,8 @@ class Withdrawal(RailOperation):
         indexes = [
             models.Index(fields=["user", "-created_at"], name="payments_wd_user_created"),
             models.Index(
-                fields=["created_at"], name="payments_wd_open",
+                fields=["created_at"],
+                name="payments_wd_open",
                 condition=Q(status__in=["created", "pending"]),
             ),
         ]
@@ -188,7 +198,11 @@ class RailOperationEvent(models.Model):
     class Meta:
         verbose_name = _("rail operation event")
         verbose_name_plural = _("rail operation events")
-        indexes = [models.Index(fields=["operation_type", "operation_id", "id"], name="payments_railevent_op")]
+        indexes = [
+            models.Index(
+                fields=["operation_type", "operation_id", "id"], name="payments_railevent_op"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.operation_type} {self.operation_id}: {self.new_status}"
@@ -205,7 +219,9 @@ class RailCallback(models.Model):
     class Meta:
         verbose_name = _("rail callback")
         verbose_name_plural = _("rail callbacks")
-        constraints = [models.UniqueConstraint(fields=["rail", "event_id"], name="payments_callback_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["rail", "event_id"], name="payments_callback_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.rail}:{self.event_id}"
@@ -224,7 +240,9 @@ class Payment(PublicIdModel):
     fee = models.BigIntegerField(default=0)
     fx_rate = models.CharField(max_length=32, blank=True)
     refunded_amount = models.BigIntegerField(default=0)
-    status = models.CharField(max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.COMPLETED)
+    status = models.CharField(
+        max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.COMPLETED
+    )
     description = models.CharField(max_length=120, blank=True)
     entry_id = models.BigIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -234,7 +252,9 @@ class Payment(PublicIdModel):
         verbose_name_plural = _("payments")
         indexes = [models.Index(fields=["user", "-created_at"], name="payments_payment_user")]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="payments_payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="payments_payment_amount_positive"
+            ),
             models.CheckConstraint(
                 condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=models.F("amount")),
                 name="payments_payment_refund_within_amount",
@@ -257,7 +277,11 @@ class Refund(PublicIdModel):
     class Meta:
         verbose_name = _("refund")
         verbose_name_plural = _("refunds")
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payments_refund_amount_positive")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="payments_refund_amount_positive"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"refund {self.public_id}"
@@ -277,8 +301,12 @@ class Transfer(PublicIdModel):
         verbose_name = _("transfer")
         verbose_name_plural = _("transfers")
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="payments_transfer_amount_positive"),
-            models.CheckConstraint(condition=~Q(sender=models.F("recipient")), name="payments_transfer_not_self"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="payments_transfer_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=~Q(sender=models.F("recipient")), name="payments_transfer_not_self"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -297,7 +325,9 @@ class FxRate(models.Model):
     class Meta:
         verbose_name = _("exchange rate")
         verbose_name_plural = _("exchange rates")
-        indexes = [models.Index(fields=["base", "quote", "-valid_from"], name="payments_fxrate_pair")]
+        indexes = [
+            models.Index(fields=["base", "quote", "-valid_from"], name="payments_fxrate_pair")
+        ]
 
     def __str__(self) -> str:
         return f"1 {self.base} = {self.rate} {self.quote}"
@@ -344,7 +374,8 @@ class FeeRule(models.Model):
         verbose_name_plural = _("fee rules")
         constraints = [
             models.UniqueConstraint(
-                fields=["operation", "method", "currency"], condition=Q(is_active=True),
+                fields=["operation", "method", "currency"],
+                condition=Q(is_active=True),
                 name="payments_fee_rule_unique_active",
             )
         ]
@@ -367,7 +398,9 @@ class LimitRule(models.Model):
         verbose_name = _("limit rule")
         verbose_name_plural = _("limit rules")
         constraints = [
-            models.UniqueConstraint(fields=["operation", "kyc_level", "currency"], name="payments_limit_unique")
+            models.UniqueConstraint(
+                fields=["operation", "kyc_level", "currency"], name="payments_limit_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -388,7 +421,9 @@ class UsageCounter(models.Model):
         verbose_name = _("usage counter")
         verbose_name_plural = _("usage counters")
         constraints = [
-            models.UniqueConstraint(fields=["user", "operation", "currency", "day"], name="payments_usage_unique")
+            models.UniqueConstraint(
+                fields=["user", "operation", "currency", "day"], name="payments_usage_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -414,10 +449,14 @@ class Activity(models.Model):
         verbose_name_plural = _("activities")
         indexes = [
             models.Index(fields=["user", "-created_at", "-id"], name="payments_activity_user"),
-            models.Index(fields=["user", "type", "-created_at"], name="payments_activity_user_type"),
+            models.Index(
+                fields=["user", "type", "-created_at"], name="payments_activity_user_type"
+            ),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["type", "object_public_id"], name="payments_activity_once")
+            models.UniqueConstraint(
+                fields=["type", "object_public_id"], name="payments_activity_once"
+            )
         ]
 
     def __str__(self) -> str:

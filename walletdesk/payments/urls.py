@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from walletdesk.payments import views
 
@@ -6,4 +6,9 @@ app_name = "payments"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("transfer/", views.transfer, name="transfer"),
+    path("pay/", views.pay, name="pay"),
+    path("records/", views.records, name="records"),
+    path("records/export.csv", views.records_export, name="records-export"),
+    path("records/<str:kind>/<uuid:public_id>/", views.record_detail, name="record-detail"),
 ]

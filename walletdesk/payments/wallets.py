@@ -57,7 +57,11 @@ def lock_wallet(user_id: int) -> Wallet:
 def _change_status(wallet: Wallet, new: WalletStatus, changed_by: str, reason: str) -> None:
     check_transition(WALLET_TRANSITIONS, WalletStatus(wallet.status), new)  # type: ignore[arg-type]
     WalletStatusChange.objects.create(
-        wallet=wallet, old_status=wallet.status, new_status=new, changed_by=changed_by, reason=reason[:200]
+        wallet=wallet,
+        old_status=wallet.status,
+        new_status=new,
+        changed_by=changed_by,
+        reason=reason[:200],
     )
     wallet.status = new
     wallet.status_changed_at = timezone.now()
@@ -96,29 +100,40 @@ def closure_blockers(user_id: int) -> list[ClosureBlocker]:
     blockers: list[ClosureBlocker] = []
     wallet = Wallet.objects.filter(user_id=user_id).first()
     if wallet is not None and wallet.status == WalletStatus.FROZEN:
-        blockers.append(ClosureBlocker(
-            "wallet_frozen", _("Your wallet is frozen. Unfreeze it before closing the account.")
-        ))
+        blockers.append(
+            ClosureBlocker(
+                "wallet_frozen", _("Your wallet is frozen. Unfreeze it before closing the account.")
+            )
+        )
     accounts = LedgerAccount.objects.filter(owner_id=user_id, kind=AccountKind.CUSTOMER_WALLET)
     for account in accounts.order_by("currency"):
         if account.posted != 0:
-            blockers.append(ClosureBlocker(
-                "balance_not_zero",
-                _("Your %(currency)s balance is not zero. Withdraw or spend it first.")
-                % {"currency": account.currency},
-            ))
+            blockers.append(
+                ClosureBlocker(
+                    "balance_not_zero",
+                    _("Your %(currency)s balance is not zero. Withdraw or spend it first.")
+                    % {"currency": account.currency},
+                )
+            )
     if Hold.objects.filter(account__in=accounts, status=HoldStatus.ACTIVE).exists():
-        blockers.append(ClosureBlocker(
-            "holds_pending", _("Some money is still reserved for an operation in progress.")
-        ))
+        blockers.append(
+            ClosureBlocker(
+                "holds_pending", _("Some money is still reserved for an operation in progress.")
+            )
+        )
     if TopUp.objects.filter(user_id=user_id, status__in=OPEN_STATUSES).exists():
-        blockers.append(ClosureBlocker(
-            "top_up_pending", _("A top-up is still being processed. Wait until it completes.")
-        ))
+        blockers.append(
+            ClosureBlocker(
+                "top_up_pending", _("A top-up is still being processed. Wait until it completes.")
+            )
+        )
     if Withdrawal.objects.filter(user_id=user_id, status__in=OPEN_STATUSES).exists():
-        blockers.append(ClosureBlocker(
-            "withdrawal_pending", _("A withdrawal is still being processed. Wait until it arrives.")
-        ))
+        blockers.append(
+            ClosureBlocker(
+                "withdrawal_pending",
+                _("A withdrawal is still being processed. Wait until it arrives."),
+            )
+        )
     return blockers
 
 
@@ -137,4 +152,6 @@ def close_wallet(user_id: int, *, reason: str = "") -> None:
         if blockers:
             raise ClosureBlockedError(blockers=[b.code for b in blockers])
         LedgerAccount.objects.filter(pk__in=ids).update(debits_blocked=True)
-        _change_status(wallet, WalletStatus.CLOSED, FrozenBy.CUSTOMER, reason or "closed by customer")
+        _change_status(
+            wallet, WalletStatus.CLOSED, FrozenBy.CUSTOMER, reason or "closed by customer"
+        )

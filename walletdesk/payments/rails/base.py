@@ -43,11 +43,15 @@ class CardVerification:
 class RailProvider(Protocol):
     method: str
 
-    def start_top_up(self, *, reference: str, amount: int, currency: str, card_token: str | None) -> RailSubmission:
+    def start_top_up(
+        self, *, reference: str, amount: int, currency: str, card_token: str | None
+    ) -> RailSubmission:
         """Ask the rail to collect money for a top-up identified by `reference` (our public id)."""
         ...
 
-    def start_payout(self, *, reference: str, amount: int, currency: str, card_token: str | None) -> RailSubmission:
+    def start_payout(
+        self, *, reference: str, amount: int, currency: str, card_token: str | None
+    ) -> RailSubmission:
         """Ask the rail to pay out a withdrawal identified by `reference`."""
         ...
 

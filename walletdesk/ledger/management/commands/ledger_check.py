@@ -20,7 +20,9 @@ class Command(BaseCommand):
             f"accounts: {report.accounts}  entries: {report.entries}  postings: {report.postings}"
         )
         for currency, total in sorted(report.totals_by_currency.items()):
-            self.stdout.write(f"  {currency} total of all postings: {format_amount(Money(total, currency))}")
+            self.stdout.write(
+                f"  {currency} total of all postings: {format_amount(Money(total, currency))}"
+            )
         if report.ok:
             self.stdout.write(self.style.SUCCESS("ledger OK: every invariant holds"))
             return

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from walletdesk.core.money import CURRENCY_EXPONENTS
+from walletdesk.payments.enums import ActivityStatus, ActivityType
+
+
+def new_idempotency_key() -> str:
+    return uuid.uuid4().hex
+
+
+class MoneyFormMixin(forms.Form):
+    """Every money form carries a key generated when the form was rendered: a double submit or a
+    retry after a timeout replays the first result instead of moving money twice."""
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+class TransferForm(MoneyFormMixin):
+    recipient = forms.CharField(
+        label=_("Recipient's phone number or email"), max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "email"}),
+    )
+    amount = forms.CharField(
+        label=_("Amount (CNY)"), max_length=16,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "amount-input", "placeholder": "0.00"}),
+    )
+    memo = forms.CharField(label=_("Note (optional)"), max_length=60, required=False)
+
+
+class PayForm(MoneyFormMixin):
+    merchant = forms.ChoiceField(label=_("Merchant"))
+    amount = forms.CharField(
+        label=_("Amount"), max_length=16,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "amount-input", "placeholder": "0.00"}),
+    )
+    payment_password = forms.CharField(
+        label=_("Payment password"), max_length=6, min_length=6, required=False, strip=False,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]*"}),
+    )
+    fx_quote_id = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: object, merchants: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["merchant"].choices = merchants  # type: ignore[attr-defined]
+
+
+class RecordFilterForm(forms.Form):
+    type = forms.ChoiceField(label=_("Type"), required=False,
+                             choices=[("", _("All types")), *ActivityType.choices])
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("All statuses")), *ActivityStatus.choices])
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    min_amount = forms.CharField(label=_("Min amount"), required=False, max_length=16,
+                                 widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    max_amount = forms.CharField(label=_("Max amount"), required=False, max_length=16,
+                                 widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+
+
+CURRENCIES = sorted(CURRENCY_EXPONENTS)

@@ -1,0 +1,455 @@
+"""Transfers, merchant payments and refunds: the wallet operations that stay inside the ledger.
+
+Each public function is one idempotent command: it validates its input, then runs inside one
+transaction that locks the ledger accounts, checks limits, posts one balanced entry, writes the
+business row and the customer's records, and stores its outcome under the idempotency key.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from walletdesk.core.db import on_commit
+from walletdesk.core.money import Money, format_amount, parse_amount
+from walletdesk.core.statemachine import check_transition
+from walletdesk.ledger import actions as ledger
+from walletdesk.ledger.enums import AccountKind, EntryKind
+from walletdesk.ledger.idempotency import IdempotentOutcome, run_idempotent
+from walletdesk.payments import accounts, activity, fx
+from walletdesk.payments.enums import (
+    PAYMENT_TRANSITIONS,
+    ActivityStatus,
+    ActivityType,
+    PaymentStatus,
+    WalletStatus,
+)
+from walletdesk.payments.errors import (
+    MerchantNotFoundError,
+    PaymentNotRefundableError,
+    RecipientCannotReceiveError,
+    RecipientNotFoundError,
+    RefundExceedsPaymentError,
+    RiskRejectedError,
+    SelfTransferError,
+)
+from walletdesk.payments.fees import compute_fee
+from walletdesk.payments.limits import check_and_record_usage
+from walletdesk.payments.models import Merchant, Payment, Refund, Transfer, Wallet
+
+PAYMENTS_PER_MINUTE = 30  # security guide MON-6: at most 30 payments per minute per wallet
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who asks: the customer (user id and identity-verification level)."""
+
+    user_id: int
+    kyc_level: int = 0
+
+
+def _notify_debit(user_id: int, money: Money, description: str, reference: str) -> None:
+    from walletdesk.notifications import facade as notifications
+
+    notify = getattr(notifications, "notify_debit", None)
+    if notify is not None:  # delivered by the notifications app once customers set a threshold
+        notify(user_id, money, description, reference)
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+# --- Transfers ----------------------------------------------------------------------------------
+
+
+def resolve_recipient(identifier: str) -> Wallet:
+    from walletdesk.identity.identifiers import normalise_login_name
+
+    login_name = normalise_login_name(identifier or "")
+    wallet = (
+        Wallet.objects.select_related("user").filter(user__login_name=login_name).first()
+        if login_name
+        else None
+    )
+    if wallet is None or not wallet.user.is_active or not wallet.user.is_customer:
+        raise RecipientNotFoundError()
+    return wallet
+
+
+def transfer(
+    *,
+    actor: Actor,
+    recipient: str,
+    amount: object,
+    currency: str,
+    memo: str = "",
+    idempotency_key: str | None,
+) -> IdempotentOutcome:
+    money = parse_amount(amount, currency)
+    memo = (memo or "").strip()[:60]
+    request = {"recipient": recipient, "amount": amount, "currency": currency, "memo": memo}
+
+    def command() -> tuple[int, dict[str, Any]]:
+        target = resolve_recipient(recipient)
+        if target.user_id == actor.user_id:
+            raise SelfTransferError()
+        if target.status == WalletStatus.CLOSED:
+            raise RecipientCannotReceiveError()
+        sender_account = accounts.wallet_account_id(actor.user_id, money.currency)
+        recipient_account = accounts.wallet_account_id(target.user_id, money.currency)
+        fee = compute_fee("transfer", money.currency, money.minor)
+        legs = [
+            ledger.Leg(sender_account, -(money.minor + fee)),
+            ledger.Leg(recipient_account, money.minor),
+        ]
+        if fee:
+            legs.append(
+                ledger.Leg(accounts.system_account_id(AccountKind.FEE_REVENUE, money.currency), fee)
+            )
+        locked = ledger.lock_accounts(leg.account_id for leg in legs)
+        check_and_record_usage(
+            user_id=actor.user_id, operation="transfer", money=money, kyc_level=actor.kyc_level
+        )
+        public_id = uuid.uuid4()
+        entry = ledger.post_entry(
+            kind=EntryKind.TRANSFER,
+            legs=legs,
+            memo=memo,
+            reference=f"transfer:{public_id}",
+            actor=f"user:{actor.user_id}",
+            locked=locked,
+        )
+        record = Transfer.objects.create(
+            public_id=public_id,
+            sender_id=actor.user_id,
+            recipient_id=target.user_id,
+            currency=money.currency,
+            amount=money.minor,
+            fee=fee,
+            memo=memo,
+            entry_id=entry.pk,
+        )
+        recipient_name = str(target.user)
+        activity.record(
+            activity.activity(
+                user_id=actor.user_id,
+                type=ActivityType.TRANSFER_OUT,
+                status=ActivityStatus.SUCCEEDED,
+                currency=money.currency,
+                amount=-(money.minor + fee),
+                fee=fee,
+                title=_("Transfer to %(name)s") % {"name": recipient_name},
+                counterparty=recipient_name,
+                object_public_id=public_id,
+                created_at=record.created_at,
+            ),
+            activity.activity(
+                user_id=target.user_id,
+                type=ActivityType.TRANSFER_IN,
+                status=ActivityStatus.SUCCEEDED,
+                currency=money.currency,
+                amount=money.minor,
+                title="",
+                counterparty="",
+                object_public_id=public_id,
+                created_at=record.created_at,
+            ),
+        )
+        on_commit(
+            _notify_debit,
+            actor.user_id,
+            Money(money.minor + fee, money.currency),
+            "transfer",
+            f"transfer:{public_id}",
+        )
+        return 201, {
+            "id": str(public_id),
+            "type": "transfer",
+            "status": "succeeded",
+            "amount": money.to_decimal_string(),
+            "fee": Money(fee, money.currency).to_decimal_string(),
+            "currency": money.currency,
+            "recipient": recipient_name,
+            "memo": memo,
+            "created_at": _iso(record.created_at),
+        }
+
+    return run_idempotent(
+        scope=f"user:{actor.user_id}:transfer",
+        key=idempotency_key,
+        request=request,
+        command=command,
+    )
+
+
+# --- Merchant payments --------------------------------------------------------------------------
+
+
+def _check_payment_velocity(user_id: int) -> None:
+    recent = Payment.objects.filter(
+        user_id=user_id, created_at__gte=timezone.now() - timedelta(minutes=1)
+    ).count()
+    if recent >= PAYMENTS_PER_MINUTE:
+        raise RiskRejectedError()
+
+
+def pay_merchant(
+    *,
+    actor: Actor,
+    merchant_id: str,
+    amount: object,
+    payment_password: object,
+    idempotency_key: str | None,
+    wallet_currency: str = "CNY",
+    fx_quote_id: str | None = None,
+    description: str = "",
+) -> IdempotentOutcome:
+    """Pay a merchant. A foreign-currency merchant is paid through an accepted FX quote."""
+    from walletdesk.identity.facade import verify_payment_password
+
+    merchant = Merchant.objects.filter(public_id=_uuid_or_none(merchant_id), is_active=True).first()
+    if merchant is None:
+        raise MerchantNotFoundError()
+    price = parse_amount(amount, merchant.currency)
+    description = (description or "").strip()[:120]
+    request = {
+        "merchant": str(merchant.public_id),
+        "amount": amount,
+        "wallet_currency": wallet_currency,
+        "fx_quote_id": fx_quote_id or "",
+        "description": description,
+    }
+
+    def command() -> tuple[int, dict[str, Any]]:
+        _check_payment_velocity(actor.user_id)
+        international = merchant.currency != wallet_currency
+        public_id = uuid.uuid4()
+        reference = f"payment:{public_id}"
+        wallet_id = accounts.wallet_account_id(actor.user_id, wallet_currency)
+        if international:
+            quote = fx.use_quote(
+                user_id=actor.user_id, quote_public_id=fx_quote_id or "", buy=price
+            )
+            debit, fee, rate = quote.sell_amount, quote.fee, str(quote.customer_rate)
+            legs = [
+                ledger.Leg(wallet_id, -(debit + fee)),
+                ledger.Leg(
+                    accounts.system_account_id(AccountKind.FX_POSITION, wallet_currency), debit
+                ),
+                ledger.Leg(
+                    accounts.system_account_id(AccountKind.FX_POSITION, merchant.currency),
+                    -price.minor,
+                ),
+                ledger.Leg(
+                    accounts.merchant_account_id(merchant.pk, merchant.currency), price.minor
+                ),
+            ]
+            if fee:
+                legs.append(
+                    ledger.Leg(
+                        accounts.system_account_id(AccountKind.FEE_REVENUE, wallet_currency), fee
+                    )
+                )
+        else:
+            debit, fee, rate = price.minor, 0, ""
+            legs = [
+                ledger.Leg(wallet_id, -debit),
+                ledger.Leg(accounts.merchant_account_id(merchant.pk, merchant.currency), debit),
+            ]
+        locked = ledger.lock_accounts(leg.account_id for leg in legs)
+        check_and_record_usage(
+            user_id=actor.user_id,
+            operation="payment",
+            money=Money(debit + fee, wallet_currency),
+            kyc_level=actor.kyc_level,
+        )
+        entry = ledger.post_entry(
+            kind=EntryKind.PAYMENT,
+            legs=legs,
+            memo=description or merchant.name,
+            reference=reference,
+            actor=f"user:{actor.user_id}",
+            locked=locked,
+        )
+        payment = Payment.objects.create(
+            public_id=public_id,
+            user_id=actor.user_id,
+            merchant=merchant,
+            currency=merchant.currency,
+            amount=price.minor,
+            debit_currency=wallet_currency,
+            debit_amount=debit,
+            fee=fee,
+            fx_rate=rate,
+            description=description,
+            entry_id=entry.pk,
+        )
+        activity.record(
+            activity.activity(
+                user_id=actor.user_id,
+                type=ActivityType.PAYMENT,
+                status=ActivityStatus.SUCCEEDED,
+                currency=wallet_currency,
+                amount=-(debit + fee),
+                fee=fee,
+                title=merchant.name,
+                counterparty=merchant.name,
+                object_public_id=public_id,
+                created_at=payment.created_at,
+            )
+        )
+        on_commit(
+            _notify_debit,
+            actor.user_id,
+            Money(debit + fee, wallet_currency),
+            merchant.name,
+            reference,
+        )
+        return 201, payment_body(payment, merchant)
+
+    return run_idempotent(
+        scope=f"user:{actor.user_id}:payment",
+        key=idempotency_key,
+        request=request,
+        command=command,
+        precheck=lambda: verify_payment_password(actor.user_id, payment_password),
+    )
+
+
+def payment_body(payment: Payment, merchant: Merchant) -> dict[str, Any]:
+    return {
+        "id": str(payment.public_id),
+        "type": "payment",
+        "status": payment.status,
+        "merchant": {"id": str(merchant.public_id), "name": merchant.name},
+        "amount": Money(payment.amount, payment.currency).to_decimal_string(),
+        "currency": payment.currency,
+        "debit_amount": Money(payment.debit_amount, payment.debit_currency).to_decimal_string(),
+        "debit_currency": payment.debit_currency,
+        "fee": Money(payment.fee, payment.debit_currency).to_decimal_string(),
+        "fx_rate": payment.fx_rate or None,
+        "refunded_amount": Money(payment.refunded_amount, payment.currency).to_decimal_string(),
+        "created_at": _iso(payment.created_at),
+    }
+
+
+def _uuid_or_none(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except (ValueError, TypeError):
+        return None
+
+
+# --- Refunds ------------------------------------------------------------------------------------
+
+
+def refund_payment(
+    *, payment_id: str, amount: object, reason: str, requested_by: str, idempotency_key: str | None
+) -> IdempotentOutcome:
+    """Refund part or all of a payment back to the original wallet; the total never exceeds the
+    amount paid. International payments are refunded at the original rate, in proportion; the
+    last refund returns exactly what is left so the total equals what the customer paid (the
+    international fee is not refunded)."""
+    payment_uuid = _uuid_or_none(payment_id)
+    payment = Payment.objects.select_related("merchant").filter(public_id=payment_uuid).first()
+    if payment is None:
+        from walletdesk.payments.errors import OperationNotFoundError
+
+        raise OperationNotFoundError()
+    money = parse_amount(amount, payment.currency)
+    request = {"payment": str(payment.public_id), "amount": amount, "reason": reason[:200]}
+
+    def command() -> tuple[int, dict[str, Any]]:
+        locked_payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        remaining = locked_payment.amount - locked_payment.refunded_amount
+        if remaining == 0:
+            raise PaymentNotRefundableError()
+        if money.minor > remaining:
+            raise RefundExceedsPaymentError(
+                remaining=format_amount(Money(remaining, payment.currency))
+            )
+        is_last = money.minor == remaining
+        if locked_payment.currency == locked_payment.debit_currency:
+            credit = money.minor
+        else:
+            already = sum(locked_payment.refunds.values_list("credit_amount", flat=True))
+            credit = (
+                locked_payment.debit_amount - already
+                if is_last
+                else locked_payment.debit_amount * money.minor // locked_payment.amount
+            )
+        merchant_account = accounts.merchant_account_id(payment.merchant_id, payment.currency)
+        wallet_id = accounts.wallet_account_id(payment.user_id, payment.debit_currency)
+        if payment.currency == payment.debit_currency:
+            legs = [ledger.Leg(merchant_account, -money.minor), ledger.Leg(wallet_id, money.minor)]
+        else:
+            legs = [
+                ledger.Leg(merchant_account, -money.minor),
+                ledger.Leg(
+                    accounts.system_account_id(AccountKind.FX_POSITION, payment.currency),
+                    money.minor,
+                ),
+                ledger.Leg(
+                    accounts.system_account_id(AccountKind.FX_POSITION, payment.debit_currency),
+                    -credit,
+                ),
+                ledger.Leg(wallet_id, credit),
+            ]
+        public_id = uuid.uuid4()
+        entry = ledger.post_entry(
+            kind=EntryKind.REFUND,
+            legs=legs,
+            memo=reason[:200],
+            reference=f"refund:{public_id}",
+            actor=requested_by,
+        )
+        new_status = PaymentStatus.REFUNDED if is_last else PaymentStatus.PARTIALLY_REFUNDED
+        check_transition(PAYMENT_TRANSITIONS, PaymentStatus(locked_payment.status), new_status)  # type: ignore[arg-type]
+        locked_payment.refunded_amount += money.minor
+        locked_payment.status = new_status
+        locked_payment.save(update_fields=["refunded_amount", "status"])
+        refund = Refund.objects.create(
+            public_id=public_id,
+            payment=locked_payment,
+            amount=money.minor,
+            credit_amount=credit,
+            reason=reason[:200],
+            requested_by=requested_by[:20],
+            entry_id=entry.pk,
+        )
+        activity.record(
+            activity.activity(
+                user_id=payment.user_id,
+                type=ActivityType.REFUND,
+                status=ActivityStatus.SUCCEEDED,
+                currency=payment.debit_currency,
+                amount=credit,
+                title=_("Refund from %(merchant)s") % {"merchant": payment.merchant.name},
+                counterparty=payment.merchant.name,
+                object_public_id=public_id,
+                created_at=refund.created_at,
+            )
+        )
+        if is_last:
+            activity.set_status(ActivityType.PAYMENT, payment.public_id, ActivityStatus.REFUNDED)
+        return 201, {
+            "id": str(public_id),
+            "type": "refund",
+            "payment_id": str(payment.public_id),
+            "amount": money.to_decimal_string(),
+            "currency": payment.currency,
+            "credit_amount": Money(credit, payment.debit_currency).to_decimal_string(),
+            "credit_currency": payment.debit_currency,
+            "payment_status": new_status,
+            "created_at": _iso(refund.created_at),
+        }
+
+    return run_idempotent(
+        scope=f"refund:{payment.public_id}", key=idempotency_key, request=request, command=command
+    )
