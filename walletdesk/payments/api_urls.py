@@ -3,6 +3,7 @@ from django.urls import include, path
 from walletdesk.payments import api
 
 urlpatterns = [
+    path("", include("walletdesk.payments.api_rails")),
     path("wallet", api.WalletView.as_view(), name="wallet"),
     path("transfers", api.TransferListView.as_view(), name="transfers"),
     path("transfers/<uuid:public_id>", api.TransferDetailView.as_view(), name="transfer-detail"),

@@ -461,3 +461,7 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.amount}"
+
+
+# The sandbox rail keeps its own book (registered with this app; see rails/sandbox_models.py).
+from walletdesk.payments.rails.sandbox_models import SandboxRailRecord  # noqa: E402, F401

@@ -5,6 +5,7 @@ from walletdesk.payments import views
 app_name = "payments"
 
 urlpatterns = [
+    path("", include("walletdesk.payments.urls_rails")),
     path("", views.home, name="home"),
     path("transfer/", views.transfer, name="transfer"),
     path("pay/", views.pay, name="pay"),

@@ -1,0 +1,416 @@
+"""JSON API for top-ups, withdrawals, bank cards and rail callbacks (under /api/v1/).
+
+Thin views: parse → call one action → render. Customer-scoped: another customer's object is a 404
+identical to a missing one. POSTs that move money need an `Idempotency-Key` header; a replay
+answers with the first status and a byte-identical body (keys are rendered in sorted order, so the
+stored JSON renders the same on every database).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import path
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.parsers import BaseParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from walletdesk.api.fields import AmountField, CurrencyField
+from walletdesk.core.errors import ValidationFailedError
+from walletdesk.ledger.idempotency import IdempotentOutcome
+from walletdesk.payments import cards, reconciliation, topups, withdrawals
+from walletdesk.payments.enums import RailMethod
+from walletdesk.payments.models import BankCard, TopUp, Withdrawal
+from walletdesk.payments.rails.signing import SIGNATURE_HEADER
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="1-255 visible ASCII characters, unique per request; a retry with the same key "
+    "and body replays the first answer, with a different body it is refused (422).",
+)
+ERROR = OpenApiResponse(description="Error envelope: {error: {code, message, details}, request_id}")
+LIST_LIMIT = 50
+
+
+def sorted_json(value: Any) -> Any:
+    """Dicts with sorted keys, recursively (PostgreSQL jsonb does not keep key order)."""
+    if isinstance(value, dict):
+        return {key: sorted_json(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [sorted_json(item) for item in value]
+    return value
+
+
+def outcome_response(outcome: IdempotentOutcome) -> Response:
+    response = Response(sorted_json(outcome.body), status=outcome.status)
+    if outcome.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _uid(request: Request) -> int:
+    user_id = request.user.pk
+    assert isinstance(user_id, int)
+    return user_id
+
+
+def _kyc_level(request: Request) -> int:
+    return int(getattr(request.user, "kyc_level", 0) or 0)
+
+
+class StrictInput(serializers.Serializer[Any]):
+    """Refuses undeclared fields (mass assignment)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
+        unknown = sorted(set(data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {name: ["This field is not accepted here."] for name in unknown[:10]}
+            )
+        return super().to_internal_value(data)
+
+
+def _valid(serializer_class: type[serializers.Serializer[Any]], data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def operation_detail(operation: TopUp | Withdrawal) -> dict[str, Any]:
+    body = topups.operation_body(operation)
+    body["next_step"] = topups.next_step(operation)
+    body["last_checked_at"] = topups.iso(operation.last_queried_at)
+    body["timeline"] = [
+        {
+            "from": event.old_status or None,
+            "to": event.new_status,
+            "source": event.source,
+            "detail": event.detail,
+            "at": event.created_at.isoformat(),
+        }
+        for event in topups.timeline(operation)
+    ]
+    result: dict[str, Any] = sorted_json(body)
+    return result
+
+
+def card_body(card: BankCard) -> dict[str, Any]:
+    return {
+        "id": str(card.public_id),
+        "brand": card.brand,
+        "bank_name": card.bank_name,
+        "last4": card.last4,
+        "expiry": f"{card.expiry_month:02d}/{card.expiry_year % 100:02d}",
+        "status": card.status,
+        "bound_at": card.bound_at.isoformat(),
+    }
+
+
+# --- top-ups ----------------------------------------------------------------------------------
+
+
+class TopUpInput(StrictInput):
+    amount = AmountField()
+    currency = CurrencyField(default="CNY")
+    method = serializers.ChoiceField(choices=RailMethod.choices)
+    card_id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Required for method bank_card: one of your bound cards.",
+    )
+
+
+class TopUpListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="Your latest top-ups", responses={200: OpenApiResponse()})
+    def get(self, request: Request) -> Response:
+        rows = TopUp.objects.select_related("card").filter(user_id=_uid(request))
+        items = [topups.operation_body(t) for t in rows.order_by("-created_at")[:LIST_LIMIT]]
+        return Response(sorted_json({"results": items}))
+
+    @extend_schema(
+        summary="Top up the wallet through a rail",
+        description="Creates the top-up (status `created`) and submits it to the rail. The "
+        "result arrives asynchronously: poll `GET /top-ups/{id}`.",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=TopUpInput,
+        responses={
+            201: OpenApiResponse(description="The top-up"),
+            400: ERROR,
+            404: ERROR,
+            422: ERROR,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(TopUpInput, request.data)
+        outcome = topups.create_top_up(
+            user_id=_uid(request),
+            kyc_level=_kyc_level(request),
+            amount=data["amount"],
+            currency=data["currency"],
+            method=data["method"],
+            card_id=str(data["card_id"]) if data["card_id"] else None,
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
+        return outcome_response(outcome)
+
+
+class TopUpDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="One of your top-ups, with its status timeline",
+        responses={200: OpenApiResponse(), 404: ERROR},
+    )
+    def get(self, request: Request, public_id: str) -> Response:
+        return Response(operation_detail(topups.get_top_up(_uid(request), public_id)))
+
+
+class TopUpRequeryView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Ask the rail now about a top-up that has not arrived",
+        description="At most once a minute per top-up (429 requery_too_soon).",
+        request=None,
+        responses={200: OpenApiResponse(), 404: ERROR, 429: ERROR},
+    )
+    def post(self, request: Request, public_id: str) -> Response:
+        operation = reconciliation.requery(
+            user_id=_uid(request), kind=topups.TOP_UP, public_id=public_id
+        )
+        return Response(operation_detail(operation))
+
+
+# --- withdrawals ------------------------------------------------------------------------------
+
+
+class WithdrawalInput(StrictInput):
+    amount = AmountField()
+    currency = CurrencyField(default="CNY")
+    card_id = serializers.UUIDField(help_text="One of your bound cards.")
+
+
+class WithdrawalQuoteView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Fee and total of a withdrawal, before confirming",
+        request=WithdrawalInput,
+        responses={200: OpenApiResponse(), 400: ERROR, 404: ERROR},
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(WithdrawalInput, request.data)
+        quote = withdrawals.quote_withdrawal(
+            user_id=_uid(request),
+            amount=data["amount"],
+            currency=data["currency"],
+            card_id=str(data["card_id"]),
+        )
+        return Response(sorted_json(quote.as_dict()))
+
+
+class WithdrawalListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="Your latest withdrawals", responses={200: OpenApiResponse()})
+    def get(self, request: Request) -> Response:
+        rows = Withdrawal.objects.select_related("card").filter(user_id=_uid(request))
+        items = [withdrawals_body(w) for w in rows.order_by("-created_at")[:LIST_LIMIT]]
+        return Response(sorted_json({"results": items}))
+
+    @extend_schema(
+        summary="Withdraw to a bound bank card",
+        description="Reserves amount + fee, then pays out through the rail; the reserved money "
+        "is taken when the bank confirms, or released if it fails.",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=WithdrawalInput,
+        responses={
+            201: OpenApiResponse(description="The withdrawal"),
+            400: ERROR,
+            403: ERROR,
+            404: ERROR,
+            409: ERROR,
+            422: ERROR,
+            423: ERROR,
+            429: ERROR,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(WithdrawalInput, request.data)
+        outcome = withdrawals.create_withdrawal(
+            user_id=_uid(request),
+            kyc_level=_kyc_level(request),
+            amount=data["amount"],
+            currency=data["currency"],
+            card_id=str(data["card_id"]),
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
+        return outcome_response(outcome)
+
+
+def withdrawals_body(withdrawal: Withdrawal) -> dict[str, Any]:
+    return topups.operation_body(withdrawal)
+
+
+class WithdrawalDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="One of your withdrawals, with its status timeline",
+        responses={200: OpenApiResponse(), 404: ERROR},
+    )
+    def get(self, request: Request, public_id: str) -> Response:
+        return Response(operation_detail(withdrawals.get_withdrawal(_uid(request), public_id)))
+
+
+class WithdrawalRequeryView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Ask the rail now about a withdrawal that has not arrived",
+        request=None,
+        responses={200: OpenApiResponse(), 404: ERROR, 429: ERROR},
+    )
+    def post(self, request: Request, public_id: str) -> Response:
+        operation = reconciliation.requery(
+            user_id=_uid(request), kind=topups.WITHDRAWAL, public_id=public_id
+        )
+        return Response(operation_detail(operation))
+
+
+# --- bank cards -------------------------------------------------------------------------------
+
+
+class CardInput(StrictInput):
+    number = serializers.CharField(
+        max_length=40,
+        trim_whitespace=False,
+        help_text="12-19 digits; spaces between groups are allowed.",
+    )
+    expiry = serializers.CharField(max_length=7, help_text="MM/YY")
+    cvv = serializers.CharField(
+        max_length=4, trim_whitespace=False, help_text="Verified by the bank; never stored."
+    )
+
+
+@method_decorator(sensitive_post_parameters("number", "expiry", "cvv"), name="dispatch")
+class CardListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="Your bound bank cards", responses={200: OpenApiResponse()})
+    def get(self, request: Request) -> Response:
+        items = [card_body(card) for card in cards.customer_cards(_uid(request))]
+        return Response({"results": items})
+
+    @extend_schema(
+        summary="Bind a bank card",
+        description="The bank verifies the card (CVV included); only a token, the brand, the "
+        "bank's name and the last four digits are kept.",
+        request=CardInput,
+        responses={201: OpenApiResponse(), 400: ERROR, 402: ERROR, 409: ERROR},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = CardInput(data=request.data)
+        if not serializer.is_valid():
+            # Never echo what was sent: only which fields are wrong.
+            raise ValidationFailedError(fields=sorted(serializer.errors))
+        data = serializer.validated_data
+        card = cards.bind_card(
+            user_id=_uid(request), number=data["number"], expiry=data["expiry"], cvv=data["cvv"]
+        )
+        return Response(card_body(card), status=201)
+
+
+class CardDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="One of your bound cards", responses={200: OpenApiResponse(), 404: ERROR}
+    )
+    def get(self, request: Request, public_id: str) -> Response:
+        return Response(card_body(cards.get_card(_uid(request), public_id)))
+
+    @extend_schema(summary="Remove (unbind) a card", responses={204: None, 404: ERROR, 409: ERROR})
+    def delete(self, request: Request, public_id: str) -> Response:
+        cards.unbind_card(user_id=_uid(request), public_id=public_id)
+        return Response(status=204)
+
+
+# --- rail callbacks ---------------------------------------------------------------------------
+
+
+class RawBodyParser(BaseParser):
+    media_type = "*/*"
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        return None
+
+
+class RailCallbackView(APIView):
+    """Signed callbacks from a payment rail (API-7). No session, no CSRF: the signature is the
+    authentication, checked over the raw body."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    parser_classes = [RawBodyParser]
+    throttle_classes: list[Any] = []
+
+    @extend_schema(
+        summary="Rail callback (for payment rails, not for customers)",
+        description=f"Header `{SIGNATURE_HEADER}: t=<unix seconds>,v1=<hex HMAC-SHA256 of "
+        "'<t>.' + raw body>`; refused if the signature is wrong (callback_signature_invalid) "
+        "or the timestamp is more than 300 s off (callback_stale). Each event_id is applied "
+        "once; repeats answer `duplicate`.",
+        request={"application/json": {"type": "object"}},
+        responses={200: OpenApiResponse(), 400: ERROR, 404: ERROR, 409: ERROR},
+    )
+    def post(self, request: Request, method: str) -> Response:
+        result = reconciliation.handle_callback(
+            method, request.body, request.headers.get(SIGNATURE_HEADER)
+        )
+        return Response(result.as_dict())
+
+
+# Included by walletdesk/payments/api_urls.py: path("", include("walletdesk.payments.api_rails"))
+urlpatterns = [
+    path("top-ups", TopUpListView.as_view(), name="top-ups"),
+    path("top-ups/<uuid:public_id>", TopUpDetailView.as_view(), name="top-up-detail"),
+    path(
+        "top-ups/<uuid:public_id>/requery",
+        TopUpRequeryView.as_view(),
+        name="top-up-requery",
+    ),
+    path("withdrawals", WithdrawalListView.as_view(), name="withdrawals"),
+    path("withdrawals/quote", WithdrawalQuoteView.as_view(), name="withdrawal-quote"),
+    path(
+        "withdrawals/<uuid:public_id>",
+        WithdrawalDetailView.as_view(),
+        name="withdrawal-detail",
+    ),
+    path(
+        "withdrawals/<uuid:public_id>/requery",
+        WithdrawalRequeryView.as_view(),
+        name="withdrawal-requery",
+    ),
+    path("cards", CardListView.as_view(), name="cards"),
+    path("cards/<uuid:public_id>", CardDetailView.as_view(), name="card-detail"),
+    path(
+        "rails/<str:method>/callback",
+        RailCallbackView.as_view(),
+        name="rail-callback",
+    ),
+]

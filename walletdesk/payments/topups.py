@@ -1,0 +1,446 @@
+"""Top-ups: money comes into the wallet from a rail.
+
+Life cycle (RAIL_OPERATION_TRANSITIONS): created → pending → succeeded / failed / expired. Every
+change writes a `RailOperationEvent` (the timeline the customer and support see). The wallet is
+credited only on success, exactly once, in the same transaction as the status change, with the
+TopUp row locked: rail clearing −amount, wallet +(amount − fee), fee revenue +fee.
+
+Callbacks, reconciliation, the customer's "check now" and the submission answer all end in
+`apply_top_up_result`, so the same result applied twice (or out of order) changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from walletdesk.core.db import on_commit
+from walletdesk.core.errors import InvalidStateTransitionError, WalletDeskError
+from walletdesk.core.money import Money, format_amount, parse_amount
+from walletdesk.ledger import actions as ledger
+from walletdesk.ledger.enums import AccountKind, EntryKind
+from walletdesk.ledger.idempotency import IdempotentOutcome, run_idempotent
+from walletdesk.payments import activity
+from walletdesk.payments.enums import (
+    RAIL_OPERATION_TRANSITIONS,
+    ActivityStatus,
+    ActivityType,
+    FailureReason,
+    RailMethod,
+    RailOperationStatus,
+    WalletStatus,
+)
+from walletdesk.payments.errors import (
+    CardNotFoundError,
+    OperationNotFoundError,
+    RailTimeoutError,
+    RailUnavailableError,
+    WalletClosedError,
+    WalletNotFoundError,
+)
+from walletdesk.payments.fees import compute_fee
+from walletdesk.payments.limits import check_and_record_usage, release_usage
+from walletdesk.payments.models import BankCard, RailOperationEvent, TopUp, Wallet, Withdrawal
+from walletdesk.payments.rails.base import RailOutcome
+from walletdesk.payments.rails.registry import get_provider
+from walletdesk.payments.wallets import wallet_account
+
+logger = logging.getLogger("walletdesk.payments.rails")
+
+TOP_UP = "top_up"
+WITHDRAWAL = "withdrawal"
+OPEN_STATUSES = (RailOperationStatus.CREATED, RailOperationStatus.PENDING)
+TERMINAL_STATUSES = (
+    RailOperationStatus.SUCCEEDED,
+    RailOperationStatus.FAILED,
+    RailOperationStatus.EXPIRED,
+)
+# Security guide MON-1: one rail operation moves at most 10 000.00 (in major units).
+MAX_AMOUNT_MAJOR_UNITS = 10_000
+
+
+class AmountBelowFeeError(WalletDeskError):
+    code = "amount_below_fee"
+    http_status = 400
+    message = gettext_lazy("The amount must be larger than the fee of %(fee)s.")
+
+
+class CardRequiredError(WalletDeskError):
+    code = "card_required"
+    http_status = 400
+    message = gettext_lazy("Choose one of your bound bank cards for this method.")
+
+
+class RailAmountTooLargeError(WalletDeskError):
+    code = "rail_amount_too_large"
+    http_status = 400
+    message = gettext_lazy("A single top-up or withdrawal can be at most %(limit)s.")
+
+
+RailOperation = TopUp | Withdrawal
+
+
+# --- shared by top-ups and withdrawals --------------------------------------------------------
+
+
+def operation_kind(operation: RailOperation) -> str:
+    return TOP_UP if isinstance(operation, TopUp) else WITHDRAWAL
+
+
+def transition(operation: RailOperation, new: str, *, source: str, detail: str = "") -> None:
+    """Move to `new` if the state machine allows it and write the timeline row (caller saves)."""
+    old = operation.status
+    if new not in RAIL_OPERATION_TRANSITIONS.get(old, frozenset()):
+        raise InvalidStateTransitionError(current=old, target=new)
+    RailOperationEvent.objects.create(
+        operation_type=operation_kind(operation),
+        operation_id=operation.pk,
+        old_status=old,
+        new_status=new,
+        source=source[:20],
+        detail=detail[:200],
+    )
+    operation.status = new
+    if new in TERMINAL_STATUSES:
+        operation.completed_at = timezone.now()
+
+
+def record_created(operation: RailOperation, *, source: str = "customer") -> None:
+    RailOperationEvent.objects.create(
+        operation_type=operation_kind(operation),
+        operation_id=operation.pk,
+        old_status="",
+        new_status=RailOperationStatus.CREATED,
+        source=source,
+    )
+
+
+def timeline(operation: RailOperation) -> list[RailOperationEvent]:
+    return list(
+        RailOperationEvent.objects.filter(
+            operation_type=operation_kind(operation), operation_id=operation.pk
+        ).order_by("id")
+    )
+
+
+def parse_rail_amount(raw: object, currency: str) -> Money:
+    money = parse_amount(raw, currency)
+    cap = MAX_AMOUNT_MAJOR_UNITS * 10**money.exponent
+    if money.minor > cap:
+        raise RailAmountTooLargeError(limit=format_amount(Money(cap, currency)))
+    return money
+
+
+def open_wallet_of(user_id: int) -> Wallet:
+    wallet = Wallet.objects.filter(user_id=user_id).first()
+    if wallet is None:
+        raise WalletNotFoundError()
+    if wallet.status == WalletStatus.CLOSED:
+        raise WalletClosedError()
+    return wallet
+
+
+def active_card(user_id: int, card_id: str | None) -> BankCard:
+    if not card_id:
+        raise CardRequiredError()
+    try:
+        public_id = uuid.UUID(str(card_id))
+    except ValueError as exc:
+        raise CardNotFoundError() from exc
+    card = BankCard.objects.filter(public_id=public_id, user_id=user_id, status="active").first()
+    if card is None:
+        raise CardNotFoundError()
+    return card
+
+
+def iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def failure_message(reason: str) -> str:
+    if not reason:
+        return ""
+    try:
+        return str(FailureReason(reason).label)
+    except ValueError:
+        return str(FailureReason.RAIL_ERROR.label)
+
+
+def operation_body(operation: RailOperation) -> dict[str, Any]:
+    """The JSON form of a top-up or withdrawal (also what idempotent replays return)."""
+    money = Money(operation.amount, operation.currency)
+    fee = Money(operation.fee, operation.currency)
+    card = operation.card
+    body: dict[str, Any] = {
+        "id": str(operation.public_id),
+        "type": operation_kind(operation),
+        "status": operation.status,
+        "method": operation.method,
+        "amount": money.to_decimal_string(),
+        "fee": fee.to_decimal_string(),
+        "currency": operation.currency,
+        "failure_reason": operation.failure_reason or None,
+        "trace_id": operation.rail_trace_id or None,
+        "card": (
+            {"id": str(card.public_id), "brand": card.brand, "last4": card.last4}
+            if card is not None
+            else None
+        ),
+        "created_at": iso(operation.created_at),
+        "completed_at": iso(operation.completed_at),
+    }
+    if isinstance(operation, TopUp):
+        body["credited_amount"] = (money - fee).to_decimal_string()
+    else:
+        body["total_debit"] = (money + fee).to_decimal_string()
+    return body
+
+
+def next_step(operation: RailOperation) -> str:
+    """What the customer should expect now, in their language."""
+    status = operation.status
+    incoming = isinstance(operation, TopUp)
+    if status == RailOperationStatus.CREATED:
+        return _("We are sending this to the payment channel. This usually takes a few seconds.")
+    if status == RailOperationStatus.PENDING:
+        if incoming:
+            return _(
+                "The payment channel is processing it. Most top-ups arrive within a few minutes. "
+                "If it is still processing after 10 minutes, tap “Check now”: we ask the channel "
+                "directly. Nothing is charged twice."
+            )
+        return _(
+            "The bank is processing it. Withdrawals usually arrive within 2 hours, at the latest "
+            "by the next working day. The money stays reserved in your wallet until then."
+        )
+    if status == RailOperationStatus.SUCCEEDED:
+        if incoming:
+            return _("The money is in your wallet.")
+        return _("The bank has paid it out. It should show in your bank account now.")
+    if status == RailOperationStatus.EXPIRED:
+        return _(
+            "The payment channel never confirmed this top-up, so it expired and nothing was "
+            "added. If money left your bank account, contact support with the trace id."
+        )
+    if incoming:
+        return _("Nothing was added to your wallet. If money left your bank, contact support.")
+    return _("The reserved money has been returned to your available balance.")
+
+
+# --- top-ups ----------------------------------------------------------------------------------
+
+
+def create_top_up(
+    *,
+    user_id: int,
+    kyc_level: int,
+    amount: object,
+    currency: str,
+    method: str,
+    card_id: str | None,
+    idempotency_key: str | None,
+) -> IdempotentOutcome:
+    """Record a top-up and submit it to the rail once the transaction commits (idempotent)."""
+    request = {
+        "amount": amount,
+        "currency": currency,
+        "method": method,
+        "card_id": str(card_id or ""),
+    }
+
+    def command() -> tuple[int, dict[str, Any]]:
+        money = parse_rail_amount(amount, currency)
+        if method not in RailMethod.values:
+            raise RailUnavailableError()
+        open_wallet_of(user_id)
+        card = active_card(user_id, card_id) if method == RailMethod.BANK_CARD else None
+        fee = compute_fee("top_up", currency, money.minor, method)
+        if fee >= money.minor:
+            raise AmountBelowFeeError(fee=format_amount(Money(fee, currency)))
+        check_and_record_usage(
+            user_id=user_id, operation="top_up", money=money, kyc_level=kyc_level
+        )
+        top_up = TopUp.objects.create(
+            user_id=user_id,
+            method=method,
+            currency=currency,
+            amount=money.minor,
+            fee=fee,
+            card=card,
+        )
+        record_created(top_up)
+        activity.record(
+            activity.activity(
+                user_id=user_id,
+                type=ActivityType.TOP_UP,
+                status=ActivityStatus.PENDING,
+                currency=currency,
+                amount=money.minor,
+                fee=fee,
+                title=_("Top-up"),
+                counterparty=_counterparty(method, card),
+                object_public_id=top_up.public_id,
+                created_at=top_up.created_at,
+            )
+        )
+        on_commit(submit_top_up, top_up.pk)
+        return 201, operation_body(top_up)
+
+    return run_idempotent(
+        scope=f"user:{user_id}:top_up", key=idempotency_key, request=request, command=command
+    )
+
+
+def _counterparty(method: str, card: BankCard | None) -> str:
+    if card is not None:
+        return f"{card.bank_name or card.brand} •••• {card.last4}"
+    return str(RailMethod(method).label)
+
+
+def submit_top_up(top_up_id: int) -> None:
+    """Send the top-up to its rail (after commit, outside any transaction) and apply the answer."""
+    top_up = TopUp.objects.select_related("card").get(pk=top_up_id)
+    if top_up.status != RailOperationStatus.CREATED:
+        return
+    try:
+        submission = get_provider(top_up.method).start_top_up(
+            reference=str(top_up.public_id),
+            amount=top_up.amount,
+            currency=top_up.currency,
+            card_token=top_up.card.rail_token if top_up.card else None,
+        )
+    except RailTimeoutError:
+        apply_top_up_result(
+            top_up_id,
+            RailOutcome.PENDING,
+            source="rail",
+            detail="rail_timeout: no answer to the submission; reconciliation will query",
+        )
+        return
+    except WalletDeskError as exc:
+        apply_top_up_result(
+            top_up_id,
+            RailOutcome.FAILED,
+            failure_reason=FailureReason.RAIL_ERROR,
+            source="rail",
+            detail=exc.code,
+        )
+        return
+    apply_top_up_result(
+        top_up_id,
+        submission.outcome,
+        trace_id=submission.trace_id,
+        failure_reason=submission.failure_reason,
+        source="rail",
+        detail="submitted to the rail",
+    )
+
+
+def apply_top_up_result(
+    top_up_id: int,
+    outcome: str,
+    *,
+    trace_id: str = "",
+    failure_reason: str = "",
+    source: str,
+    detail: str = "",
+) -> bool:
+    """Apply what the rail says, idempotently; returns whether anything changed.
+
+    A terminal status never changes; "pending" after a final result is ignored; success credits
+    the wallet exactly once (the TopUp row is locked while the entry is posted).
+    """
+    with transaction.atomic():
+        top_up = TopUp.objects.select_for_update().get(pk=top_up_id)
+        if top_up.status in TERMINAL_STATUSES:
+            return False
+        if trace_id and top_up.rail_trace_id and trace_id != top_up.rail_trace_id:
+            logger.warning(
+                "top-up %s: rail trace id %s differs from recorded %s; ignored",
+                top_up.public_id,
+                trace_id[:64],
+                top_up.rail_trace_id,
+            )
+            return False
+        fields = {"status", "completed_at", "updated_at"}
+        if trace_id and not top_up.rail_trace_id:
+            top_up.rail_trace_id = trace_id[:64]
+            fields.add("rail_trace_id")
+        before = top_up.status
+        if outcome == RailOutcome.PENDING:
+            if top_up.status == RailOperationStatus.CREATED:
+                transition(top_up, RailOperationStatus.PENDING, source=source, detail=detail)
+        elif outcome == RailOutcome.SUCCEEDED:
+            if top_up.status == RailOperationStatus.CREATED:
+                transition(top_up, RailOperationStatus.PENDING, source=source, detail=detail)
+            transition(top_up, RailOperationStatus.SUCCEEDED, source=source, detail=detail)
+            top_up.entry_id = _credit(top_up)
+            fields.add("entry_id")
+            activity.set_status(ActivityType.TOP_UP, top_up.public_id, ActivityStatus.SUCCEEDED)
+        elif outcome == RailOutcome.FAILED:
+            _fail(top_up, failure_reason or FailureReason.RAIL_ERROR, source=source, detail=detail)
+            fields.add("failure_reason")
+        top_up.save(update_fields=sorted(fields))
+        return top_up.status != before or "rail_trace_id" in fields
+
+
+def _credit(top_up: TopUp) -> int:
+    clearing = ledger.get_or_create_account(
+        kind=AccountKind.RAIL_CLEARING, currency=top_up.currency, qualifier=top_up.method
+    )
+    wallet = wallet_account(top_up.user_id, top_up.currency)
+    legs = [
+        ledger.Leg(clearing.pk, -top_up.amount),
+        ledger.Leg(wallet.pk, top_up.amount - top_up.fee),
+    ]
+    if top_up.fee:
+        fees = ledger.get_or_create_account(kind=AccountKind.FEE_REVENUE, currency=top_up.currency)
+        legs.append(ledger.Leg(fees.pk, top_up.fee))
+    entry = ledger.post_entry(
+        kind=EntryKind.TOP_UP,
+        legs=legs,
+        memo=f"top-up {top_up.public_id} via {top_up.method}",
+        reference=f"top_up:{top_up.public_id}",
+        actor=f"rail:{top_up.method}",
+    )
+    return entry.pk
+
+
+def _fail(top_up: TopUp, reason: str, *, source: str, detail: str, expired: bool = False) -> None:
+    target = RailOperationStatus.EXPIRED if expired else RailOperationStatus.FAILED
+    transition(top_up, target, source=source, detail=detail or reason)
+    top_up.failure_reason = reason[:40]
+    activity.set_status(ActivityType.TOP_UP, top_up.public_id, ActivityStatus.FAILED)
+    release_usage(
+        user_id=top_up.user_id,
+        operation="top_up",
+        money=Money(top_up.amount, top_up.currency),
+        day=timezone.localdate(top_up.created_at),
+    )
+
+
+def expire_top_up(top_up_id: int, *, detail: str) -> bool:
+    """Expire a top-up the rail never confirmed (it knows nothing about it)."""
+    with transaction.atomic():
+        top_up = TopUp.objects.select_for_update().get(pk=top_up_id)
+        if top_up.status not in OPEN_STATUSES:
+            return False
+        _fail(top_up, FailureReason.EXPIRED, source="expiry", detail=detail, expired=True)
+        top_up.save(update_fields=["status", "failure_reason", "completed_at", "updated_at"])
+        return True
+
+
+def get_top_up(user_id: int, public_id: str | uuid.UUID) -> TopUp:
+    """One of the customer's top-ups; someone else's is as missing as one that does not exist."""
+    top_up = (
+        TopUp.objects.select_related("card").filter(public_id=public_id, user_id=user_id).first()
+    )
+    if top_up is None:
+        raise OperationNotFoundError()
+    return top_up
