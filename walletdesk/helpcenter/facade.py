@@ -62,7 +62,7 @@ def get_article(slug: str, lang: str | None = None) -> ArticleDetail | None:
     )
 
 
-def _summary(incident: Incident) -> IncidentSummary:
+def incident_summary(incident: Incident) -> IncidentSummary:
     updates = list(incident.updates.all())
     latest = updates[0] if updates else None
     return IncidentSummary(
@@ -85,4 +85,4 @@ def affecting_incidents(component: str | None = None) -> list[IncidentSummary]:
     or every component when None. Empty list means it is operating normally."""
     if component is not None and component not in Component.values:
         raise ValueError(f"unknown component {component!r}; use one of {Component.values}")
-    return [_summary(incident) for incident in selectors.active_incidents(component)]
+    return [incident_summary(incident) for incident in selectors.active_incidents(component)]

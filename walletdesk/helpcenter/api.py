@@ -1,0 +1,176 @@
+"""Read-only public JSON API of the help center (anonymous access allowed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from walletdesk.helpcenter import facade, selectors
+from walletdesk.helpcenter.enums import Component
+from walletdesk.helpcenter.errors import ArticleNotFoundError, SearchQueryTooLongError
+from walletdesk.helpcenter.search.analysis import MAX_QUERY_LENGTH
+
+
+class SearchHitSerializer(serializers.Serializer[Any]):
+    slug = serializers.CharField()
+    language = serializers.CharField()
+    title = serializers.CharField()
+    summary = serializers.CharField()
+    snippet_html = serializers.CharField(help_text="Escaped text with <mark> around matches.")
+    url = serializers.CharField()
+    score = serializers.FloatField()
+
+
+class SearchResponseSerializer(serializers.Serializer[Any]):
+    query = serializers.CharField()
+    language = serializers.CharField()
+    results = SearchHitSerializer(many=True)
+
+
+class ArticleSerializer(serializers.Serializer[Any]):
+    slug = serializers.CharField()
+    language = serializers.CharField()
+    title = serializers.CharField()
+    summary = serializers.CharField()
+    body_markdown = serializers.CharField()
+    body_html = serializers.CharField(help_text="Sanitised HTML.")
+    url = serializers.CharField()
+    category = serializers.CharField()
+    intents = serializers.ListField(child=serializers.CharField())
+    updated_at = serializers.DateTimeField()
+
+
+class ComponentStatusSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    state = serializers.CharField()
+
+
+class IncidentSerializer(serializers.Serializer[Any]):
+    public_id = serializers.CharField()
+    title = serializers.CharField()
+    title_en = serializers.CharField()
+    status = serializers.CharField()
+    impact = serializers.CharField()
+    components = serializers.ListField(child=serializers.CharField())
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField(allow_null=True)
+    latest_message = serializers.CharField()
+    latest_message_en = serializers.CharField()
+    url = serializers.CharField()
+
+
+class StatusResponseSerializer(serializers.Serializer[Any]):
+    components = ComponentStatusSerializer(many=True)
+    incidents = IncidentSerializer(many=True)
+    generated_at = serializers.DateTimeField()
+
+
+class AnnouncementSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField(source="public_id")
+    kind = serializers.CharField()
+    language = serializers.CharField()
+    title = serializers.CharField()
+    body = serializers.CharField()
+    link = serializers.CharField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField(allow_null=True)
+
+
+class PublicAPIView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [AnonRateThrottle]
+
+
+def _lang(request: Request) -> str:
+    return selectors.normalize_language(request.query_params.get("lang") or request.LANGUAGE_CODE)
+
+
+class SearchAPIView(PublicAPIView):
+    @extend_schema(
+        operation_id="help_search",
+        summary="Search help articles",
+        parameters=[
+            OpenApiParameter("q", str, description="Search text, at most 100 characters."),
+            OpenApiParameter("lang", str, enum=["zh-hans", "en"], required=False),
+            OpenApiParameter("limit", int, required=False, description="1–20, default 5."),
+        ],
+        responses=SearchResponseSerializer,
+        tags=["help"],
+    )
+    def get(self, request: Request) -> Response:
+        raw = request.query_params.get("q", "")
+        if len(raw) > MAX_QUERY_LENGTH:
+            raise SearchQueryTooLongError(limit=MAX_QUERY_LENGTH)
+        limit_raw = request.query_params.get("limit", "5")
+        limit = max(1, min(int(limit_raw), 20)) if limit_raw.isdigit() else 5
+        language = _lang(request)
+        hits = facade.search_articles(raw, language, limit)
+        data = {"query": raw, "language": language, "results": [_asdict(hit) for hit in hits]}
+        return Response(SearchResponseSerializer(data).data)
+
+
+def _asdict(obj: Any) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in obj.__slots__}
+
+
+class ArticleAPIView(PublicAPIView):
+    @extend_schema(
+        operation_id="help_article",
+        summary="One published help article",
+        parameters=[OpenApiParameter("lang", str, enum=["zh-hans", "en"], required=False)],
+        responses=ArticleSerializer,
+        tags=["help"],
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        article = facade.get_article(slug, _lang(request))
+        if article is None:
+            raise ArticleNotFoundError()
+        return Response(ArticleSerializer(_asdict(article)).data)
+
+
+class StatusAPIView(PublicAPIView):
+    @extend_schema(
+        operation_id="help_status",
+        summary="Status of every service and the open incidents",
+        parameters=[OpenApiParameter("component", str, enum=Component.values, required=False)],
+        responses=StatusResponseSerializer,
+        tags=["help"],
+    )
+    def get(self, request: Request) -> Response:
+        component = request.query_params.get("component")
+        if component is not None and component not in Component.values:
+            component = None
+        incidents = list(selectors.active_incidents(component))
+        components = [
+            {"code": c.code, "label": c.label, "state": c.state}
+            for c in selectors.component_statuses(incidents)
+        ]
+        data = {
+            "components": components,
+            "incidents": [_asdict(facade.incident_summary(i)) for i in incidents],
+            "generated_at": timezone.now(),
+        }
+        return Response(StatusResponseSerializer(data).data)
+
+
+class AnnouncementsAPIView(PublicAPIView):
+    @extend_schema(
+        operation_id="help_announcements",
+        summary="Announcements running now",
+        parameters=[OpenApiParameter("lang", str, enum=["zh-hans", "en"], required=False)],
+        responses=AnnouncementSerializer(many=True),
+        tags=["help"],
+    )
+    def get(self, request: Request) -> Response:
+        items = selectors.active_announcements(_lang(request))[:50]
+        return Response(AnnouncementSerializer(items, many=True).data)
