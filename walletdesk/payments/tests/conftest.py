@@ -13,11 +13,11 @@ from django.test import Client
 from walletdesk.core.money import Money
 from walletdesk.payments.fees import invalidate_fee_cache
 from walletdesk.payments.limits import invalidate_limit_cache
-from walletdesk.payments.models import BankCard, FeeRule, TopUp
+from walletdesk.payments.models import BankCard, FeeRule, LimitRule, TopUp
 from walletdesk.payments.wallets import open_wallet, wallet_account
 
 # Luhn-valid test card numbers (sandbox: numbers ending in 0002 are declined by the issuer).
-UNIONPAY_CARD = "6222021234567890123"
+UNIONPAY_CARD = "6222021234567890128"
 VISA_CARD = "4111111111111111"
 DECLINED_CARD = "4000000000000002"
 
@@ -74,7 +74,9 @@ def fund(run_on_commit: Callable[[], Any]) -> Callable[..., TopUp]:
 
 
 @pytest.fixture
-def wallet_factory(user_factory: Callable[..., Any], fund: Callable[..., TopUp]) -> Callable[..., Any]:
+def wallet_factory(
+    user_factory: Callable[..., Any], fund: Callable[..., TopUp]
+) -> Callable[..., Any]:
     """A customer with an opened wallet, funded by a real successful top-up when `balance` > 0."""
 
     def make(balance: str = "0.00", currency: str = "CNY", **user_fields: Any) -> Any:
@@ -99,13 +101,51 @@ def card_factory() -> Callable[..., BankCard]:
 
 @pytest.fixture
 def fee_rule() -> Callable[..., FeeRule]:
-    def make(operation: str, *, rate_bp: int = 0, minimum: int = 0, fixed: int = 0,
-             method: str = "", currency: str = "CNY", maximum: int | None = None) -> FeeRule:
+    def make(
+        operation: str,
+        *,
+        rate_bp: int = 0,
+        minimum: int = 0,
+        fixed: int = 0,
+        method: str = "",
+        currency: str = "CNY",
+        maximum: int | None = None,
+    ) -> FeeRule:
         rule = FeeRule.objects.create(
-            operation=operation, method=method, currency=currency, rate_bp=rate_bp,
-            minimum=minimum, fixed=fixed, maximum=maximum,
+            operation=operation,
+            method=method,
+            currency=currency,
+            rate_bp=rate_bp,
+            minimum=minimum,
+            fixed=fixed,
+            maximum=maximum,
         )
         invalidate_fee_cache()
+        return rule
+
+    return make
+
+
+@pytest.fixture
+def limit_rule() -> Callable[..., LimitRule]:
+    def make(
+        operation: str,
+        *,
+        per_transaction: int,
+        per_day: int,
+        per_hour_count: int | None = None,
+        kyc_level: int = 0,
+        currency: str = "CNY",
+    ) -> LimitRule:
+        rule = LimitRule.objects.create(
+            operation=operation,
+            kyc_level=kyc_level,
+            currency=currency,
+            per_transaction=per_transaction,
+            per_day=per_day,
+            per_hour_count=per_hour_count,
+        )
+        invalidate_limit_cache()
         return rule
 
     return make
