@@ -24,12 +24,19 @@ pytestmark = pytest.mark.django_db
 CALLBACK_URL = "/api/v1/rails/third_party_wallet/callback"
 
 
-def _start(user: Any, run_on_commit: Any, amount: str = "100.00", mode: str = "callback_lost") -> TopUp:
+def _start(
+    user: Any, run_on_commit: Any, amount: str = "100.00", mode: str = "callback_lost"
+) -> TopUp:
     """A top-up the rail accepted and settled, whose callback we deliver by hand."""
     with sandbox.force_mode(mode), run_on_commit():
         outcome = create_top_up(
-            user_id=user.pk, kyc_level=0, amount=amount, currency="CNY",
-            method="third_party_wallet", card_id=None, idempotency_key=uuid.uuid4().hex,
+            user_id=user.pk,
+            kyc_level=0,
+            amount=amount,
+            currency="CNY",
+            method="third_party_wallet",
+            card_id=None,
+            idempotency_key=uuid.uuid4().hex,
         )
     return TopUp.objects.get(public_id=outcome.body["id"])
 
@@ -117,7 +124,8 @@ def test_pending_after_succeeded_and_failed_after_succeeded_change_nothing(
     assert available(user) == 100_00
     events = list(
         RailOperationEvent.objects.filter(operation_type="top_up", operation_id=top_up.pk)
-        .order_by("id").values_list("new_status", "source")
+        .order_by("id")
+        .values_list("new_status", "source")
     )
     assert events == [("created", "customer"), ("pending", "rail"), ("succeeded", "callback")]
 
@@ -163,7 +171,9 @@ def test_callback_needs_no_session_or_csrf_and_answers_get_with_405(client: Any)
     csrf_client = type(client)(enforce_csrf_checks=True)
     body = b"{}"
     response = csrf_client.post(
-        CALLBACK_URL, data=body, content_type="application/json",
+        CALLBACK_URL,
+        data=body,
+        content_type="application/json",
         headers={SIGNATURE_HEADER: signature_header(body)},
     )
     assert response.status_code == 400  # reached the handler: not a CSRF 403
@@ -174,7 +184,9 @@ def test_callback_needs_no_session_or_csrf_and_answers_get_with_405(client: Any)
 def test_unknown_rail_in_url_is_404(client: Any) -> None:
     body = b"{}"
     response = client.post(
-        "/api/v1/rails/paypal/callback", data=body, content_type="application/json",
+        "/api/v1/rails/paypal/callback",
+        data=body,
+        content_type="application/json",
         headers={SIGNATURE_HEADER: signature_header(body)},
     )
     assert response.status_code == 404

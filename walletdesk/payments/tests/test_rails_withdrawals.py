@@ -1,4 +1,4 @@
-"""Withdrawals: quote, hold, payout, capture or release — exactly once, and the ledger stays whole."""
+"""Withdrawals: quote, hold, payout, then capture or release: exactly once, ledger whole."""
 
 from __future__ import annotations
 
