@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import html
 import re
+import threading
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import markdown
@@ -57,8 +59,21 @@ def sanitize_html(raw_html: str) -> str:
     )
 
 
+_local = threading.local()
+
+
+def _converter() -> markdown.Markdown:
+    # Building a Markdown instance (extension loading) costs more than converting a page.
+    converter: markdown.Markdown | None = getattr(_local, "converter", None)
+    if converter is None:
+        converter = markdown.Markdown(extensions=["extra", "sane_lists"], output_format="html")
+        _local.converter = converter
+    return converter
+
+
+@lru_cache(maxsize=512)
 def render_markdown(source: str) -> str:
-    raw = markdown.markdown(source, extensions=["extra", "sane_lists"], output_format="html")
+    raw = _converter().reset().convert(source)
     # The page title is the only h1; headings inside the body start at h2.
     raw = _HEADING_SHIFT.sub(r"<\1h2", raw)
     return sanitize_html(raw)

@@ -17,6 +17,7 @@ import bisect
 import math
 import re
 import threading
+from functools import lru_cache
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -61,7 +62,10 @@ class SearchBackend(Protocol):
     def invalidate(self) -> None: ...
 
 
+@lru_cache(maxsize=1024)
 def document_terms(doc: SearchDocument) -> dict[str, float]:
+    """Weighted terms of a document (cached: indexes are rebuilt from mostly unchanged docs).
+    Callers must not mutate the result."""
     return weighted_terms(
         [
             (doc.title, FIELD_WEIGHTS["title"], True),
