@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "walletdesk.identity.middleware.SessionSecurityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -237,6 +238,7 @@ CONTENT_SECURITY_POLICY = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "walletdesk.api.authentication.SessionAuthentication",
+        "walletdesk.identity.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["walletdesk.api.parsers.StrictJSONParser"],
@@ -290,3 +292,51 @@ WALLETDESK = {
     "RAIL_CALLBACK_TOLERANCE_SECONDS": 300,
     "SANDBOX_RAIL_LATENCY_SECONDS": env_int("WALLETDESK_SANDBOX_RAIL_LATENCY_SECONDS", 3),
 }
+
+# --- Identity and security ----------------------------------------------------------------------
+# Numbers from ../shared/guides/security.md; docs/security.md says which test proves each one.
+AUTHENTICATION_BACKENDS += ["walletdesk.identity.backends.PasskeyBackend"]
+WALLETDESK_PRIVATE_FILES_DIR = env_path("WALLETDESK_PRIVATE_FILES_DIR", VAR_DIR / "private")
+WALLETDESK_IDENTITY = {
+    # SES-3: idle and absolute session lifetimes by audience.
+    "CUSTOMER_IDLE_SECONDS": 30 * 60,
+    "STAFF_IDLE_SECONDS": 15 * 60,
+    "ABSOLUTE_SECONDS": 12 * 3600,
+    # Step-up (password + fresh code) is good for this long before a sensitive change (AUTH-10).
+    "STEP_UP_SECONDS": 5 * 60,
+    # API tokens for the wallet app.
+    "API_TOKEN_DAYS": env_int("WALLETDESK_API_TOKEN_DAYS", 30),
+    # WebAuthn relying party. Empty: taken from the request host (fine behind ALLOWED_HOSTS);
+    # production should pin both.
+    "WEBAUTHN_RP_ID": env_str("WALLETDESK_WEBAUTHN_RP_ID", ""),
+    "WEBAUTHN_ORIGINS": env_list("WALLETDESK_WEBAUTHN_ORIGINS", []),
+    # IP-to-region lookup: a dotted path to a callable (ip: str) -> str.
+    "REGION_PROVIDER": env_str(
+        "WALLETDESK_REGION_PROVIDER", "walletdesk.identity.regions.builtin_region"
+    ),
+    # Withdrawals are held this long after a phone or email change (AUTH-10).
+    "CONTACT_CHANGE_HOLD_HOURS": 24,
+    # An emergency freeze can be lifted by the customer after this cool-off (AUTH-12).
+    "UNFREEZE_COOL_OFF_HOURS": 24,
+}
+WALLETDESK_NOTIFICATIONS = {
+    "SMS_PROVIDER": env_str(
+        "WALLETDESK_SMS_PROVIDER", "walletdesk.notifications.providers.DevOutboxSmsProvider"
+    ),
+    # Show the developer outbox page (messages as sent, codes included) to staff. Never in prod.
+    "DEV_OUTBOX_PAGE": DEBUG,
+}
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "WalletDesk <no-reply@walletdesk.local>")
+EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+# DEBUG without an SMTP server: email goes to the developer outbox page like SMS does.
+EMAIL_BACKEND = env_str(
+    "DJANGO_EMAIL_BACKEND",
+    "walletdesk.notifications.providers.DevOutboxEmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)

@@ -6,3 +6,6 @@ class IdentityConfig(AppConfig):
     name = "walletdesk.identity"
     label = "identity"
     verbose_name = _("Identity and security")
+
+    def ready(self) -> None:
+        from walletdesk.identity import signals  # noqa: F401

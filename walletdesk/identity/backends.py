@@ -26,3 +26,14 @@ class LoginNameBackend(ModelBackend):
             User().set_password(password)  # equal work for malformed identifiers
             return None
         return super().authenticate(request, username=login_name, password=password, **kwargs)  # type: ignore[return-value]
+
+
+class PasskeyBackend(ModelBackend):
+    """Named backend for sessions started by a verified passkey assertion.
+
+    It never authenticates by itself (`authenticate` returns None); `identity.passkeys` verifies
+    the assertion and then calls `login(..., backend=...)` with this path, so `get_user` works.
+    """
+
+    def authenticate(self, request: HttpRequest | None, **kwargs: Any) -> None:
+        return None

@@ -34,3 +34,119 @@ class PaymentPasswordTooSimpleError(WalletDeskError):
     code = "payment_password_too_simple"
     http_status = 400
     message = _("Choose a payment password that is not a repeated or sequential number.")
+
+
+class LoginThrottledError(WalletDeskError):
+    code = "login_throttled"
+    http_status = 429
+    message = _("Too many attempts. For your safety, please wait 30 minutes and try again.")
+
+
+class InvalidCredentialsError(WalletDeskError):
+    code = "invalid_credentials"
+    http_status = 400
+    message = _("The phone number, email or password is not right. Please try again.")
+
+
+class CodeInvalidError(WalletDeskError):
+    code = "code_invalid"
+    http_status = 400
+    message = _("The verification code is wrong or has expired. Please check it or get a new one.")
+
+
+class CodeSendLimitedError(WalletDeskError):
+    code = "code_send_limited"
+    http_status = 429
+    message = _("Verification codes were sent too often. Please wait and try again later.")
+
+
+class CodeCooldownError(WalletDeskError):
+    code = "code_cooldown"
+    http_status = 429
+    message = _("A code was just sent. You can ask for a new one after %(seconds)s seconds.")
+
+
+class StepUpRequiredError(WalletDeskError):
+    code = "step_up_required"
+    http_status = 403
+    message = _("For your safety, confirm it's you with your password and a verification code.")
+
+
+class SecondFactorRequiredError(WalletDeskError):
+    code = "second_factor_required"
+    http_status = 401
+    message = _("Enter the code from your authenticator app or the code we sent you.")
+
+
+class RateLimitedActionError(WalletDeskError):
+    code = "too_many_requests"
+    http_status = 429
+    message = _("You have done this too often. Please try again later.")
+
+
+class IdentifierTakenError(WalletDeskError):
+    code = "identifier_taken"
+    http_status = 400
+    message = _("This phone number or email cannot be used. Try another one.")
+
+
+class UnsafeTextError(WalletDeskError):
+    code = "unsafe_text"
+    http_status = 400
+    message = _(
+        "This name contains characters that could be used to impersonate someone. "
+        "Use ordinary letters."
+    )
+
+
+class ReservedNameError(WalletDeskError):
+    code = "reserved_name"
+    http_status = 400
+    message = _("This name is reserved. Choose another one.")
+
+
+class UploadRejectedError(WalletDeskError):
+    code = "upload_rejected"
+    http_status = 400
+    message = _("Upload a clear JPEG, PNG or WebP photo of at most 10 MB.")
+
+
+class UploadQuotaError(WalletDeskError):
+    code = "upload_quota"
+    http_status = 429
+    message = _("You have uploaded too much today. Please try again tomorrow.")
+
+
+class AccountFrozenError(WalletDeskError):
+    code = "account_frozen"
+    http_status = 423
+    message = _("Your account is frozen. Unfreeze it in Security settings first.")
+
+
+class UnfreezeCoolOffError(WalletDeskError):
+    code = "unfreeze_cool_off"
+    http_status = 403
+    message = _(
+        "For your safety an emergency freeze can be lifted online 24 hours after it started, "
+        "from %(available_at)s. Contact support if you need help sooner."
+    )
+
+
+class ClosureBlockedError(WalletDeskError):
+    code = "closure_blocked"
+    http_status = 409
+    message = _("Your account cannot be closed yet. Resolve the items listed first.")
+
+
+class PasskeyInvalidError(WalletDeskError):
+    code = "passkey_invalid"
+    http_status = 400
+    message = _("The passkey could not be verified. Please try again.")
+
+
+class WithdrawalHoldError(WalletDeskError):
+    code = "hold"
+    http_status = 403
+    message = _(
+        "Withdrawals are paused for 24 hours after a phone or email change, until %(until)s."
+    )

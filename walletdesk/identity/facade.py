@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Any
 
-from django.utils import timezone
+from django.http import HttpRequest
+from django.utils.functional import Promise
 
+from walletdesk.identity import actions, sessions
+from walletdesk.identity.enums import OtpPurpose
+from walletdesk.identity.errors import StepUpRequiredError
 from walletdesk.identity.models import User
 from walletdesk.identity.payment_password import set_payment_password, verify_payment_password
-
-WITHDRAWAL_HOLD_AFTER_CONTACT_CHANGE = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +25,13 @@ class UserSummary:
     role: str
     kyc_level: int
     preferred_language: str
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    phone: str | None
+    email: str | None
+    language: str
 
 
 def get_user_summary(user_id: int) -> UserSummary:
@@ -41,25 +51,81 @@ def _summary(user: User) -> UserSummary:
     )
 
 
-__all__ = [
-    "UserSummary",
-    "get_user_summary",
-    "set_payment_password",
-    "verify_payment_password",
-    "withdrawals_blocked_until",
-]
+def get_contact(user_id: int) -> Contact:
+    """Where to reach the user (for notifications)."""
+    row = User.objects.filter(pk=user_id).values("phone", "email", "preferred_language").first()
+    if row is None:
+        return Contact(None, None, "zh-hans")
+    return Contact(row["phone"], row["email"], row["preferred_language"] or "zh-hans")
+
+
+def purpose_label(purpose: str) -> str | Promise:
+    try:
+        return OtpPurpose(purpose).label
+    except ValueError:
+        return purpose
 
 
 def withdrawals_blocked_until(user_id: int) -> datetime | None:
-    """When withdrawals may resume after a recent phone or email change (AUTH-10), else None."""
-    from walletdesk.identity.models import User
+    """End of the 24 h withdrawal hold after a phone or email change (AUTH-10), or None."""
+    return actions.withdrawals_blocked_until(user_id)
 
-    changed_at = (
-        User.objects.filter(pk=user_id).values_list("contact_changed_at", flat=True).first()
-        if any(f.name == "contact_changed_at" for f in User._meta.get_fields())
-        else None
-    )
-    if changed_at is None:
-        return None
-    until = changed_at + WITHDRAWAL_HOLD_AFTER_CONTACT_CHANGE
-    return until if until > timezone.now() else None
+
+def freeze_link(user_id: int) -> str:
+    """The signed "this wasn't me — freeze my account" link used in alerts."""
+    return actions.freeze_link(user_id)
+
+
+def has_recent_step_up(request: HttpRequest, max_age_seconds: int | None = None) -> bool:
+    return sessions.has_recent_step_up(request, max_age_seconds)
+
+
+def require_recent_step_up(request: HttpRequest, max_age_seconds: int | None = None) -> None:
+    """Raise StepUpRequiredError (403 `step_up_required`) unless the session re-authenticated
+    with password + a second factor within `max_age_seconds` (default 5 min). Send the user to
+    `/account/security/verify/?next=...` to do it."""
+    if not sessions.has_recent_step_up(request, max_age_seconds):
+        raise StepUpRequiredError()
+
+
+def is_frozen_by_customer(user_id: int) -> bool:
+    return User.objects.filter(pk=user_id, frozen_at__isnull=False).exists()
+
+
+def verify_payment_passkey(
+    request: HttpRequest, user_id: int, credential: dict[str, Any] | str
+) -> None:
+    """Confirm a payment with a passkey (fingerprint / face).
+
+    Call `payment_passkey_options(request, user_id)` first and hand its JSON to
+    `navigator.credentials.get`; then pass the browser's credential JSON here. Raises
+    PasskeyInvalidError (400 `passkey_invalid`) unless a passkey of this user, with user
+    verification, signed the challenge issued for this session. Each challenge works once.
+    """
+    from walletdesk.identity import passkeys
+
+    passkeys.verify_assertion(request, credential, purpose="payment", user_id=user_id)
+
+
+def payment_passkey_options(request: HttpRequest, user_id: int) -> str:
+    from walletdesk.identity import passkeys
+
+    return passkeys.assertion_options(request, purpose="payment", user_id=user_id)
+
+
+__all__ = [
+    "Contact",
+    "UserSummary",
+    "freeze_link",
+    "get_contact",
+    "get_user_summary",
+    "has_recent_step_up",
+    "is_frozen_by_customer",
+    "payment_passkey_options",
+    "purpose_label",
+    "require_recent_step_up",
+    "set_payment_password",
+    "verify_payment_passkey",
+    "verify_payment_password",
+    "withdrawals_blocked_until",
+]

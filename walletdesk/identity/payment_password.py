@@ -32,7 +32,7 @@ def _check_format(raw: object) -> str:
 
 def set_payment_password(user_id: int, raw: object) -> None:
     password = _check_format(raw)
-    if len(set(password)) == 1 or password in _WEAK or password in "0123456789876543210":
+    if len(set(password)) == 1 or password in _WEAK or password in "0123456789876543210":  # noqa: S105
         raise PaymentPasswordTooSimpleError()
     PaymentCredential.objects.update_or_create(
         user_id=user_id,

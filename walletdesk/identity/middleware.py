@@ -1,0 +1,3 @@
+from walletdesk.identity.sessions import SessionSecurityMiddleware
+
+__all__ = ["SessionSecurityMiddleware"]

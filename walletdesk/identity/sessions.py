@@ -1,0 +1,192 @@
+"""Server-side session index, timeouts (SES-3), step-up (SES-1, AUTH-10) and revocation (SES-4).
+
+Each signed-in session stores the public id of its `UserSession` row under `_wd_sid`. The
+middleware refuses a session whose row is missing, revoked, idle too long or older than the
+absolute limit, so revocation works with any session backend and takes effect on the very next
+request.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from walletdesk.core.db import on_commit
+from walletdesk.identity import audit
+from walletdesk.identity.models import ApiToken, Device, User, UserSession
+
+SID_KEY = "_wd_sid"
+STEP_UP_KEY = "_wd_step_up_at"
+LAST_SEEN_WRITE_EVERY = timedelta(seconds=60)
+
+
+def _limits() -> dict[str, int]:
+    return settings.WALLETDESK_IDENTITY  # type: ignore[no-any-return]
+
+
+def idle_limit(user: User) -> timedelta:
+    key = "STAFF_IDLE_SECONDS" if user.is_staff else "CUSTOMER_IDLE_SECONDS"
+    return timedelta(seconds=_limits()[key])
+
+
+def absolute_limit() -> timedelta:
+    return timedelta(seconds=_limits()["ABSOLUTE_SECONDS"])
+
+
+STATE_TTL = 60
+
+
+def _state_key(sid: str) -> str:
+    return f"wdsess:{sid}"
+
+
+def _cache_state(row: UserSession) -> dict[str, Any]:
+    state = {
+        "u": row.user_id,
+        "revoked": row.revoked_at is not None,
+        "seen": row.last_seen_at.timestamp(),
+        "auth": row.auth_time.timestamp(),
+        "pk": row.pk,
+    }
+    cache.set(_state_key(str(row.public_id)), state, STATE_TTL)
+    return state
+
+
+def _forget_states(sids: list[str]) -> None:
+    cache.delete_many([_state_key(sid) for sid in sids])
+
+
+def start_session(request: HttpRequest, user: User, device: Device | None = None) -> UserSession:
+    meta = audit.RequestMeta.from_request(request)
+    row = UserSession.objects.create(
+        user=user, ip=meta.ip or None, user_agent=meta.user_agent, device=device
+    )
+    request.session[SID_KEY] = str(row.public_id)
+    request.session.pop(STEP_UP_KEY, None)
+    _cache_state(row)
+    return row
+
+
+def current_session(request: HttpRequest) -> UserSession | None:
+    sid = request.session.get(SID_KEY)
+    if not sid or not request.user.is_authenticated:
+        return None
+    return UserSession.objects.filter(public_id=sid, user_id=request.user.pk).first()
+
+
+def mark_step_up(request: HttpRequest) -> None:
+    """A fresh re-authentication: new session id (SES-1) and a step-up timestamp."""
+    request.session.cycle_key()
+    request.session[STEP_UP_KEY] = time.time()
+
+
+def has_recent_step_up(request: HttpRequest, max_age: int | None = None) -> bool:
+    max_age = max_age if max_age is not None else _limits()["STEP_UP_SECONDS"]
+    stamp = request.session.get(STEP_UP_KEY)
+    return isinstance(stamp, int | float) and 0 <= time.time() - stamp <= max_age
+
+
+def clear_step_up(request: HttpRequest) -> None:
+    request.session.pop(STEP_UP_KEY, None)
+
+
+def revoke_sessions(user: User, *, reason: str, keep: UserSession | None = None) -> int:
+    rows = UserSession.objects.filter(user=user, revoked_at__isnull=True)
+    if keep is not None:
+        rows = rows.exclude(pk=keep.pk)
+    return revoke_rows(rows, reason)
+
+
+def revoke_rows(rows: Any, reason: str) -> int:
+    """Revoke the given UserSession rows in the database and drop their cached state, so the
+    very next request of each of them is refused (whatever process serves it)."""
+    sids = [str(sid) for sid in rows.values_list("public_id", flat=True)]
+    count: int = rows.update(revoked_at=timezone.now(), revoke_reason=reason[:32])
+    _forget_states(sids)
+    on_commit(_forget_states, sids)
+    return count
+
+
+def revoke_api_tokens(user: User) -> int:
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def _send_force_close(user_id: int, reason: str) -> None:
+    from walletdesk.realtime.publish import user_group
+
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(
+            user_group(user_id), {"type": "force_close", "reason": reason}
+        )
+
+
+def force_close_websockets(user_id: int, reason: str) -> None:
+    """After commit, tell every open socket of this user to close (contract in docs/identity.md)."""
+    on_commit(_send_force_close, user_id, reason)
+
+
+def revoke_everything(user: User, *, reason: str, keep: UserSession | None = None) -> None:
+    revoke_sessions(user, reason=reason, keep=keep)
+    revoke_api_tokens(user)
+    force_close_websockets(user.pk, reason)
+
+
+class SessionSecurityMiddleware:
+    """Enforce the session index, idle and absolute timeouts, on every request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        self._check(request)
+        response = self.get_response(request)
+        if request.user.is_authenticated and response.get("Cache-Control") is None:
+            response["Cache-Control"] = "no-store"
+        return response
+
+    def _check(self, request: HttpRequest) -> None:
+        """The session's state comes from the cache (primed at login, refreshed from the database
+        at most once a minute), so a signed-in request costs no extra query in the common case."""
+        if not hasattr(request, "session") or not request.user.is_authenticated:
+            return
+        user: Any = request.user
+        sid = str(request.session.get(SID_KEY) or "")
+        state = cache.get(_state_key(sid)) if sid else None
+        if state is None and sid:
+            row = UserSession.objects.filter(public_id=sid).first()
+            state = _cache_state(row) if row is not None else None
+        now = time.time()
+        reason = ""
+        if state is None or state["u"] != user.pk:
+            reason = "unknown"
+        elif state["revoked"]:
+            reason = "revoked"
+        elif now - state["seen"] > idle_limit(user).total_seconds():
+            reason = "idle"
+        elif now - state["auth"] > absolute_limit().total_seconds():
+            reason = "absolute"
+        if reason:
+            if state is not None and not state["revoked"]:
+                revoke_rows(UserSession.objects.filter(pk=state["pk"]), reason)
+            request.session.flush()
+            request.user = AnonymousUser()
+            request.walletdesk_session_ended = reason  # type: ignore[attr-defined]
+            return
+        assert state is not None
+        if now - state["seen"] >= LAST_SEEN_WRITE_EVERY.total_seconds():
+            stamp = timezone.now()
+            UserSession.objects.filter(pk=state["pk"]).update(last_seen_at=stamp)
+            cache.set(_state_key(sid), {**state, "seen": stamp.timestamp()}, STATE_TTL)

@@ -1,0 +1,22 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    INBOX = "inbox", _("In-app")
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("Email")
+
+
+class Status(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+
+
+class Category(models.TextChoices):
+    CODE = "code", _("Verification codes")
+    SECURITY = "security", _("Security alerts")
+    TRANSACTION = "transaction", _("Transaction alerts")
+    ACCOUNT = "account", _("Account notices")

@@ -1,0 +1,80 @@
+"""What other apps may use from notifications."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from walletdesk.core.money import Money
+from walletdesk.notifications import actions
+from walletdesk.notifications.models import Message
+
+
+def notify(
+    user_id: int,
+    kind: str,
+    context: dict[str, object],
+    channels: list[str] | None = None,
+    *,
+    destinations: dict[str, str] | None = None,
+) -> list[int]:
+    """Queue a message of `kind` (see notifications/messages.py) in the caller's transaction."""
+    return actions.notify(user_id, kind, dict(context), channels, destinations=destinations)
+
+
+def notify_debit(user_id: int, money: Money, description: str, reference: str) -> None:
+    """Transaction alert after a debit, if `money` reaches the customer's threshold.
+
+    Safe inside a transaction: outbox rows are written with it and sent after commit."""
+    actions.notify_debit(user_id, money, description, reference)
+
+
+def send_code(*, user_id: int, channel: str, destination: str, purpose: str, code: str) -> int:
+    return actions.send_code(
+        user_id=user_id, channel=channel, destination=destination, purpose=purpose, code=code
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRecord:
+    """What an agent may see about a message: never its body (codes are in bodies)."""
+
+    public_id: str
+    channel: str
+    kind: str
+    destination_masked: str
+    status: str
+    error: str
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None
+
+
+def _mask(destination: str) -> str:
+    if "@" in destination:
+        name, _, domain = destination.partition("@")
+        return f"{name[:1]}***@{domain}"
+    if len(destination) > 7:
+        return f"{destination[:-8]}{destination[-8:-5]}****{destination[-4:]}"
+    return "****"
+
+
+def delivery_records(user_id: int, limit: int = 50) -> list[DeliveryRecord]:
+    rows = Message.objects.filter(user_id=user_id).exclude(channel="inbox").order_by("-id")[:limit]
+    return [
+        DeliveryRecord(
+            public_id=str(row.public_id),
+            channel=row.channel,
+            kind=row.kind,
+            destination_masked=_mask(row.destination),
+            status=row.status,
+            error=row.error,
+            attempts=row.attempts,
+            created_at=row.created_at,
+            sent_at=row.sent_at,
+        )
+        for row in rows
+    ]
+
+
+__all__ = ["DeliveryRecord", "delivery_records", "notify", "notify_debit", "send_code"]

@@ -1,0 +1,103 @@
+"""What each kind of message says. Subjects and bodies are gettext msgids with %(name)s fields,
+rendered in the recipient's language. Nothing here may carry a secret except the `code` kind,
+whose rendered text is never stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from walletdesk.notifications.enums import Category, Channel
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    category: Category
+    subject: str | Promise
+    body: str | Promise
+    default_channels: tuple[Channel, ...]
+
+
+SPECS: dict[str, Spec] = {
+    "code": Spec(
+        Category.CODE,
+        _("Your verification code"),
+        _(
+            "Your verification code for %(purpose)s is %(code)s. It expires in 5 minutes. "
+            "Never tell anyone this code: our staff will never ask for it."
+        ),
+        (),
+    ),
+    "new_device": Spec(
+        Category.SECURITY,
+        _("New sign-in to your wallet"),
+        _(
+            "Your account was signed in at %(time)s on %(device)s (%(region)s, IP %(ip)s). "
+            "If this wasn't you, freeze your account now: %(link)s"
+        ),
+        (Channel.INBOX, Channel.SMS, Channel.EMAIL),
+    ),
+    "security_change": Spec(
+        Category.SECURITY,
+        _("Security change on your account"),
+        _("%(change)s at %(time)s. If this wasn't you, freeze your account now: %(link)s"),
+        (Channel.INBOX, Channel.SMS, Channel.EMAIL),
+    ),
+    "signup_attempt": Spec(
+        Category.SECURITY,
+        _("Someone tried to register with your details"),
+        _(
+            "Someone tried to open a new wallet with your phone number or email at %(time)s. "
+            "You already have an account: just log in, or reset your password if you forgot it."
+        ),
+        (Channel.SMS, Channel.EMAIL),
+    ),
+    "frozen": Spec(
+        Category.SECURITY,
+        _("Your account is frozen"),
+        _(
+            "Your account was frozen at %(time)s: payments, transfers and withdrawals are "
+            "stopped and every device was signed out. Money sent to you still arrives. You can "
+            "unfreeze it in Security settings after identity checks, from %(available_at)s."
+        ),
+        (Channel.INBOX, Channel.SMS, Channel.EMAIL),
+    ),
+    "unfrozen": Spec(
+        Category.SECURITY,
+        _("Your account is unfrozen"),
+        _("Your account was unfrozen at %(time)s. If this wasn't you, contact support at once."),
+        (Channel.INBOX, Channel.SMS, Channel.EMAIL),
+    ),
+    "debit": Spec(
+        Category.TRANSACTION,
+        _("Payment of %(amount)s"),
+        _(
+            "%(amount)s left your wallet at %(time)s: %(description)s (reference %(reference)s). "
+            "If this wasn't you, freeze your account now: %(link)s"
+        ),
+        (Channel.INBOX,),
+    ),
+    "kyc_approved": Spec(
+        Category.ACCOUNT,
+        _("Identity verification approved"),
+        _("Your identity documents were approved. Your account is now fully verified."),
+        (Channel.INBOX, Channel.SMS),
+    ),
+    "kyc_rejected": Spec(
+        Category.ACCOUNT,
+        _("Identity verification not approved"),
+        _("Your identity documents were not approved: %(reason)s. Please upload them again."),
+        (Channel.INBOX, Channel.SMS),
+    ),
+    "account_closed": Spec(
+        Category.ACCOUNT,
+        _("Your account is closed"),
+        _(
+            "Your wallet account was closed at %(time)s. As the law requires, we keep your "
+            "identity and transaction records for 5 years, then delete them."
+        ),
+        (Channel.SMS, Channel.EMAIL),
+    ),
+}
