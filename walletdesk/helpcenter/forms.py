@@ -69,7 +69,9 @@ class ArticleEditForm(forms.Form):
     en_body = forms.CharField(
         label=_("Body in Markdown (English)"), required=False, widget=forms.Textarea(attrs={"rows": 14})
     )  # fmt: skip
-    video_url = forms.URLField(label=_("Video link (allow-listed hosts only)"), required=False)
+    video_url = forms.URLField(
+        label=_("Video link (allow-listed hosts only)"), required=False, assume_scheme="https"
+    )
     video_file = forms.FileField(label=_("Video file (MP4 or WebM)"), required=False)
 
     def clean(self) -> dict[str, Any]:
