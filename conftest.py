@@ -23,6 +23,18 @@ def _isolated_cache(settings: Any) -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _forget_cached_ledger_accounts() -> None:
+    """Account ids are cached per process; tests that flush tables must not see stale ids."""
+    from walletdesk.payments.accounts import forget_cached_accounts
+    from walletdesk.payments.fees import invalidate_fee_cache
+    from walletdesk.payments.limits import invalidate_limit_cache
+
+    forget_cached_accounts()
+    invalidate_fee_cache()
+    invalidate_limit_cache()
+
+
 @pytest.fixture
 def user_factory(db: None) -> Callable[..., Any]:
     from walletdesk.identity.enums import Role

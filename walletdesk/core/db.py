@@ -12,8 +12,14 @@ P = ParamSpec("P")
 
 
 def on_commit(func: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> None:
-    """Run `func(*args, **kwargs)` after the current transaction commits (now if none is open)."""
-    transaction.on_commit(partial(func, *args, **kwargs), robust=True)
+    """Run `func(*args, **kwargs)` after the current transaction commits (now if none is open).
+
+    Robust: a failing callback is logged and does not stop the others (the transaction has
+    already committed; what must not be lost goes through an outbox row instead).
+    """
+    callback = partial(func, *args, **kwargs)
+    callback.__qualname__ = getattr(func, "__qualname__", repr(func))  # type: ignore[attr-defined]
+    transaction.on_commit(callback, robust=True)
 
 
 def is_postgres() -> bool:

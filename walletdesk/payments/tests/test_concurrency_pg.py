@@ -1,0 +1,105 @@
+"""Concurrency on PostgreSQL (SQLite serialises writers, so it cannot show these races)."""
+
+from __future__ import annotations
+
+import random
+import threading
+import uuid
+from collections import Counter
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+
+from walletdesk.core.errors import WalletDeskError
+from walletdesk.core.money import Money
+from walletdesk.ledger.invariants import check_ledger
+from walletdesk.ledger.models import LedgerAccount
+from walletdesk.payments import operations, wallets
+from walletdesk.payments.tests.factories import credit_wallet
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif("connection.vendor != 'postgresql'", reason="needs PostgreSQL row locks"),
+]
+
+
+def run_in_threads(count: int, work: Any) -> list[Any]:
+    results: list[Any] = [None] * count
+    barrier = threading.Barrier(count)
+
+    def worker(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = work(index)
+        except Exception as exc:  # noqa: BLE001 - reported to the test as a result
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_twenty_concurrent_transfers_of_ten_from_a_hundred(user_factory: Any) -> None:
+    sender = user_factory()
+    recipients = [user_factory() for _ in range(4)]
+    for user in [sender, *recipients]:
+        wallets.open_wallet(user.pk)
+    credit_wallet(sender.pk, Money(100_00, "CNY"))
+
+    def send(index: int) -> str:
+        try:
+            operations.transfer(
+                actor=operations.Actor(sender.pk), recipient=recipients[index % 4].login_name,
+                amount="10.00", currency="CNY", idempotency_key=f"t-{index}",
+            )
+        except WalletDeskError as error:
+            return error.code
+        return "ok"
+
+    outcomes = Counter(run_in_threads(20, send))
+    assert outcomes == {"ok": 10, "insufficient_balance": 10}
+    assert LedgerAccount.objects.get(code=f"wallet:{sender.pk}:CNY").posted == 0
+    assert check_ledger().ok
+
+
+def test_bank_with_eight_workers_conserves_money(user_factory: Any) -> None:
+    users = [user_factory() for _ in range(4)]
+    for user in users:
+        wallets.open_wallet(user.pk)
+        credit_wallet(user.pk, Money(50_00, "CNY"))
+    logins = [u.login_name for u in users]
+    rng = random.Random(20261121)
+    plans = [[(rng.randrange(4), rng.randrange(1, 4), rng.randint(1, 20_00)) for _ in range(25)] for _ in range(8)]
+
+    def bank(index: int) -> Counter[str]:
+        tally: Counter[str] = Counter()
+        for src, offset, amount in plans[index]:
+            try:
+                operations.transfer(
+                    actor=operations.Actor(users[src].pk), recipient=logins[(src + offset) % 4],
+                    amount=Money(amount, "CNY").to_decimal_string(), currency="CNY",
+                    idempotency_key=uuid.uuid4().hex,
+                )
+                tally["ok"] += 1
+            except WalletDeskError as error:
+                tally[error.code] += 1
+        return tally
+
+    results = run_in_threads(8, bank)
+    errors = [r for r in results if not isinstance(r, Counter)]
+    assert errors == []  # no deadlock, no unexpected database error
+    total = sum(results, Counter())
+    assert set(total) <= {"ok", "insufficient_balance"}
+    assert total["ok"] > 0
+    balances = LedgerAccount.objects.filter(code__in=[f"wallet:{u.pk}:CNY" for u in users])
+    assert sum(b.posted for b in balances) == 200_00
+    assert all(b.posted >= 0 for b in balances)
+    report = check_ledger()
+    assert report.ok, report.violations
+    assert connection.vendor == "postgresql"
