@@ -10,7 +10,6 @@ import pytest
 from django.test import Client
 
 from walletdesk.payments.models import TopUp, Withdrawal
-from walletdesk.payments.rails import sandbox
 from walletdesk.payments.tests.conftest import available
 
 pytestmark = pytest.mark.django_db
