@@ -37,6 +37,7 @@ from walletdesk.payments.enums import (
     RailOperationStatus,
 )
 from walletdesk.payments.errors import (
+    CardNotFoundError,
     OperationNotFoundError,
     RailTimeoutError,
     WithdrawalsOnHoldError,
@@ -124,6 +125,11 @@ def create_withdrawal(
         open_wallet_of(user_id)
         _check_not_on_hold(user_id)
         quote = quote_withdrawal(user_id=user_id, amount=amount, currency=currency, card_id=card_id)
+        # Lock the card: an unbind running now either finishes first (and we refuse) or waits
+        # and then sees this withdrawal (and refuses: card_in_use).
+        locked = BankCard.objects.select_for_update().filter(pk=quote.card.pk, status="active")
+        if not list(locked.values_list("pk", flat=True)):
+            raise CardNotFoundError()
         check_and_record_usage(
             user_id=user_id, operation="withdrawal", money=quote.amount, kyc_level=kyc_level
         )

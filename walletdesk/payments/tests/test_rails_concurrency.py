@@ -42,13 +42,17 @@ def test_twenty_concurrent_withdrawals_of_ten_from_a_hundred(
         try:
             barrier.wait(timeout=30)
             outcome = create_withdrawal(
-                user_id=user.pk, kyc_level=0, amount="10.00", currency="CNY",
-                card_id=str(card.public_id), idempotency_key=uuid.uuid4().hex,
+                user_id=user.pk,
+                kyc_level=0,
+                amount="10.00",
+                currency="CNY",
+                card_id=str(card.public_id),
+                idempotency_key=uuid.uuid4().hex,
             )
             result = str(outcome.status)
         except WalletDeskError as error:
             result = error.code
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+        except Exception as error:
             result = f"unexpected {type(error).__name__}: {error}"
         finally:
             connection.close()

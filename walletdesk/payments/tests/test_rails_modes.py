@@ -180,7 +180,8 @@ def test_lost_submission_expires_and_credits_nothing(
     user = wallet_factory()
     top_up = _top_up(user, run_on_commit, "100.57")
     assert top_up.status == "pending" and top_up.rail_trace_id == ""
-    assert "rail_timeout" in RailOperationEvent.objects.filter(operation_id=top_up.pk).last().detail
+    last = RailOperationEvent.objects.filter(operation_id=top_up.pk).last()
+    assert last is not None and "rail_timeout" in last.detail
     assert reconciliation.expire_stale_top_ups() == 0  # not old enough
     _age(top_up, timedelta(hours=25))
     assert reconciliation.expire_stale_top_ups() == 1

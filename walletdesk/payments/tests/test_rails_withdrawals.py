@@ -76,9 +76,9 @@ def test_success_captures_the_hold_with_fee(
     assert outcome.status == 201 and outcome.body["total_debit"] == "50.10"
     withdrawal = Withdrawal.objects.get(public_id=outcome.body["id"])
     assert withdrawal.status == "succeeded" and withdrawal.rail_trace_id.startswith("SBXC")
-    hold = Hold.objects.get(pk=withdrawal.hold_id)
+    hold = Hold.objects.get(pk=withdrawal.hold_id or 0)
     assert (hold.status, hold.captured_amount) == (HoldStatus.CAPTURED, 50_10)
-    entry = JournalEntry.objects.get(pk=withdrawal.entry_id)
+    entry = JournalEntry.objects.get(pk=withdrawal.entry_id or 0)
     assert entry.kind == EntryKind.WITHDRAWAL
     assert sorted(entry.postings.values_list("account__code", "amount")) == [
         ("fees:CNY", 10),
@@ -105,7 +105,7 @@ def test_failure_releases_the_hold_and_the_limit_usage(
     outcome = _withdraw(user, card, run_on_commit, amount)
     withdrawal = Withdrawal.objects.get(public_id=outcome.body["id"])
     assert (withdrawal.status, withdrawal.failure_reason) == ("failed", reason)
-    assert Hold.objects.get(pk=withdrawal.hold_id).status == HoldStatus.VOIDED
+    assert Hold.objects.get(pk=withdrawal.hold_id or 0).status == HoldStatus.VOIDED
     assert withdrawal.entry_id is None
     assert available(user) == 100_00
     counter = UsageCounter.objects.get(user=user, operation="withdrawal")
