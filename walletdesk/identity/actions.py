@@ -87,7 +87,8 @@ def validate_new_password(password: str, user: User | None = None) -> None:
     password_validation.validate_password(password, user)
     lowered = password.lower()
     for word in ("walletdesk", "wallet", "钱包"):
-        if word in lowered and len(lowered.replace(word, "")) < 8:
+        rest = "".join(lowered.replace(word, "").split())
+        if word in lowered and len(rest) < 10:
             raise ValidationError(
                 _("Your password is too close to the name of this service."),
                 code="password_context",
