@@ -17,10 +17,10 @@ import bisect
 import math
 import re
 import threading
-from functools import lru_cache
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 
 import numpy as np

@@ -6,7 +6,7 @@ from walletdesk.helpcenter.rendering import html_to_text, render_markdown
 
 HOSTILE = [
     ("<script>alert(1)</script>ok", "<script"),
-    ('[click](javascript:alert(1))', "javascript:"),
+    ("[click](javascript:alert(1))", "javascript:"),
     ("[click](JaVaScRiPt:alert(1))", "javascript:"),
     ('<a href="javascript&#58;alert(1)">x</a>', "javascript"),
     ('<img src=x onerror="alert(1)">', "onerror"),
@@ -15,10 +15,10 @@ HOSTILE = [
     ('<iframe src="https://evil.example"></iframe>', "<iframe"),
     ("<style>body{display:none}</style>", "<style"),
     ('<object data="x.swf"></object>', "<object"),
-    ('<svg><script>alert(1)</script></svg>', "<svg"),
+    ("<svg><script>alert(1)</script></svg>", "<svg"),
     ('<form action="https://evil.example"><input name=p></form>', "<form"),
     ('<a href="data:text/html;base64,PHNjcmlwdD4=">x</a>', "data:"),
-    ('![x](https://tracker.example/p.png)', "tracker.example"),
+    ("![x](https://tracker.example/p.png)", "tracker.example"),
     ('<meta http-equiv="refresh" content="0;url=https://evil.example">', "<meta"),
     ("<!-- <script>alert(1)</script> -->", "<!--"),
 ]
