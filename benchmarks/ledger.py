@@ -1,0 +1,337 @@
+#!/usr/bin/env python
+"""Throughput and latency of the wallet's P2P transfer action.
+
+Measures the full action (`walletdesk.payments.operations.transfer`: idempotency key, recipient
+lookup, limits, row locks, balanced entry, records) on SQLite with 1 client and on PostgreSQL with
+1 and 8 concurrent clients (separate processes), and, in the same run on the same PostgreSQL, a raw
+psycopg TPC-B-like transaction (two balance updates and a history insert) as the reference.
+
+    .venv/bin/python benchmarks/ledger.py [--seconds 10] [--wallets 200]
+
+Prints a report, draws benchmarks/out/ledger.png, and prints one JSON object as the last line:
+{"sqlite_1": {tps, p50_ms, p99_ms}, "postgres_1": {...}, "postgres_8": {..., raw_tps, ratio_to_raw}}
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benchmarks" / "out"
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_BENCH_DB = "walletdesk_bench"
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def summarise(latencies: list[float], elapsed: float) -> dict[str, float]:
+    return {
+        "tps": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(percentile(latencies, 0.50) * 1000, 2),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+        "n": len(latencies),
+    }
+
+
+# --- Worker side (runs inside a process with Django set up for one database) -------------------
+
+
+def _django(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
+    os.environ["DJANGO_DEBUG"] = "0"
+    os.environ.pop("REDIS_URL", None)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def _prepare(wallets: int) -> list[tuple[int, str]]:
+    from django.core.management import call_command
+
+    from walletdesk.core.money import Money
+    from walletdesk.identity.models import User
+    from walletdesk.payments import wallets as wallet_actions
+    from walletdesk.payments.tests.factories import credit_wallet
+
+    call_command("migrate", verbosity=0)
+    users = []
+    for n in range(wallets):
+        phone = f"+8613700{n:06d}"
+        user = User.objects.filter(login_name=phone).first() or User.objects.create_user(
+            phone, None, phone=phone
+        )
+        wallet_actions.open_wallet(user.pk)
+        credit_wallet(user.pk, Money(1_000_000_00, "CNY"))
+        users.append((user.pk, user.login_name))
+    return users
+
+
+def _client(users: list[tuple[int, str]], seconds: float, seed: int, queue: Any) -> None:
+    from django.db import connections
+
+    from walletdesk.core.errors import WalletDeskError
+    from walletdesk.payments import operations
+
+    connections.close_all()
+    rng = random.Random(seed)
+    latencies: list[float] = []
+    refused = 0
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        (sender, _), (_, recipient) = rng.sample(users, 2)
+        started = time.perf_counter()
+        try:
+            operations.transfer(
+                actor=operations.Actor(sender),
+                recipient=recipient,
+                amount=f"{rng.randint(1, 500)}.{rng.randint(0, 99):02d}",
+                currency="CNY",
+                idempotency_key=f"bench-{seed}-{len(latencies)}-{refused}",
+            )
+        except WalletDeskError:
+            refused += 1
+            continue
+        latencies.append(time.perf_counter() - started)
+    queue.put((latencies, refused))
+
+
+def run_transfers(database_url: str, clients: int, seconds: float, wallets: int) -> dict[str, Any]:
+    _django(database_url)
+    from django.core.management import call_command
+    from django.db import connections
+
+    users = _prepare(wallets)
+    connections.close_all()
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    started = time.perf_counter()
+    procs = [
+        ctx.Process(target=_client, args=(users, seconds, 1000 + i, queue)) for i in range(clients)
+    ]
+    for proc in procs:
+        proc.start()
+    results = [queue.get() for _ in procs]
+    for proc in procs:
+        proc.join()
+    elapsed = time.perf_counter() - started
+    latencies = [value for lat, _ in results for value in lat]
+    summary = summarise(latencies, elapsed)
+    summary["refused"] = sum(r for _, r in results)
+    try:
+        call_command("ledger_check", verbosity=0)
+        summary["ledger_check"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - reported in the result
+        summary["ledger_check"] = f"FAILED: {exc}"
+    return summary
+
+
+# --- Raw psycopg reference ----------------------------------------------------------------------
+
+
+def _raw_client(dsn: str, accounts: int, seconds: float, seed: int, queue: Any) -> None:
+    import psycopg
+
+    rng = random.Random(seed)
+    latencies: list[float] = []
+    with psycopg.connect(dsn, autocommit=False) as conn:
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            a, b = rng.sample(range(1, accounts + 1), 2)
+            amount = rng.randint(1, 50_000)
+            started = time.perf_counter()
+            with conn.cursor() as cur:
+                cur.execute(
+                    "UPDATE bench_accounts SET balance = balance - %s WHERE id = %s", (amount, a)
+                )
+                cur.execute(
+                    "UPDATE bench_accounts SET balance = balance + %s WHERE id = %s", (amount, b)
+                )
+                cur.execute(
+                    "INSERT INTO bench_history (src, dst, amount, created_at) VALUES (%s, %s, %s, now())",
+                    (a, b, amount),
+                )
+            conn.commit()
+            latencies.append(time.perf_counter() - started)
+    queue.put((latencies, 0))
+
+
+def run_raw(dsn: str, clients: int, seconds: float, accounts: int) -> dict[str, Any]:
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_history; DROP TABLE IF EXISTS bench_accounts")
+        conn.execute("CREATE TABLE bench_accounts (id int PRIMARY KEY, balance bigint NOT NULL)")
+        conn.execute(
+            "CREATE TABLE bench_history (id bigserial PRIMARY KEY, src int, dst int, amount bigint, created_at timestamptz)"
+        )
+        conn.execute(
+            "INSERT INTO bench_accounts SELECT g, 100000000 FROM generate_series(1, %s) g",
+            (accounts,),
+        )
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    started = time.perf_counter()
+    procs = [
+        ctx.Process(target=_raw_client, args=(dsn, accounts, seconds, 500 + i, queue))
+        for i in range(clients)
+    ]
+    for proc in procs:
+        proc.start()
+    results = [queue.get() for _ in procs]
+    for proc in procs:
+        proc.join()
+    return summarise([v for lat, _ in results for v in lat], time.perf_counter() - started)
+
+
+# --- Orchestration ------------------------------------------------------------------------------
+
+
+def _subrun(kind: str, url: str, clients: int, seconds: float, wallets: int) -> dict[str, Any]:
+    command = [
+        sys.executable,
+        __file__,
+        "_run",
+        kind,
+        url,
+        str(clients),
+        str(seconds),
+        str(wallets),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+    if result.returncode != 0:
+        sys.stderr.write(result.stderr[-4000:])
+        raise SystemExit(f"benchmark step {kind} {clients} failed (see above)")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def recreate_pg_database() -> str:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_BENCH_DB}"
+
+
+def draw_chart(results: dict[str, dict[str, Any]]) -> Path | None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    OUT.mkdir(parents=True, exist_ok=True)
+    labels = [
+        "SQLite, 1 client",
+        "PostgreSQL, 1 client",
+        "PostgreSQL, 8 clients",
+        "raw psycopg, 8 clients",
+    ]
+    tps = [
+        results["sqlite_1"]["tps"],
+        results["postgres_1"]["tps"],
+        results["postgres_8"]["tps"],
+        results["postgres_8"]["raw_tps"],
+    ]
+    p99 = [
+        results["sqlite_1"]["p99_ms"],
+        results["postgres_1"]["p99_ms"],
+        results["postgres_8"]["p99_ms"],
+        results["postgres_8"]["raw_p99_ms"],
+    ]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    left.barh(labels, tps, color=["#8aa4d6", "#3a7bff", "#1556d6", "#999999"])
+    left.set_xlabel("transfers per second")
+    left.set_title("Throughput")
+    right.barh(labels, p99, color=["#8aa4d6", "#3a7bff", "#1556d6", "#999999"])
+    right.axvline(50, color="#c62f3a", linestyle="--", label="p99 target 50 ms")
+    right.set_xlabel("p99 latency (ms)")
+    right.set_title("Tail latency")
+    right.legend()
+    fig.tight_layout()
+    path = OUT / "ledger.png"
+    fig.savefig(path, dpi=110)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--wallets", type=int, default=200)
+    args = parser.parse_args()
+
+    results: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        log(f"[1/4] SQLite, 1 client, {args.seconds:.0f} s …")
+        results["sqlite_1"] = _subrun(
+            "transfers", f"sqlite:///{tmp}/bench.sqlite3", 1, args.seconds, args.wallets
+        )
+    pg_url = recreate_pg_database()
+    log(f"[2/4] PostgreSQL, 1 client, {args.seconds:.0f} s …")
+    results["postgres_1"] = _subrun("transfers", pg_url, 1, args.seconds, args.wallets)
+    log(f"[3/4] PostgreSQL, 8 clients, {args.seconds:.0f} s …")
+    results["postgres_8"] = _subrun("transfers", pg_url, 8, args.seconds, args.wallets)
+    log(f"[4/4] raw psycopg TPC-B-like, 1 and 8 clients, {args.seconds:.0f} s each …")
+    raw_1 = _subrun("raw", pg_url, 1, args.seconds, args.wallets)
+    raw_8 = _subrun("raw", pg_url, 8, args.seconds, args.wallets)
+    for key, raw in (("postgres_1", raw_1), ("postgres_8", raw_8)):
+        results[key]["raw_tps"] = raw["tps"]
+        results[key]["raw_p99_ms"] = raw["p99_ms"]
+        results[key]["ratio_to_raw"] = round(results[key]["tps"] / raw["tps"], 3)
+
+    log("")
+    log(
+        f"{'run':<12} {'tps':>9} {'p50 ms':>8} {'p99 ms':>8} {'raw tps':>9} {'ratio':>6}  ledger_check"
+    )
+    for key, row in results.items():
+        log(
+            f"{key:<12} {row['tps']:>9} {row['p50_ms']:>8} {row['p99_ms']:>8} "
+            f"{row.get('raw_tps', '-'):>9} {row.get('ratio_to_raw', '-'):>6}  {row['ledger_check']}"
+        )
+    chart = draw_chart(results)
+    if chart:
+        log(f"chart: {chart.relative_to(ROOT)}")
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "_run":
+        kind, url, clients, seconds, wallets = (
+            sys.argv[2],
+            sys.argv[3],
+            int(sys.argv[4]),
+            float(sys.argv[5]),
+            int(sys.argv[6]),
+        )
+        if kind == "raw":
+            summary = run_raw(
+                url.replace("postgres://", "postgresql://"), clients, seconds, wallets
+            )
+        else:
+            summary = run_transfers(url, clients, seconds, wallets)
+        print(json.dumps(summary))
+    else:
+        main()
