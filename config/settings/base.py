@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "walletdesk.helpcenter",
     "walletdesk.assistant",
     "walletdesk.api",
+    "walletdesk.demo",
 ]
 
 MIDDLEWARE = [
@@ -157,6 +158,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "expire-stale-holds": {
         "task": "walletdesk.ledger.tasks.expire_due_holds",
         "schedule": timedelta(minutes=1),
+    },
+    "publish-due-help-articles": {
+        "task": "walletdesk.helpcenter.tasks.publish_due_articles",
+        "schedule": timedelta(minutes=1),
+    },
+    "prune-idempotency-records": {
+        "task": "walletdesk.ledger.tasks.prune_idempotency_records",
+        "schedule": timedelta(hours=6),
     },
     "expire-stale-top-ups": {
         "task": "walletdesk.payments.tasks.expire_stale_top_ups",
