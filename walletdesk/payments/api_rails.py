@@ -135,7 +135,11 @@ class TopUpInput(StrictInput):
 class TopUpListView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="Your latest top-ups", responses={200: OpenApiResponse()})
+    @extend_schema(
+        operation_id="top_ups_list",
+        summary="Your latest top-ups",
+        responses={200: OpenApiResponse()},
+    )
     def get(self, request: Request) -> Response:
         rows = TopUp.objects.select_related("card").filter(user_id=_uid(request))
         items = [topups.operation_body(t) for t in rows.order_by("-created_at")[:LIST_LIMIT]]
@@ -226,7 +230,11 @@ class WithdrawalQuoteView(APIView):
 class WithdrawalListView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="Your latest withdrawals", responses={200: OpenApiResponse()})
+    @extend_schema(
+        operation_id="withdrawals_list",
+        summary="Your latest withdrawals",
+        responses={200: OpenApiResponse()},
+    )
     def get(self, request: Request) -> Response:
         rows = Withdrawal.objects.select_related("card").filter(user_id=_uid(request))
         items = [withdrawals_body(w) for w in rows.order_by("-created_at")[:LIST_LIMIT]]
@@ -311,7 +319,11 @@ class CardInput(StrictInput):
 class CardListView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="Your bound bank cards", responses={200: OpenApiResponse()})
+    @extend_schema(
+        operation_id="cards_list",
+        summary="Your bound bank cards",
+        responses={200: OpenApiResponse()},
+    )
     def get(self, request: Request) -> Response:
         items = [card_body(card) for card in cards.customer_cards(_uid(request))]
         return Response({"results": items})
