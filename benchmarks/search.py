@@ -47,8 +47,26 @@ from walletdesk.helpcenter.search.snippets import highlight, snippet  # noqa: E4
 
 QUERIES = ROOT / "walletdesk/helpcenter/benchmarks_data/queries.jsonl"
 VARIANTS = {
-    "zh-hans": ["企业版", "香港地区", "学生账户", "海外用户", "老年模式", "商户版", "新版 App", "网页版"],
-    "en": ["Business", "Hong Kong", "Student", "Overseas", "Easy mode", "Merchant", "New app", "Web"],
+    "zh-hans": [
+        "企业版",
+        "香港地区",
+        "学生账户",
+        "海外用户",
+        "老年模式",
+        "商户版",
+        "新版 App",
+        "网页版",
+    ],
+    "en": [
+        "Business",
+        "Hong Kong",
+        "Student",
+        "Overseas",
+        "Easy mode",
+        "Merchant",
+        "New app",
+        "Web",
+    ],
 }
 
 
@@ -96,7 +114,9 @@ def generated_documents(
                 SearchDocument(
                     article_id,
                     language,
-                    f"{source.title}（{variant}）" if language == "zh-hans" else f"{source.title} ({variant})",
+                    f"{source.title}（{variant}）"
+                    if language == "zh-hans"
+                    else f"{source.title} ({variant})",
                     source.summary,
                     source.synonyms,
                     separator.join([*sentences, borrowed]),
@@ -139,7 +159,9 @@ def recall_at_3(
         language = str(item["lang"])
         analyzed = analyze_query(str(item["q"]), synonyms[language])
         hits = [slug_of[h.article_id] for h in indexes[language].search(analyzed, 3)]
-        ok = bool(set(hits) & set(item["expected"]))  # type: ignore[arg-type]
+        expected = item["expected"]
+        assert isinstance(expected, list)
+        ok = bool(set(hits) & set(expected))
         found[language].append(ok)
         if not ok:
             misses.append(f"{item['q']} → {hits} (expected {item['expected']})")

@@ -358,7 +358,7 @@ def set_related(article: Article, slugs: Iterable[str]) -> None:
         article.related.set(wanted)
 
 
-def _check_video(upload: UploadedFile) -> None:
+def _check_video(upload: UploadedFile[bytes]) -> None:
     name = (upload.name or "").lower()
     if upload.size is None or upload.size > MAX_VIDEO_BYTES:
         raise InvalidVideoError(limit_mb=MAX_VIDEO_BYTES // (1024 * 1024))
@@ -371,7 +371,7 @@ def _check_video(upload: UploadedFile) -> None:
 
 
 def set_article_video(
-    article: Article, *, upload: UploadedFile | None = None, url: str | None = None
+    article: Article, *, upload: UploadedFile[bytes] | None = None, url: str | None = None
 ) -> Article:
     if upload is not None:
         _check_video(upload)

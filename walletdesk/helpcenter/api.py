@@ -50,7 +50,7 @@ class ArticleSerializer(serializers.Serializer[Any]):
 
 class ComponentStatusSerializer(serializers.Serializer[Any]):
     code = serializers.CharField()
-    label = serializers.CharField()
+    name = serializers.CharField()
     state = serializers.CharField()
 
 
@@ -152,7 +152,7 @@ class StatusAPIView(PublicAPIView):
             component = None
         incidents = list(selectors.active_incidents(component))
         components = [
-            {"code": c.code, "label": c.label, "state": c.state}
+            {"code": c.code, "name": c.label, "state": c.state}
             for c in selectors.component_statuses(incidents)
         ]
         data = {

@@ -77,8 +77,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if status in ArticleStatus.values:
         articles = articles.filter(status=status)
     rows = [
-        {"article": a, "translation": selectors.pick_translation(a.tr, "zh-hans")}  # type: ignore[attr-defined]
-        for a in articles
+        {"article": a, "translation": selectors.pick_translation(a.tr, "zh-hans")} for a in articles
     ]
     return render(
         request,
@@ -141,9 +140,11 @@ def edit_article(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug) if slug else None
     if request.method == "POST":
         form = ArticleEditForm(request.POST, request.FILES)
-        if article is None and form.is_valid():
-            if Article.objects.filter(slug=form.cleaned_data["slug"]).exists():
-                form.add_error("slug", _("An article with this slug already exists."))
+        if article is not None:
+            form.fields["slug"].required = False  # the slug of an existing article is fixed
+        is_new_slug = article is None and form.is_valid()
+        if is_new_slug and Article.objects.filter(slug=form.cleaned_data["slug"]).exists():
+            form.add_error("slug", _("An article with this slug already exists."))
         if form.is_valid():
             try:
                 saved = _save(request, form, article)

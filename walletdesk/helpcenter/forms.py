@@ -67,8 +67,10 @@ class ArticleEditForm(forms.Form):
         label=_("Search synonyms (English)"), max_length=500, required=False
     )
     en_body = forms.CharField(
-        label=_("Body in Markdown (English)"), required=False, widget=forms.Textarea(attrs={"rows": 14})
-    )  # fmt: skip
+        label=_("Body in Markdown (English)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 14}),
+    )
     video_url = forms.URLField(
         label=_("Video link (allow-listed hosts only)"), required=False, assume_scheme="https"
     )

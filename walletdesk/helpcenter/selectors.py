@@ -160,7 +160,7 @@ def category_cards(language: str) -> list[CategoryCard]:
     )
     cards = []
     for category in categories:
-        translation = pick_translation(category.tr, language)  # type: ignore[attr-defined]
+        translation = pick_translation(category.tr, language)
         cards.append(
             CategoryCard(
                 category.slug,
@@ -168,7 +168,7 @@ def category_cards(language: str) -> list[CategoryCard]:
                 translation.description if translation else "",
                 category.icon,
                 category.section,
-                category.article_count,  # type: ignore[attr-defined]
+                category.article_count,
             )
         )
     return cards
@@ -212,8 +212,8 @@ def category_page(slug: str, language: str) -> CategoryPage:
     )
     if category is None:
         raise ArticleNotFoundError()
-    translation = pick_translation(category.tr, language)  # type: ignore[attr-defined]
-    articles = _cards(category.published, language)  # type: ignore[attr-defined]
+    translation = pick_translation(category.tr, language)
+    articles = _cards(category.published, language)
     card = CategoryCard(
         category.slug,
         translation.name if translation else category.slug,
@@ -262,7 +262,7 @@ def article_page(slug: str, language: str, *, include_unpublished: bool = False)
     )
     if article is None:
         raise ArticleNotFoundError()
-    translation = pick_translation(article.full, language)  # type: ignore[attr-defined]
+    translation = pick_translation(article.full, language)
     if translation is None:
         raise ArticleNotFoundError()
     category_translation = pick_translation(article.category.tr, language)  # type: ignore[attr-defined]
@@ -270,7 +270,7 @@ def article_page(slug: str, language: str, *, include_unpublished: bool = False)
         article=article,
         translation=translation,
         category_name=category_translation.name if category_translation else article.category.slug,
-        related=_cards(article.published_related, language),  # type: ignore[attr-defined]
+        related=_cards(article.published_related, language),
     )
 
 
@@ -397,7 +397,7 @@ def search_analytics(days: int = 30, limit: int = 50) -> dict[str, Any]:
         logs.values("normalized")
         .annotate(
             searches=Count("id", distinct=True),
-            clicks=Count("clicks", distinct=True),
+            click_count=Count("clicks", distinct=True),
             zero=Count("id", filter=Q(results_count=0), distinct=True),
         )
         .order_by("-searches", "normalized")[:limit]
@@ -421,7 +421,8 @@ def search_analytics(days: int = 30, limit: int = 50) -> dict[str, Any]:
     clicks = SearchClick.objects.filter(created_at__gte=since).count()
     return {
         "top": [
-            QueryStat(row["normalized"], row["searches"], row["clicks"], row["zero"]) for row in top
+            QueryStat(row["normalized"], row["searches"], row["click_count"], row["zero"])
+            for row in top
         ],
         "gaps": list(gaps),
         "no_click": list(no_click),

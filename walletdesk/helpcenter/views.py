@@ -120,7 +120,7 @@ def article_video(request: HttpRequest, slug: str) -> FileResponse:
     )
     if not video:
         raise Http404
-    storage = Article._meta.get_field("video_file").storage  # type: ignore[union-attr]
+    storage = Article._meta.get_field("video_file").storage
     if not storage.exists(video):
         raise Http404
     content_type = mimetypes.guess_type(video)[0] or "application/octet-stream"

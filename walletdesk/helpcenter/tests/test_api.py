@@ -17,7 +17,7 @@ def test_search_endpoint_is_public(
     client.get("/api/v1/help/search", {"q": "体现"})
     with django_assert_max_num_queries(4):
         response = client.get(
-            "/api/v1/help/search", {"q": "体现多久到账", "lang": "zh-hans", "limit": 3}
+            "/api/v1/help/search", {"q": "体现多久到账", "lang": "zh-hans", "limit": "3"}
         )
     assert response.status_code == 200
     data = response.json()

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -82,7 +83,7 @@ def test_load_help_content_is_idempotent_and_updates_changed_files(
 
     original = content_files.load_content_files
 
-    def edited(content_dir: Path = content_files.CONTENT_DIR) -> dict:
+    def edited(content_dir: Path = content_files.CONTENT_DIR) -> dict[str, Any]:
         data = original(content_dir)
         item = data["how-to-top-up"]["en"]
         from dataclasses import replace

@@ -26,9 +26,12 @@ def site(help_articles: list[Article], default_synonyms: None) -> list[Article]:
     actions.set_related(help_articles[0], [a.slug for a in help_articles[1:4]])
     now = timezone.now()
     actions.create_announcement(
-        title="系统维护通知", body="周六凌晨 2 点至 4 点提现暂停。", kind=AnnouncementKind.MAINTENANCE,
-        starts_at=now - timedelta(hours=1), ends_at=now + timedelta(days=1),
-    )  # fmt: skip
+        title="系统维护通知",
+        body="周六凌晨 2 点至 4 点提现暂停。",
+        kind=AnnouncementKind.MAINTENANCE,
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(days=1),
+    )
     actions.create_incident(
         title="银行卡充值延迟", title_en="Card top-ups delayed", components=[Component.TOPUP_CARD],
         impact=ComponentState.DEGRADED, message="处理中", message_en="Working on it",
@@ -223,7 +226,7 @@ def test_editor_workflow_through_pages(agent_client: Client, draft_article: Arti
     response = agent_client.post(
         url,
         {
-            "slug": "new-topup-guide", "category": draft_article.category_id,
+            "category": draft_article.category_id,
             "intents": "topup_how", "related": "", "note": "typo",
             "zh_title": "新的充值指南", "zh_summary": "摘要", "zh_synonyms": "",
             "zh_body": "第二版", "en_title": "", "en_summary": "", "en_synonyms": "", "en_body": "",
