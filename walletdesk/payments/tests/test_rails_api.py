@@ -7,6 +7,8 @@ import uuid
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from walletdesk.ledger.models import Hold, IdempotencyRecord, JournalEntry, Posting
 from walletdesk.payments.models import Activity, TopUp, Withdrawal
@@ -245,3 +247,29 @@ def test_openapi_documents_the_rail_endpoints(client: Any) -> None:
         assert path in schema["paths"], path
     params = schema["paths"]["/api/v1/top-ups"]["post"]["parameters"]
     assert any(p["name"] == "Idempotency-Key" and p["required"] for p in params)
+
+
+def test_list_endpoints_use_a_fixed_number_of_queries(
+    funded: Any, run_on_commit: Any, django_assert_num_queries: Any
+) -> None:
+    user, card, client = funded
+    for n in range(3):
+        with run_on_commit():
+            _post(client, TOP_UPS, {"amount": "1.00", "method": "bank_transfer"}, key=f"q{n}")
+            _post(
+                client, WITHDRAWALS, {"amount": "1.00", "card_id": str(card.public_id)}, key=f"w{n}"
+            )
+    # Pinned relative to the same request with fewer rows: the count includes the session and
+    # identity middleware (owned elsewhere), and must not grow with the number of rows.
+    counts = {}
+    for url in (TOP_UPS, WITHDRAWALS, "/api/v1/cards"):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        counts[url] = len(captured)
+    with run_on_commit():
+        for n in range(3, 6):
+            _post(client, TOP_UPS, {"amount": "1.00", "method": "bank_transfer"}, key=f"q{n}")
+    for url, expected in counts.items():
+        with django_assert_num_queries(expected):
+            client.get(url)
+    assert len(client.get(TOP_UPS).json()["results"]) == 7
