@@ -252,7 +252,7 @@ def test_openapi_documents_the_rail_endpoints(client: Any) -> None:
 def test_list_endpoints_use_a_fixed_number_of_queries(
     funded: Any, run_on_commit: Any, django_assert_num_queries: Any
 ) -> None:
-    user, card, client = funded
+    _user, card, client = funded
     for n in range(3):
         with run_on_commit():
             _post(client, TOP_UPS, {"amount": "1.00", "method": "bank_transfer"}, key=f"q{n}")
