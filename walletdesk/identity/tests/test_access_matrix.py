@@ -1,0 +1,187 @@
+"""ACC-1/ACC-2: every identity route for anonymous, customer, other customer, agent and admin."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from walletdesk.identity.enums import Role
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = {
+    "login",
+    "login_verify",
+    "signup",
+    "signup_verify",
+    "forgot_password",
+    "reset_password",
+    "freeze_link",
+    "passkey_login_options",
+    "passkey_login",
+    "login_verify_send",
+    "logout",
+}
+STAFF = {"staff_kyc_queue", "staff_kyc_review", "staff_deliveries"}
+OWNED = {"revoke_session", "forget_device", "passkey_remove", "kyc_document"}  # object routes
+
+
+def identity_routes() -> list[str]:
+    resolver = get_resolver()
+    names = []
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver) and entry.namespace == "identity":
+            names += [p.name for p in entry.url_patterns if isinstance(p, URLPattern)]
+    return names
+
+
+def test_the_matrix_covers_every_route():
+    assert set(identity_routes()) <= PUBLIC | STAFF | OWNED | set(SELF_SERVICE)
+
+
+SELF_SERVICE = {
+    "security": "/account/security/",
+    "step_up": "/account/security/verify/",
+    "step_up_send": "/account/security/verify/send/",
+    "change_password": "/account/security/password/",
+    "change_contact": "/account/security/contact/phone/",
+    "contact_confirm": "/account/security/contact-confirm/",
+    "two_factor": "/account/security/2fa/",
+    "two_factor_disable": "/account/security/2fa/disable/",
+    "recovery_codes": "/account/security/2fa/recovery-codes/",
+    "sms_second_factor": "/account/security/2fa/sms/",
+    "passkeys": "/account/security/passkeys/",
+    "passkey_options": "/account/security/passkeys/options/",
+    "passkey_register": "/account/security/passkeys/register/",
+    "devices": "/account/security/devices/",
+    "revoke_other_sessions": "/account/security/sessions/revoke-others/",
+    "payment_password": "/account/security/payment-password/",
+    "payment_password_send": "/account/security/payment-password/send/",
+    "freeze": "/account/freeze/",
+    "unfreeze": "/account/unfreeze/",
+    "unfreeze_send": "/account/unfreeze/send/",
+    "unfreeze_review": "/account/unfreeze/review/",
+    "profile": "/account/profile/",
+    "kyc": "/account/kyc/",
+    "close": "/account/close/",
+    "close_send": "/account/close/send/",
+}
+GET_ONLY_POST = {
+    "step_up_send",
+    "two_factor_disable",
+    "recovery_codes",
+    "sms_second_factor",
+    "passkey_options",
+    "passkey_register",
+    "revoke_other_sessions",
+    "payment_password_send",
+    "unfreeze_send",
+    "unfreeze_review",
+    "close_send",
+}
+
+
+@pytest.fixture
+def actors(user_factory):
+    return {
+        "customer": user_factory(),
+        "other": user_factory(),
+        "agent": user_factory(role=Role.AGENT),
+        "admin": user_factory(role=Role.ADMIN),
+    }
+
+
+def _client(actors, who):
+    client = Client()
+    if who != "anonymous":
+        client.force_login(actors[who])
+    return client
+
+
+@pytest.mark.parametrize("who", ["anonymous", "customer", "agent", "admin"])
+@pytest.mark.parametrize(
+    "name", sorted(set(SELF_SERVICE) - {"close", "close_send", "freeze", "unfreeze"})
+)
+def test_self_service_routes_need_a_login_and_serve_the_signed_in_account(actors, who, name):
+    url = SELF_SERVICE[name]
+    method = "post" if name in GET_ONLY_POST else "get"
+    response = getattr(_client(actors, who), method)(url)
+    if who == "anonymous":
+        assert response.status_code == 302 and response["Location"].startswith("/account/login/")
+    else:
+        assert response.status_code in {200, 302, 400, 403, 429}, (name, response.status_code)
+        assert not (
+            response.status_code == 302 and response["Location"].startswith("/account/login/")
+        )
+
+
+@pytest.mark.parametrize("who", ["anonymous", "customer", "other", "agent", "admin"])
+@pytest.mark.parametrize("name", sorted(STAFF))
+def test_staff_routes_refuse_customers(actors, who, name, django_assert_max_num_queries):
+    from walletdesk.identity.models import KycSubmission
+
+    submission = KycSubmission.objects.create(
+        user=actors["customer"], real_name="张三", id_number_last4="1234", id_number_hash="x"
+    )
+    url = {
+        "staff_kyc_queue": "/account/staff/kyc/",
+        "staff_kyc_review": f"/account/staff/kyc/{submission.public_id}/",
+        "staff_deliveries": f"/account/staff/deliveries/{actors['customer'].public_id}/",
+    }[name]
+    response = _client(actors, who).get(url)
+    expected = {"anonymous": 302, "customer": 403, "other": 403, "agent": 200, "admin": 200}[who]
+    assert response.status_code == expected
+
+
+@pytest.mark.parametrize("who", ["anonymous", "other", "agent"])
+def test_owned_objects_are_404_for_everyone_else(actors, who):
+    from walletdesk.identity.models import Passkey, UserSession
+
+    owner = actors["customer"]
+    session = UserSession.objects.create(user=owner)
+    passkey = Passkey.objects.create(user=owner, credential_id="abc", public_key=b"k")
+    client = _client(actors, who)
+    urls = [
+        f"/account/security/sessions/{session.public_id}/revoke/",
+        f"/account/security/passkeys/{passkey.public_id}/remove/",
+        f"/account/security/devices/{uuid.uuid4()}/forget/",
+    ]
+    for url in urls:
+        response = client.post(url)
+        if who == "anonymous":
+            assert response.status_code == 302
+        else:
+            assert response.status_code == 404, url
+    session.refresh_from_db()
+    assert session.revoked_at is None and Passkey.objects.filter(pk=passkey.pk).exists()
+
+
+@pytest.mark.parametrize("who", ["anonymous", "customer", "agent"])
+@pytest.mark.parametrize(
+    "name",
+    sorted(
+        PUBLIC
+        - {"freeze_link", "logout", "passkey_login", "login_verify_send", "passkey_login_options"}
+    ),
+)
+def test_public_pages_open_for_everyone(actors, who, name):
+    url = {
+        "login": "/account/login/",
+        "login_verify": "/account/login/verify/",
+        "signup": "/account/signup/",
+        "signup_verify": "/account/signup/verify/",
+        "forgot_password": "/account/password/forgot/",
+        "reset_password": "/account/password/reset/",
+    }[name]
+    assert _client(actors, who).get(url).status_code in {200, 302}
+
+
+def test_identity_api_needs_authentication():
+    client = Client()
+    assert client.get("/api/v1/identity/me").status_code == 401
+    assert client.post("/api/v1/identity/freeze").status_code == 401
+    assert client.delete("/api/v1/identity/tokens/current").status_code == 401
+    assert client.get("/account/freeze/link/not-a-valid-token/").status_code == 404
