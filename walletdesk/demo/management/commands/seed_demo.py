@@ -166,7 +166,7 @@ class Command(BaseCommand):
         plan = [
             (0, "8000.00", "bank_card", "wxm-1"), (0, "1500.00", "third_party_wallet", "wxm-2"),
             (1, "3000.00", "bank_card", "ln-1"), (2, "2600.00", "bank_card", "zw-1"),
-            (3, "500.00", "third_party_wallet", "ly-1"), (4, "12000.00", "bank_card", "cj-1"),
+            (3, "500.00", "third_party_wallet", "ly-1"), (4, "9000.00", "bank_card", "cj-1"),
             (5, "300.00", "bank_transfer", "yf-1"), (6, "900.00", "third_party_wallet", "hjx-1"),
             (7, "1200.00", "bank_transfer", "zl-1"),
             # The demo cases support staff meet every day:
