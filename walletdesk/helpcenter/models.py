@@ -322,7 +322,10 @@ class Incident(PublicIdModel):
         ordering = ("-starts_at", "-id")
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")
-        indexes = [models.Index(fields=["status", "starts_at"], name="hc_incident_status")]
+        indexes = [
+            models.Index(fields=["status", "starts_at"], name="hc_incident_status"),
+            models.Index(fields=["-starts_at"], name="hc_incident_recent"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from walletdesk.helpcenter.search.stemmer import stem
 
@@ -178,6 +179,7 @@ def contains_term(text: str, term: str) -> bool:
     return re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", text) is not None
 
 
+@lru_cache(maxsize=100_000)
 def stem_word(word: str) -> str:
     return stem(_LEMMAS.get(word, word))
 

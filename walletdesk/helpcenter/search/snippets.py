@@ -57,11 +57,14 @@ def snippet(text: str, query: AnalyzedQuery, width: int = 90) -> SafeString:
     if not spans:
         end = min(len(text), width)
         return _render(text, [], 0, end, tail=end < len(text))
-    best_start, best_count = spans[0][0], 0
-    for i, (start, _end) in enumerate(spans):
-        count = sum(1 for s, _ in spans[i:] if s < start + width)
-        if count > best_count:
-            best_start, best_count = start, count
+    # Sliding window over the sorted spans: the start whose window holds the most matches.
+    best_start, best_count, right = spans[0][0], 0, 0
+    for left, (start, _end) in enumerate(spans):
+        right = max(right, left)
+        while right < len(spans) and spans[right][0] < start + width:
+            right += 1
+        if right - left > best_count:
+            best_start, best_count = start, right - left
     start = max(0, best_start - width // 4)
     # Do not cut an English word in half.
     while 0 < start < len(text) and text[start - 1].isalnum() and text[start].isascii():
