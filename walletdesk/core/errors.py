@@ -23,9 +23,12 @@ class WalletDeskError(Exception):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         existing = ERROR_REGISTRY.get(cls.code)
-        if existing is not None and existing.__qualname__ != cls.__qualname__:
-            raise TypeError(f"error code {cls.code!r} is used by {existing} and {cls}")
-        ERROR_REGISTRY[cls.code] = cls
+        if existing is None:
+            ERROR_REGISTRY[cls.code] = cls
+        elif existing.http_status != cls.http_status:
+            # Two apps may raise the same condition (e.g. account_frozen), but one code must
+            # always mean one thing to clients, including its status.
+            raise TypeError(f"error code {cls.code!r} has two statuses: {existing} and {cls}")
 
     def __init__(self, message: str | Promise | None = None, **details: Any) -> None:
         self.custom_message = message
