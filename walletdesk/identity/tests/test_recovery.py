@@ -1,4 +1,4 @@
-"""AUTH-9 forgot password, AUTH-10 phone/email change, AUTH-11 new-device alerts, payment password."""
+"""AUTH-9 forgot password, AUTH-10 contact change, AUTH-11 new-device alerts, payment password."""
 
 from __future__ import annotations
 
