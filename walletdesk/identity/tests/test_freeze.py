@@ -94,10 +94,8 @@ def test_unfreeze_needs_step_up_and_the_cool_off(web, customer, step_up):
         client.post("/account/unfreeze/send/")
         early = client.post("/account/unfreeze/", {"code": last_code(customer.phone)})
         assert (
-            (early.status_code == 403
-            and "unfreeze" in early.content.decode().lower())
-            or early.status_code == 403
-        )
+            early.status_code == 403 and "unfreeze" in early.content.decode().lower()
+        ) or early.status_code == 403
         clock.shift(24 * 3600)
         step_up(client, customer)
         clock.shift(61)
