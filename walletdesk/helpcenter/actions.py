@@ -45,6 +45,7 @@ from walletdesk.helpcenter.models import (
     SearchIndexState,
     SearchQueryLog,
     Synonym,
+    new_index_token,
 )
 from walletdesk.helpcenter.rendering import html_to_text, render_markdown
 from walletdesk.helpcenter.search.backends import SearchDocument, search_document_text
@@ -62,9 +63,12 @@ class ArticleContent:
 
 def bump_search_generation() -> None:
     """Tell every process that searchable content changed (their indexes rebuild lazily)."""
-    updated = SearchIndexState.objects.filter(pk=1).update(generation=F("generation") + 1)
+    token = new_index_token()
+    updated = SearchIndexState.objects.filter(pk=1).update(
+        generation=F("generation") + 1, token=token
+    )
     if not updated:
-        SearchIndexState.objects.get_or_create(pk=1, defaults={"generation": 1})
+        SearchIndexState.objects.get_or_create(pk=1, defaults={"generation": 1, "token": token})
 
 
 # --- categories -------------------------------------------------------------------------------

@@ -27,6 +27,10 @@ from walletdesk.helpcenter.enums import (
 )
 
 
+def new_index_token() -> str:
+    return uuid.uuid4().hex
+
+
 def video_upload_path(instance: Any, filename: str) -> str:
     """Server-generated name; the original name is never used on disk (UPL-4)."""
     suffix = PurePath(filename).suffix.lower()
@@ -231,10 +235,12 @@ class Synonym(models.Model):
 
 
 class SearchIndexState(models.Model):
-    """One row; `generation` is bumped whenever searchable content changes, so every process
-    knows when its in-memory index is stale."""
+    """One row; `generation` is bumped (and `token` replaced) whenever searchable content
+    changes, so every process knows when its in-memory index is stale. The random token also
+    tells apart two databases (or a restored backup) that happen to share a generation number."""
 
     generation = models.PositiveBigIntegerField(default=0)
+    token = models.CharField(max_length=32, default=new_index_token)
 
     def __str__(self) -> str:
         return str(self.generation)

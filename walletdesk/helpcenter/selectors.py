@@ -60,9 +60,10 @@ def pick_translation(translations: Iterable[Any], language: str) -> Any:
 # --- search support ---------------------------------------------------------------------------
 
 
-def search_generation() -> int:
-    value = SearchIndexState.objects.values_list("generation", flat=True).first()
-    return int(value or 0)
+def search_generation() -> str:
+    """The current content version ("" when nothing was ever indexed); one indexed query."""
+    value = SearchIndexState.objects.values_list("token", flat=True).first()
+    return value or ""
 
 
 def published_search_documents() -> list[SearchDocument]:
@@ -75,9 +76,9 @@ def published_search_documents() -> list[SearchDocument]:
 _synonym_cache: dict[str, Any] = {"generation": None, "pairs": {}}
 
 
-def synonym_pairs(language: str, generation: int) -> list[tuple[str, str]]:
+def synonym_pairs(language: str, generation: str) -> list[tuple[str, str]]:
     """Staff-edited synonyms for the query language (cached per content generation)."""
-    if _synonym_cache["generation"] != generation:
+    if not generation or _synonym_cache["generation"] != generation:
         pairs: dict[str, list[tuple[str, str]]] = {}
         for lang, term, canonical in Synonym.objects.values_list("language", "term", "canonical"):
             pairs.setdefault(lang, []).append((term.lower(), canonical.lower()))

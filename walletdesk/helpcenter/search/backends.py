@@ -201,7 +201,7 @@ class EmbeddedBackend:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._generation: int | None = None
+        self._generation: str | None = None
         self._indexes: dict[str, LanguageIndex] = {}
 
     def invalidate(self) -> None:
@@ -209,7 +209,7 @@ class EmbeddedBackend:
             self._generation = None
             self._indexes = {}
 
-    def load_documents(self, docs: Sequence[SearchDocument], generation: int = -1) -> None:
+    def load_documents(self, docs: Sequence[SearchDocument], generation: str = "") -> None:
         indexes = {lang: LanguageIndex.build(choose_documents(docs, lang)) for lang in LANGUAGES}
         with self._lock:
             self._indexes = indexes
@@ -219,7 +219,7 @@ class EmbeddedBackend:
         from walletdesk.helpcenter import selectors
 
         generation = selectors.search_generation()
-        if generation == self._generation:
+        if generation and generation == self._generation:
             return
         self.load_documents(selectors.published_search_documents(), generation)
 
