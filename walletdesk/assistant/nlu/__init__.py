@@ -1,0 +1,1 @@
+"""The assistant's natural-language understanding: a declared pipeline of registered components."""
