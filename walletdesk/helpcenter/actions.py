@@ -355,6 +355,13 @@ def version_diff(older: ArticleVersion, newer: ArticleVersion) -> list[str]:
     )
 
 
+def assign_owner(article: Article, owner: Any) -> Article:
+    """Make `owner` (a staff user) responsible for keeping the article up to date."""
+    Article.objects.filter(pk=article.pk).update(owner=owner, updated_at=timezone.now())
+    article.owner = owner
+    return article
+
+
 def set_related(article: Article, slugs: Iterable[str]) -> None:
     wanted = set(Article.objects.filter(slug__in=list(slugs)).exclude(pk=article.pk))
     current = set(article.related.all())

@@ -192,6 +192,15 @@ def transition(request: HttpRequest, slug: str) -> HttpResponse:
 
 @staff_required
 @require_POST
+def take_ownership(request: HttpRequest, slug: str) -> HttpResponse:
+    article = get_object_or_404(Article, slug=slug)
+    actions.assign_owner(article, request.user)
+    messages.success(request, _("You are now the owner of this article."))
+    return redirect("helpcenter:editor-article", slug=slug)
+
+
+@staff_required
+@require_POST
 def schedule(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
     form = ScheduleForm(request.POST)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("editor/a/<slug:slug>/", editor_views.edit_article, name="editor-article"),
     path("editor/a/<slug:slug>/status/", editor_views.transition, name="editor-transition"),
     path("editor/a/<slug:slug>/schedule/", editor_views.schedule, name="editor-schedule"),
+    path("editor/a/<slug:slug>/owner/", editor_views.take_ownership, name="editor-owner"),
     path("editor/a/<slug:slug>/versions/", editor_views.versions, name="editor-versions"),
     path("editor/a/<slug:slug>/rollback/", editor_views.rollback, name="editor-rollback"),
     path("editor/synonyms/", editor_views.synonyms, name="editor-synonyms"),

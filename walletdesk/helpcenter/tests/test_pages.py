@@ -268,3 +268,75 @@ def test_analytics_page_shows_gaps(agent_client: Client, client: Client, site: A
     client.get("/help/search/", {"q": "量子纠缠"})
     html = agent_client.get("/help/editor/analytics/").content.decode()
     assert "量子纠缠" in html
+
+
+def test_take_ownership(agent_client: Client, agent: Any, draft_article: Article) -> None:
+    assert draft_article.owner is None
+    response = agent_client.post("/help/editor/a/new-topup-guide/owner/")
+    assert response.status_code == 302
+    draft_article.refresh_from_db()
+    assert draft_article.owner == agent
+
+
+@pytest.mark.parametrize(
+    ("url", "queries"),
+    [
+        # Logged in: session read, user, session save in a savepoint (3 statements) = 5, plus
+        ("/help/editor/", 7),  # articles (with owner and category), titles
+        ("/help/editor/analytics/", 10),  # totals, clicks, top, gaps, unclicked
+        ("/help/editor/synonyms/", 6),  # synonyms
+    ],
+)
+def test_editor_query_counts(
+    agent_client: Client, site: Any, django_assert_num_queries: Any, url: str, queries: int
+) -> None:
+    agent_client.get(url)
+    with django_assert_num_queries(queries):
+        assert agent_client.get(url).status_code == 200
+
+
+def test_banner_tag_renders_in_any_template(rf: Any, site: Any) -> None:
+    from django.contrib.auth.models import AnonymousUser
+    from django.template import Context, Template
+
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    html = Template("{% load helpcenter %}{% announcement_banner %}").render(
+        Context({"request": request})
+    )
+    assert "系统维护通知" in html and 'class="alert alert-warning"' in html
+
+
+def test_uploaded_video_is_checked_and_served(
+    client: Client, agent_client: Client, site: Any, tmp_path: Any, settings: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from walletdesk.helpcenter.errors import InvalidVideoError
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    article = Article.objects.get(slug="how-to-top-up")
+    fake = SimpleUploadedFile("guide.mp4", b"<html><script>alert(1)</script>", "video/mp4")
+    with pytest.raises(InvalidVideoError):
+        actions.set_article_video(article, upload=fake)
+    mp4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64
+    actions.set_article_video(article, upload=SimpleUploadedFile("../../x.mp4", mp4, "video/mp4"))
+    article.refresh_from_db()
+    assert (
+        article.video_file.name.startswith("helpcenter/video/")
+        and ".." not in article.video_file.name
+    )
+    page = client.get("/help/a/how-to-top-up/").content.decode()
+    assert 'src="/help/a/how-to-top-up/video/"' in page
+    response = client.get("/help/a/how-to-top-up/video/")
+    assert response.status_code == 200 and response["Content-Type"] == "video/mp4"
+    assert b"".join(response.streaming_content).startswith(b"\x00\x00\x00\x18ftyp")
+
+
+def test_video_links_only_for_allow_listed_hosts(client: Client, site: Any, settings: Any) -> None:
+    article = Article.objects.get(slug="how-to-top-up")
+    actions.set_article_video(article, url="https://videos.example.com/v/1")
+    assert "videos.example.com" not in client.get("/help/a/how-to-top-up/").content.decode()
+    settings.HELPCENTER_VIDEO_HOSTS = ["videos.example.com"]
+    html = client.get("/help/a/how-to-top-up/").content.decode()
+    assert 'href="https://videos.example.com/v/1"' in html and "<iframe" not in html
