@@ -15,23 +15,23 @@ from functools import cache
 
 from django.conf import settings
 from django.utils.module_loading import import_string
-from django.utils.translation import gettext_noop as N_  # noqa: N812
+from django.utils.translation import gettext_noop
 
 _BUILTIN: list[tuple[str, str]] = [
-    ("1.80.0.0/13", N_("Shaanxi, China")),
-    ("14.0.0.0/12", N_("Guangdong, China")),
-    ("27.115.0.0/17", N_("Shanghai, China")),
-    ("36.110.0.0/16", N_("Beijing, China")),
-    ("58.246.0.0/15", N_("Shanghai, China")),
-    ("61.135.0.0/16", N_("Beijing, China")),
-    ("113.64.0.0/11", N_("Guangdong, China")),
-    ("116.228.0.0/15", N_("Shanghai, China")),
-    ("202.96.0.0/12", N_("China")),
-    ("203.198.0.0/16", N_("Hong Kong")),
-    ("8.8.8.0/24", N_("United States")),
-    ("81.2.69.0/24", N_("United Kingdom")),
-    ("203.0.113.0/24", N_("Documentation network A")),
-    ("198.51.100.0/24", N_("Documentation network B")),
+    ("1.80.0.0/13", gettext_noop("Shaanxi, China")),
+    ("14.0.0.0/12", gettext_noop("Guangdong, China")),
+    ("27.115.0.0/17", gettext_noop("Shanghai, China")),
+    ("36.110.0.0/16", gettext_noop("Beijing, China")),
+    ("58.246.0.0/15", gettext_noop("Shanghai, China")),
+    ("61.135.0.0/16", gettext_noop("Beijing, China")),
+    ("113.64.0.0/11", gettext_noop("Guangdong, China")),
+    ("116.228.0.0/15", gettext_noop("Shanghai, China")),
+    ("202.96.0.0/12", gettext_noop("China")),
+    ("203.198.0.0/16", gettext_noop("Hong Kong")),
+    ("8.8.8.0/24", gettext_noop("United States")),
+    ("81.2.69.0/24", gettext_noop("United Kingdom")),
+    ("203.0.113.0/24", gettext_noop("Documentation network A")),
+    ("198.51.100.0/24", gettext_noop("Documentation network B")),
 ]
 _NETWORKS = [(ipaddress.ip_network(net), name) for net, name in _BUILTIN]
 
@@ -42,7 +42,7 @@ def builtin_region(ip: str) -> str:
     except ValueError:
         return ""
     if address.is_loopback or address.is_private:
-        return N_("Local network")
+        return gettext_noop("Local network")
     for network, name in _NETWORKS:
         if address in network:
             return name
