@@ -21,4 +21,5 @@ def test_customer_logs_in_and_sees_wallet_home(
 ) -> None:
     login_in_browser(page, customer.login_name)
     assert page.url.rstrip("/") == live_server.url
-    assert page.locator("h1").first.is_visible()
+    assert page.get_by_test_id("available-balance").inner_text() == "¥0.00"
+    assert page.get_by_role("link", name="转账").is_visible()

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page
+
+from walletdesk.core.money import Money
+from walletdesk.identity.facade import set_payment_password
+from walletdesk.ledger.models import LedgerAccount
+from walletdesk.payments import wallets
+from walletdesk.payments.tests.factories import credit_wallet, make_merchant
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def rich_customer(user_factory: Any) -> Any:
+    user = user_factory(display_name="王小明")
+    wallets.open_wallet(user.pk)
+    credit_wallet(user.pk, Money(500_00, "CNY"))
+    set_payment_password(user.pk, "258036")
+    return user
+
+
+def test_transfer_from_the_wallet_home(
+    page: Page, live_server: Any, rich_customer: Any, user_factory: Any, login_in_browser: Any
+) -> None:
+    friend = user_factory(display_name="李娜")
+    wallets.open_wallet(friend.pk)
+    login_in_browser(page, rich_customer.login_name)
+    assert page.get_by_test_id("available-balance").inner_text() == "¥500.00"
+
+    page.get_by_role("link", name="转账").click()
+    page.fill("input[name=recipient]", friend.login_name)
+    page.fill("input[name=amount]", "88.80")
+    page.fill("input[name=memo]", "午饭")
+    page.get_by_role("button", name="确认转账").click()
+    page.wait_for_load_state("networkidle")
+
+    assert "已向李娜转账 ¥88.80" in page.locator(".flash-stack").inner_text()
+    assert "-¥88.80" in page.locator("main").inner_text()
+    assert LedgerAccount.objects.get(code=f"wallet:{friend.pk}:CNY").posted == 88_80
+
+
+def test_payment_with_a_wrong_then_right_payment_password(
+    page: Page, live_server: Any, rich_customer: Any, login_in_browser: Any
+) -> None:
+    make_merchant("瑞幸咖啡")
+    login_in_browser(page, rich_customer.login_name)
+    page.goto(f"{live_server.url}/pay/")
+    page.fill("input[name=amount]", "19.90")
+    page.fill("input[name=payment_password]", "111111")
+    page.get_by_role("button", name="立即付款").click()
+    page.wait_for_load_state("networkidle")
+    assert "支付密码错误，还可以再试 4 次" in page.locator("[role=alert]").inner_text()
+
+    page.fill("input[name=amount]", "19.90")
+    page.fill("input[name=payment_password]", "258036")
+    page.get_by_role("button", name="立即付款").click()
+    page.wait_for_load_state("networkidle")
+    assert "已向瑞幸咖啡付款" in page.locator(".flash-stack").inner_text()
+    assert LedgerAccount.objects.get(code=f"wallet:{rich_customer.pk}:CNY").posted == 480_10
+
+
+def test_records_filter_and_english(page: Page, live_server: Any, rich_customer: Any, login_in_browser: Any) -> None:
+    login_in_browser(page, rich_customer.login_name)
+    page.select_option("#lang-select", "en")
+    page.wait_for_load_state("networkidle")
+    page.get_by_role("link", name="Records", exact=True).click()
+    assert page.locator("h1").inner_text() == "Records"
+    page.select_option("select[name=type]", "payment")
+    page.get_by_role("button", name="Filter").click()
+    assert "No records match these filters." in page.locator("main").inner_text()
