@@ -170,3 +170,20 @@ def test_query_is_capped_at_100_characters() -> None:
 
 def test_prefix_matches_while_typing(help_articles: Any, backend: str) -> None:
     assert "how-to-withdraw" in top("withdr", "en", n=5)
+
+
+def test_any_text_is_safe_to_search(help_articles: Any) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(
+        max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(st.text(max_size=120))
+    def check(text: str) -> None:
+        results = search(text, "zh-hans", limit=5)
+        assert len(results.hits) <= 5
+        for hit in results.hits:
+            assert "<script" not in hit.snippet_html
+
+    check()
