@@ -33,7 +33,9 @@ from walletdesk.identity.enums import LoginResult, OtpChannel, OtpPurpose, Role
 from walletdesk.identity.errors import (
     AccountFrozenError,
     ClosureBlockedError,
+    CodeCooldownError,
     CodeInvalidError,
+    CodeSendLimitedError,
     IdentifierTakenError,
     InvalidCredentialsError,
     LoginThrottledError,
@@ -66,7 +68,8 @@ RECOVERY_CODE_COUNT = 10
 
 
 def _identity_settings() -> dict[str, Any]:
-    return settings.WALLETDESK_IDENTITY  # type: ignore[no-any-return]
+    values: dict[str, Any] = settings.WALLETDESK_IDENTITY
+    return values
 
 
 def _now_text() -> str:
@@ -145,7 +148,7 @@ def start_signup(
             user.display_name = name
             user.save(update_fields=["password", "display_name"])
         audit.record(Actions.SIGNUP, "pending", subject=user, meta=meta)
-    with contextlib.suppress(otp.CodeCooldownError, otp.CodeSendLimitedError):
+    with contextlib.suppress(CodeCooldownError, CodeSendLimitedError):
         otp.issue_code(user, OtpPurpose.SIGNUP, ip=meta.ip, meta=meta)
     return user.pk
 
@@ -239,7 +242,10 @@ def pending_second_factor_user(request: HttpRequest) -> User | None:
     pending = request.session.get(PENDING_2FA_KEY)
     if not isinstance(pending, dict) or time.time() - float(pending.get("at", 0)) > PENDING_2FA_TTL:
         return None
-    return User.objects.filter(pk=pending.get("user"), is_active=True).first()
+    user_id = pending.get("user")
+    if not isinstance(user_id, int):
+        return None
+    return User.objects.filter(pk=user_id, is_active=True).first()
 
 
 def send_login_code(request: HttpRequest) -> otp.IssuedCode:
@@ -552,7 +558,7 @@ def request_password_reset(identifier: str, *, meta: RequestMeta) -> str:
     )
     if user is not None:
         channel = OtpChannel.SMS if key.startswith("+") else OtpChannel.EMAIL
-        with contextlib.suppress(otp.CodeCooldownError, otp.CodeSendLimitedError):
+        with contextlib.suppress(CodeCooldownError, CodeSendLimitedError):
             otp.issue_code(
                 user, OtpPurpose.PASSWORD_RESET, channel=channel, target=key, ip=meta.ip, meta=meta
             )
@@ -732,7 +738,7 @@ def user_from_freeze_link(token: str) -> User | None:
     except signing.BadSignature:
         return None
     return (
-        User.objects.filter(public_id=data.get("u") or None, is_active=True).first()
+        User.objects.filter(public_id=str(data.get("u") or ""), is_active=True).first()
         if isinstance(data, dict)
         else None
     )
@@ -745,7 +751,7 @@ def emergency_freeze(
 
     All in one transaction, so a debit racing the freeze either committed before it or is refused
     by the wallet's own status check inside its transaction."""
-    from walletdesk.payments.facade import freeze_wallet
+    from walletdesk.payments.facade import freeze_wallet  # type: ignore[import-not-found,unused-ignore]
 
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
@@ -764,6 +770,7 @@ def emergency_freeze(
             source=source,
             repeated=already,
         )
+        assert locked.frozen_at is not None
         available = locked.frozen_at + timedelta(
             hours=_identity_settings()["UNFREEZE_COOL_OFF_HOURS"]
         )
@@ -803,7 +810,7 @@ def self_unfreeze(request: HttpRequest, user: User, code: str) -> None:
 
 
 def _do_unfreeze(user: User, *, meta: RequestMeta, by: str, actor: User | None = None) -> None:
-    from walletdesk.payments.facade import unfreeze_wallet
+    from walletdesk.payments.facade import unfreeze_wallet  # type: ignore[import-not-found,unused-ignore]
 
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
@@ -990,7 +997,9 @@ RETENTION_YEARS = 5
 
 
 def closure_blockers(user: User) -> list[Any]:
-    from walletdesk.payments.facade import closure_blockers as payment_blockers
+    from walletdesk.payments.facade import (  # type: ignore[import-not-found,unused-ignore]
+        closure_blockers as payment_blockers,
+    )
 
     blockers = list(payment_blockers(user.pk))
     return blockers
@@ -1004,7 +1013,7 @@ def send_closure_code(request: HttpRequest, user: User) -> otp.IssuedCode:
 
 
 def close_account(request: HttpRequest, user: User, code: str) -> None:
-    from walletdesk.payments.facade import close_wallet
+    from walletdesk.payments.facade import close_wallet  # type: ignore[import-not-found,unused-ignore]
 
     meta = RequestMeta.from_request(request)
     if user.frozen_at is not None:

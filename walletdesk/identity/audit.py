@@ -142,7 +142,7 @@ def record(
     with the change it describes."""
     meta = meta or RequestMeta.from_request(request)
     if actor is None and request is not None and request.user.is_authenticated:
-        actor = request.user  # type: ignore[assignment]
+        actor = request.user
     subject_id = subject.pk if isinstance(subject, User) else subject
     if actor_type is None:
         actor_type = "anonymous" if actor is None else ("staff" if actor.is_staff else "customer")

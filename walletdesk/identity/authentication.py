@@ -28,7 +28,7 @@ def hash_token(token: str) -> str:
 def create_api_token(user: User, name: str = "") -> tuple[ApiToken, str]:
     prefix = secrets.token_hex(4)
     token = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-    days = settings.WALLETDESK_IDENTITY["API_TOKEN_DAYS"]
+    days = int(str(settings.WALLETDESK_IDENTITY["API_TOKEN_DAYS"]))
     row = ApiToken.objects.create(
         user=user,
         name=name[:64],

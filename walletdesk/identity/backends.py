@@ -25,7 +25,7 @@ class LoginNameBackend(ModelBackend):
         if login_name is None:
             User().set_password(password)  # equal work for malformed identifiers
             return None
-        return super().authenticate(request, username=login_name, password=password, **kwargs)  # type: ignore[return-value]
+        return super().authenticate(request, username=login_name, password=password, **kwargs)
 
 
 class PasskeyBackend(ModelBackend):
@@ -35,5 +35,11 @@ class PasskeyBackend(ModelBackend):
     the assertion and then calls `login(..., backend=...)` with this path, so `get_user` works.
     """
 
-    def authenticate(self, request: HttpRequest | None, **kwargs: Any) -> None:
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         return None

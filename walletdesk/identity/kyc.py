@@ -68,7 +68,7 @@ def sanitise_filename(name: str) -> str:
     return re.sub(r"[^\w.\-]", "_", base)[:120]
 
 
-def reencode_image(upload: UploadedFile) -> tuple[bytes, str]:
+def reencode_image(upload: UploadedFile[Any]) -> tuple[bytes, str]:
     """Return (new bytes, content type) or raise UploadRejectedError."""
     if upload.size is None or upload.size > MAX_FILE_BYTES:
         raise UploadRejectedError()

@@ -47,11 +47,11 @@ class PrivateStorage(FileSystemStorage):
         super().__init__(location=None, base_url=None)
 
     @property
-    def base_location(self) -> str:  # type: ignore[override]
+    def base_location(self) -> str:
         return str(_private_location())
 
     @property
-    def location(self) -> str:  # type: ignore[override]
+    def location(self) -> str:
         return str(_private_location().resolve())
 
 
@@ -109,7 +109,7 @@ class User(PublicIdModel, AbstractBaseUser, PermissionsMixin):
     # rest of the record, for the legal retention period (docs/identity.md, "Closure").
     retained_contact = models.CharField(max_length=300, blank=True)
 
-    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "login_name"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -313,7 +313,7 @@ class AuditEvent(models.Model):
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
 
-    objects: ClassVar[models.Manager[AuditEvent]] = AppendOnlyQuerySet.as_manager()  # type: ignore[assignment]
+    objects: ClassVar[models.Manager[AuditEvent]] = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ("id",)
@@ -322,7 +322,7 @@ class AuditEvent(models.Model):
         return f"{self.action} {self.result}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
+        if not self._state.adding:
             raise AppendOnlyError("audit events are append-only")
         super().save(*args, **kwargs)
 

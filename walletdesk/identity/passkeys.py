@@ -47,8 +47,8 @@ def rp_id(request: HttpRequest) -> str:
 
 def origins(request: HttpRequest) -> list[str]:
     configured = settings.WALLETDESK_IDENTITY["WEBAUTHN_ORIGINS"]
-    if configured:
-        return list(configured)
+    if isinstance(configured, list | tuple) and configured:
+        return [str(origin) for origin in configured]
     return [f"{request.scheme}://{request.get_host()}"]
 
 

@@ -30,8 +30,9 @@ STEP_UP_KEY = "_wd_step_up_at"
 LAST_SEEN_WRITE_EVERY = timedelta(seconds=60)
 
 
-def _limits() -> dict[str, int]:
-    return settings.WALLETDESK_IDENTITY  # type: ignore[no-any-return]
+def _limits() -> dict[str, Any]:
+    limits: dict[str, Any] = settings.WALLETDESK_IDENTITY
+    return limits
 
 
 def idle_limit(user: User) -> timedelta:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from confusable_homoglyphs import confusables
+from confusable_homoglyphs import confusables  # type: ignore[import-untyped]
 
 from walletdesk.identity.errors import ReservedNameError, UnsafeTextError
 

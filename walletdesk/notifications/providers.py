@@ -74,7 +74,9 @@ class DevOutboxSmsProvider:
 class DevOutboxEmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         for message in email_messages:
-            dev_outbox_append("email", ", ".join(message.to), message.subject, str(message.body))
+            dev_outbox_append(
+                "email", ", ".join(message.to), str(message.subject), str(message.body)
+            )
         return len(email_messages)
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import base64
 import io
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -239,8 +241,8 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 
 
 def _qr_data_uri(text: str) -> str:
-    import qrcode
-    import qrcode.image.svg
+    import qrcode  # type: ignore[import-untyped]
+    import qrcode.image.svg  # type: ignore[import-untyped]
 
     image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
     buffer = io.BytesIO()
@@ -315,7 +317,7 @@ def passkey_register(request: HttpRequest) -> HttpResponse:
         passkey = passkeys.register(
             request,
             current_user(request),
-            body.get("credential") or {},
+            _credential(body.get("credential")),
             str(body.get("name") or "")[:64],
         )
     except WalletDeskError as error:
@@ -325,6 +327,10 @@ def passkey_register(request: HttpRequest) -> HttpResponse:
 
         return _json_error(PasskeyInvalidError())
     return JsonResponse({"id": str(passkey.public_id)})
+
+
+def _credential(value: object) -> dict[str, Any] | str:
+    return value if isinstance(value, dict | str) else {}
 
 
 @never_cache
@@ -557,7 +563,7 @@ def kyc_submit(request: HttpRequest) -> HttpResponse:
 @never_cache
 @account_required
 @require_GET
-def kyc_document(request: HttpRequest, public_id: str) -> HttpResponse:
+def kyc_document(request: HttpRequest, public_id: str) -> HttpResponseBase:
     user = current_user(request)
     document = kyc.access_document(user, public_id, meta=RequestMeta.from_request(request))
     handle = document.file.open("rb")
