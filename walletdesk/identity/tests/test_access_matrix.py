@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -31,11 +32,11 @@ OWNED = {"revoke_session", "forget_device", "passkey_remove", "kyc_document"}  #
 
 def identity_routes() -> list[str]:
     resolver = get_resolver()
-    names = []
+    names: list[str | None] = []
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver) and entry.namespace == "identity":
             names += [p.name for p in entry.url_patterns if isinstance(p, URLPattern)]
-    return names
+    return [name for name in names if name]
 
 
 def test_the_matrix_covers_every_route():
@@ -94,7 +95,7 @@ def actors(user_factory):
     }
 
 
-def _client(actors, who):
+def _client(actors: Any, who: str) -> Client:
     client = Client()
     if who != "anonymous":
         client.force_login(actors[who])

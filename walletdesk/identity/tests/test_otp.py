@@ -29,8 +29,13 @@ def issue(customer, run_on_commit):
 
 
 def test_codes_are_six_ascii_digits_from_secrets(monkeypatch):
-    calls = []
-    monkeypatch.setattr(otp.secrets, "randbelow", lambda n: calls.append(n) or 42)
+    calls: list[int] = []
+
+    def fake_randbelow(n: int) -> int:
+        calls.append(n)
+        return 42
+
+    monkeypatch.setattr("walletdesk.identity.otp.secrets.randbelow", fake_randbelow)
     assert otp.generate_code() == "000042"
     assert calls == [1_000_000]
 

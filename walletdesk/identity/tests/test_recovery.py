@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import time_machine
 from django.test import Client
@@ -16,7 +18,7 @@ pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "another long passphrase"
 
 
-def _forgot(client, identifier):
+def _forgot(client: Any, identifier: str) -> Any:
     return client.post("/account/password/forgot/", {"identifier": identifier})
 
 

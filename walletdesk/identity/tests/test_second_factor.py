@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 import time_machine
@@ -15,7 +16,7 @@ from walletdesk.identity.tests.conftest import PASSWORD, last_code, log_in
 pytestmark = pytest.mark.django_db
 
 
-def _enable_totp(client, user, step_up):
+def _enable_totp(client: Any, user: Any, step_up: Any) -> tuple[str, list[str]]:
     step_up(client, user)
     assert client.get("/account/security/2fa/").status_code == 200
     secret = TotpDevice.objects.get(user=user).secret
