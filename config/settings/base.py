@@ -334,10 +334,16 @@ WALLETDESK_IDENTITY = {
     # An emergency freeze can be lifted by the customer after this cool-off (AUTH-12).
     "UNFREEZE_COOL_OFF_HOURS": 24,
 }
+CELERY_BEAT_SCHEDULE["notifications-retry-queued"] = {
+    "task": "walletdesk.notifications.tasks.retry_queued_messages",
+    "schedule": timedelta(minutes=1),
+}
 WALLETDESK_NOTIFICATIONS = {
     "SMS_PROVIDER": env_str(
         "WALLETDESK_SMS_PROVIDER", "walletdesk.notifications.providers.DevOutboxSmsProvider"
     ),
+    # Absolute base for links in SMS/email sent outside a request (freeze links in debit alerts).
+    "SITE_URL": env_str("WALLETDESK_SITE_URL", "http://127.0.0.1:8000"),
     # Show the developer outbox page (messages as sent, codes included) to staff. Never in prod.
     "DEV_OUTBOX_PAGE": DEBUG,
 }
