@@ -148,7 +148,7 @@ STOP_WORDS: frozenset[str] = frozenset(
 # producing noise bigrams such as 么充 in 怎么充值.
 _ZH_QUERY_STOP = re.compile(
     "请问|怎么办|怎么样|怎么|怎样|如何|为什么|为啥|什么|咋办|咋|我的|我想|我要|我在|一下|可以|能不能|"
-    "是不是|有没有|多久|还没|没有|了吗|吗|呢|啊|呀|吧|了|的|我"
+    "是不是|有没有|还没|没有|了吗|吗|呢|啊|呀|吧|了|的|我"
 )
 
 
