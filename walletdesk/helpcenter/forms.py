@@ -32,7 +32,8 @@ class SearchForm(forms.Form):
 
 class FeedbackForm(forms.Form):
     helpful = forms.TypedChoiceField(
-        choices=[("yes", _("Yes, it helped")), ("no", _("No, it did not"))], coerce=lambda v: v == "yes"
+        choices=[("yes", _("Yes, it helped")), ("no", _("No, it did not"))],
+        coerce=lambda v: v == "yes",
     )
     reason = forms.ChoiceField(
         choices=FeedbackReason.choices, required=False, label=_("What was wrong?")
