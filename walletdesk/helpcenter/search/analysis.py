@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from walletdesk.helpcenter.search.stemmer import stem
 
@@ -158,6 +159,21 @@ def normalize(text: str) -> str:
     return " ".join(text.split())
 
 
+@lru_cache(maxsize=1)
+def _traditional_to_simplified() -> Any:
+    from opencc import OpenCC
+
+    return OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → Simplified (提現 → 提现), so users in Hong Kong and Taiwan find articles."""
+    if not _CJK_RE.search(text):
+        return text
+    converted: str = _traditional_to_simplified().convert(text)
+    return converted
+
+
 def apply_slips(text: str) -> str:
     for wrong, right in SLIPS.items():
         if wrong in text:
@@ -222,7 +238,7 @@ class AnalyzedQuery:
 
 def analyze_query(raw: str, synonyms: Sequence[tuple[str, str]] = ()) -> AnalyzedQuery:
     raw = raw[:MAX_QUERY_LENGTH]
-    text = apply_slips(normalize(raw))
+    text = apply_slips(to_simplified(normalize(raw)))
     extra = [canonical for term, canonical in synonyms if contains_term(text, term)]
     if extra:
         text = " ".join([text, *extra])

@@ -58,6 +58,11 @@ def test_common_slips_are_corrected(
     assert expected in top(slip)
 
 
+def test_traditional_chinese_queries(help_articles: Any, backend: str) -> None:
+    assert "withdrawal-not-arrived" in top("提現多久到賬")
+    assert "account-frozen-why" in top("帳戶被凍結了怎麼辦")
+
+
 def test_slip_table_fixes_query_text() -> None:
     assert analyze_query("冲值 体现 登陆").text == "充值 提现 登录"
 
