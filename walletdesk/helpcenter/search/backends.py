@@ -3,8 +3,9 @@
 * `EmbeddedBackend` (default, any database): an in-memory inverted index per language over
   character bigrams and English stems, scored with BM25 on numpy arrays. It is rebuilt lazily
   when the content generation (one row, bumped on every publish or synonym change) moves.
-* `PostgresBackend`: the same analysed tokens stored in `ArticleTranslation.search_document`,
-  matched with PostgreSQL full-text search (`to_tsvector('simple', …)`, GIN index) plus pg_trgm
+* `PostgresBackend`: the same analysed tokens stored in `ArticleTranslation.search_document`
+  (and, on PostgreSQL only, in a generated tsvector column with a GIN index), matched with
+  PostgreSQL full-text search plus pg_trgm
   similarity on titles for misspelt words; ranked with `ts_rank`.
 
 `get_backend()` picks the PostgreSQL backend when the database is PostgreSQL, unless the
@@ -233,29 +234,19 @@ class EmbeddedBackend:
         return self.index_for(language).search(query, limit)
 
 
-class _ToTsVector(Func):
-    # Must match the expression of the GIN index created in migration 0002 exactly.
-    template = "to_tsvector('simple'::regconfig, %(expressions)s)"
-    output_field = FloatField()
+# `search_vector` is a stored generated column that exists only on PostgreSQL (migration 0005:
+# to_tsvector('simple', search_document), GIN-indexed); the model does not declare it.
+_VECTOR = '"helpcenter_articletranslation"."search_vector"'
 
 
 class _Matches(Func):
-    template = "(to_tsvector('simple'::regconfig, %(field)s) @@ to_tsquery('simple', %(q)s))"
+    template = f"({_VECTOR} @@ to_tsquery('simple', %(expressions)s))"
     output_field = BooleanField()
 
-    def __init__(self, field_name: str, tsquery: str) -> None:
-        super().__init__(F(field_name), Value(tsquery))
 
-    def as_sql(self, compiler: Any, conn: Any, **extra: Any) -> Any:  # type: ignore[override]
-        field_sql, field_params = compiler.compile(self.source_expressions[0])
-        value_sql, value_params = compiler.compile(self.source_expressions[1])
-        sql = self.template % {"field": field_sql, "q": value_sql}
-        return sql, (*field_params, *value_params)
-
-
-class _Rank(_Matches):
-    template = "ts_rank(to_tsvector('simple'::regconfig, %(field)s), to_tsquery('simple', %(q)s))"
-    output_field = FloatField()  # type: ignore[assignment]
+class _Rank(Func):
+    template = f"ts_rank({_VECTOR}, to_tsquery('simple', %(expressions)s))"
+    output_field = FloatField()
 
 
 class _WordSimilar(Func):
@@ -286,8 +277,8 @@ class PostgresBackend:
             parts.append(f"'{query.prefix}':*")
         tsquery = " | ".join(parts)
         latin = " ".join(_LATIN_RE.findall(query.text))[:100]
-        match: Q = Q(_Matches("search_document", tsquery))
-        rank: Any = _Rank("search_document", tsquery)
+        match: Q = Q(_Matches(Value(tsquery)))
+        rank: Any = _Rank(Value(tsquery))
         if len(latin) >= 4:
             match |= Q(_WordSimilar(Value(latin), F("title")))
             rank = rank + _WordSimilarity(Value(latin), F("title")) * Value(0.05)
