@@ -119,7 +119,20 @@ class AnnouncementForm(forms.Form):
         label=_("Ends at"), required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )  # fmt: skip
+    link = forms.CharField(
+        label=_("Link (a page of this site, or https://…)"), max_length=200, required=False
+    )
     show_banner = forms.BooleanField(label=_("Show as banner"), required=False, initial=True)
+
+    def clean_link(self) -> str:
+        link: str = self.cleaned_data.get("link", "").strip()
+        if link and not (
+            link.startswith("https://") or (link.startswith("/") and not link.startswith("//"))
+        ):
+            raise forms.ValidationError(
+                _("Use a path such as /help/status/ or an https:// address.")
+            )
+        return link
 
 
 class IncidentForm(forms.Form):

@@ -338,3 +338,15 @@ def test_video_links_only_for_allow_listed_hosts(client: Client, site: Any, sett
     settings.HELPCENTER_VIDEO_HOSTS = ["videos.example.com"]
     html = client.get("/help/a/how-to-top-up/").content.decode()
     assert 'href="https://videos.example.com/v/1"' in html and "<iframe" not in html
+
+
+def test_announcement_links_must_be_safe(agent_client: Client) -> None:
+    data = {
+        "kind": "notice", "language": "", "audience": "everyone", "title": "t", "body": "b",
+        "starts_at": "2026-01-01T00:00",
+    }  # fmt: skip
+    for bad in ("javascript:alert(1)", "//evil.example/x", "http://plain.example"):
+        response = agent_client.post("/help/editor/announcements/", {**data, "link": bad})
+        assert response.status_code == 200  # form shown again with an error
+    response = agent_client.post("/help/editor/announcements/", {**data, "link": "/help/status/"})
+    assert response.status_code == 302
