@@ -1,3 +1,7 @@
-from typing import Any
+from django.urls import path
 
-urlpatterns: list[Any] = []
+from walletdesk.assistant import api
+
+urlpatterns = [
+    path("parse", api.ParseView.as_view(), name="assistant-parse"),
+]

@@ -1,5 +1,9 @@
-from typing import Any
+from django.urls import path
+
+from walletdesk.assistant import views
 
 app_name = "assistant"
 
-urlpatterns: list[Any] = []
+urlpatterns = [
+    path("try/", views.try_nlu, name="try"),
+]

@@ -20,11 +20,11 @@ FloatArray = NDArray[np.float32]
 @dataclass
 class MLPSettings:
     hidden: int = 512
-    epochs: int = 8
-    learning_rate: float = 0.002
-    batch_size: int = 64
-    dropout: float = 0.4
-    input_dropout: float = 0.2
+    epochs: int = 10
+    learning_rate: float = 0.003
+    batch_size: int = 128
+    dropout: float = 0.5
+    input_dropout: float = 0.3
     seed: int = 0
 
 

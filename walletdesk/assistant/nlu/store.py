@@ -15,15 +15,16 @@ from pathlib import Path
 
 from django.conf import settings
 
-from walletdesk.assistant.nlu.data import load_training_examples
+from walletdesk.assistant.nlu.data import fingerprint, load_training_examples
 from walletdesk.assistant.nlu.pipeline import (
+    DEFAULT_CONFIG_FILE,
     Pipeline,
+    Progress,
     config_hash,
     load_config_file,
     prune_versions,
     read_manifest,
 )
-from walletdesk.assistant.nlu.data import fingerprint
 
 logger = logging.getLogger("walletdesk.assistant")
 
@@ -64,28 +65,32 @@ def warm_up() -> str:
     return get_pipeline().version
 
 
-def is_up_to_date(root: Path | None = None) -> bool:
+def is_up_to_date(root: Path | None = None, config_file: Path | None = None) -> bool:
     """True when a model exists and was trained from the current configuration and data."""
     manifest = read_manifest(root or model_root())
     if manifest is None:
         return False
-    config = load_config_file()
+    config = load_config_file(config_file or DEFAULT_CONFIG_FILE)
     return bool(
         manifest.get("config_hash") == config_hash(config)
         and manifest.get("data_hash") == fingerprint(load_training_examples())
     )
 
 
-def train_and_save(
-    root: Path | None = None, progress: object = None, keep_versions: int = 2
-) -> Pipeline:
-    """Train the shipped pipeline on the shipped data and make it the current model."""
-    from walletdesk.assistant.nlu.pipeline import Progress
+def _silent(_message: str) -> None:
+    return None
 
+
+def train_and_save(
+    root: Path | None = None,
+    progress: Progress = _silent,
+    keep_versions: int = 2,
+    config_file: Path | None = None,
+) -> Pipeline:
+    """Train the pipeline on the shipped data and make it the current model under `root`."""
     root = root or model_root()
-    pipeline = Pipeline.from_config(load_config_file())
-    callback: Progress = progress if callable(progress) else (lambda _m: None)
-    pipeline.train(load_training_examples(), progress=callback)
+    pipeline = Pipeline.from_config(load_config_file(config_file or DEFAULT_CONFIG_FILE))
+    pipeline.train(load_training_examples(), progress=progress)
     pipeline.persist(root)
     prune_versions(root, keep=keep_versions)
     return pipeline

@@ -1,0 +1,68 @@
+"""Assistant test fixtures: one small model trained per test session (never a file on disk)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+
+from walletdesk.assistant.nlu import store
+from walletdesk.assistant.nlu.data import load_training_examples
+from walletdesk.assistant.nlu.pipeline import Pipeline, load_config_file
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# A Wednesday, so weekday arithmetic is easy to check by hand.
+NOW = datetime(2025, 5, 14, 10, 30, tzinfo=SHANGHAI)
+
+
+def fast_config() -> dict[str, Any]:
+    """The shipped pipeline with a smaller network, so the session trains in seconds."""
+    config = copy.deepcopy(load_config_file())
+    for step in config["pipeline"]:
+        if step["name"] == "ensemble_intent_classifier":
+            step["mlp"] = {**step.get("mlp", {}), "seeds": 1, "hidden": 96, "epochs": 6}
+    return config
+
+
+@pytest.fixture(scope="session")
+def fast_config_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("nlu-config") / "pipeline.yml"
+    path.write_text(yaml.safe_dump(fast_config(), allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def trained_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    pipeline = Pipeline.from_config(fast_config())
+    pipeline.train(load_training_examples())
+    pipeline.persist(tmp_path_factory.mktemp("nlu-model"))
+    return pipeline
+
+
+@pytest.fixture
+def nlu(trained_pipeline: Pipeline) -> Iterator[Pipeline]:
+    """Make the session model the one `facade.parse` uses, for one test."""
+    store.activate(trained_pipeline)
+    yield trained_pipeline
+    store.activate(None)
+
+
+@pytest.fixture
+def no_model(tmp_path: Path, settings: Any) -> Iterator[None]:
+    settings.WALLETDESK_NLU_MODEL_DIR = str(tmp_path / "empty")
+    store.activate(None)
+    yield
+    store.activate(None)
+
+
+@pytest.fixture
+def staff_user(user_factory: Callable[..., Any]) -> Any:
+    from walletdesk.identity.enums import Role
+
+    return user_factory(role=Role.AGENT)
