@@ -19,7 +19,6 @@ import json
 import multiprocessing
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,10 +38,10 @@ def log(message: str) -> None:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def summarise(latencies: list[float], elapsed: float) -> dict[str, float]:
+def summarise(latencies: list[float], elapsed: float) -> dict[str, Any]:
     return {
         "tps": round(len(latencies) / elapsed, 1),
         "p50_ms": round(percentile(latencies, 0.50) * 1000, 2),
@@ -140,7 +139,7 @@ def run_transfers(database_url: str, clients: int, seconds: float, wallets: int)
     try:
         call_command("ledger_check", verbosity=0)
         summary["ledger_check"] = "ok"
-    except Exception as exc:  # noqa: BLE001 - reported in the result
+    except Exception as exc:
         summary["ledger_check"] = f"FAILED: {exc}"
     return summary
 
@@ -167,7 +166,8 @@ def _raw_client(dsn: str, accounts: int, seconds: float, seed: int, queue: Any) 
                     "UPDATE bench_accounts SET balance = balance + %s WHERE id = %s", (amount, b)
                 )
                 cur.execute(
-                    "INSERT INTO bench_history (src, dst, amount, created_at) VALUES (%s, %s, %s, now())",
+                    "INSERT INTO bench_history (src, dst, amount, created_at) "
+                    "VALUES (%s, %s, %s, now())",
                     (a, b, amount),
                 )
             conn.commit()
@@ -182,7 +182,8 @@ def run_raw(dsn: str, clients: int, seconds: float, accounts: int) -> dict[str, 
         conn.execute("DROP TABLE IF EXISTS bench_history; DROP TABLE IF EXISTS bench_accounts")
         conn.execute("CREATE TABLE bench_accounts (id int PRIMARY KEY, balance bigint NOT NULL)")
         conn.execute(
-            "CREATE TABLE bench_history (id bigserial PRIMARY KEY, src int, dst int, amount bigint, created_at timestamptz)"
+            "CREATE TABLE bench_history (id bigserial PRIMARY KEY, src int, dst int, "
+            "amount bigint, created_at timestamptz)"
         )
         conn.execute(
             "INSERT INTO bench_accounts SELECT g, 100000000 FROM generate_series(1, %s) g",
@@ -221,7 +222,8 @@ def _subrun(kind: str, url: str, clients: int, seconds: float, wallets: int) -> 
     if result.returncode != 0:
         sys.stderr.write(result.stderr[-4000:])
         raise SystemExit(f"benchmark step {kind} {clients} failed (see above)")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    summary: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return summary
 
 
 def recreate_pg_database() -> str:
@@ -304,7 +306,8 @@ def main() -> None:
 
     log("")
     log(
-        f"{'run':<12} {'tps':>9} {'p50 ms':>8} {'p99 ms':>8} {'raw tps':>9} {'ratio':>6}  ledger_check"
+        f"{'run':<12} {'tps':>9} {'p50 ms':>8} {'p99 ms':>8} {'raw tps':>9} {'ratio':>6}"
+        "  ledger_check"
     )
     for key, row in results.items():
         log(

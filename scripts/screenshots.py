@@ -1,6 +1,6 @@
 """Refresh the screenshots in docs/img from a running `make run` server (demo data loaded).
 
-    .venv/bin/python scripts/screenshots.py [--base-url http://127.0.0.1:8000]
+.venv/bin/python scripts/screenshots.py [--base-url http://127.0.0.1:8000]
 """
 
 from __future__ import annotations
@@ -14,7 +14,11 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_LOGIN = "+8613800138000"
 DEMO_PASSWORD = "WalletDesk-demo-2026"  # noqa: S105 - the published demo credential
-PAGES = [("wallet-home.png", "/"), ("wallet-records.png", "/records/"), ("help-center.png", "/help/")]
+PAGES = [
+    ("wallet-home.png", "/"),
+    ("wallet-records.png", "/records/"),
+    ("help-center.png", "/help/"),
+]
 
 
 def main() -> None:
@@ -26,7 +30,9 @@ def main() -> None:
             executable_path=shutil.which("chromium") or "/usr/bin/chromium",
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
-        page = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
+        page = browser.new_context(
+            viewport={"width": 390, "height": 844}, locale="zh-CN"
+        ).new_page()
         page.goto(f"{args.base_url}/account/login/")
         page.fill("input[name=username]", DEMO_LOGIN)
         page.fill("input[name=password]", DEMO_PASSWORD)

@@ -8,7 +8,9 @@ from playwright.sync_api import Page
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_login_page_renders_in_chinese_and_switches_to_english(page: Page, live_server: Any) -> None:
+def test_login_page_renders_in_chinese_and_switches_to_english(
+    page: Page, live_server: Any
+) -> None:
     page.goto(f"{live_server.url}/account/login/")
     assert page.locator("h1").inner_text() == "登录你的钱包"
     page.select_option("#lang-select", "en")

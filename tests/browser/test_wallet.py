@@ -63,7 +63,9 @@ def test_payment_with_a_wrong_then_right_payment_password(
     assert LedgerAccount.objects.get(code=f"wallet:{rich_customer.pk}:CNY").posted == 480_10
 
 
-def test_records_filter_and_english(page: Page, live_server: Any, rich_customer: Any, login_in_browser: Any) -> None:
+def test_records_filter_and_english(
+    page: Page, live_server: Any, rich_customer: Any, login_in_browser: Any
+) -> None:
     login_in_browser(page, rich_customer.login_name)
     page.select_option("#lang-select", "en")
     page.wait_for_load_state("networkidle")

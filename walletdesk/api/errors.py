@@ -56,7 +56,6 @@ def _drf_message(exc: drf_exceptions.APIException, code: str) -> str:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    headers: dict[str, str] = {}
     if isinstance(exc, WalletDeskError):
         return Response(
             error_body(exc.code, exc.user_message, exc.public_details()), status=exc.http_status
@@ -75,27 +74,34 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             status=400,
         )
     if isinstance(exc, drf_exceptions.ParseError):
-        code = exc.get_codes() if isinstance(exc.get_codes(), str) else "malformed_json"
-        if code == "parse_error":
-            code = "malformed_json"
-        return Response(error_body(str(code), str(exc.detail)), status=400)
+        code = exc.get_codes()
+        code = code if isinstance(code, str) and code != "parse_error" else "malformed_json"
+        return Response(error_body(code, str(exc.detail)), status=400)
     for exc_type, (code, status) in _DRF_CODES.items():
         if isinstance(exc, exc_type):
             assert isinstance(exc, drf_exceptions.APIException)
-            if isinstance(exc, drf_exceptions.Throttled) and exc.wait is not None:
-                headers["Retry-After"] = str(int(exc.wait) + 1)
-            if isinstance(exc, drf_exceptions.MethodNotAllowed):
-                view = context.get("view")
-                if view is not None:
-                    headers["Allow"] = ", ".join(view.allowed_methods)
-            if status == 401:
-                headers["WWW-Authenticate"] = 'Session realm="api"'
             return Response(
-                error_body(code, _drf_message(exc, code)), status=status, headers=headers
+                error_body(code, _drf_message(exc, code)),
+                status=status,
+                headers=_extra_headers(exc, status, context),
             )
     if isinstance(exc, drf_exceptions.APIException):
         return Response(error_body("error", str(exc.detail)), status=exc.status_code)
     return None
+
+
+def _extra_headers(
+    exc: drf_exceptions.APIException, status: int, context: dict[str, Any]
+) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    wait = getattr(exc, "wait", None)
+    if isinstance(exc, drf_exceptions.Throttled) and wait is not None:
+        headers["Retry-After"] = str(int(wait) + 1)
+    if isinstance(exc, drf_exceptions.MethodNotAllowed) and context.get("view") is not None:
+        headers["Allow"] = ", ".join(context["view"].allowed_methods)
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Session realm="api"'
+    return headers
 
 
 def json_server_error(request: HttpRequest) -> JsonResponse:

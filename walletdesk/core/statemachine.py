@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import StrEnum
-from typing import TypeVar
+from typing import Any
 
 from walletdesk.core.errors import InvalidStateTransitionError
 
-StatusT = TypeVar("StatusT", bound=StrEnum)
 
-
-def check_transition(
-    transitions: Mapping[StatusT, frozenset[StatusT]], current: StatusT, target: StatusT
-) -> None:
-    if target not in transitions.get(current, frozenset()):
+def check_transition(transitions: Mapping[Any, frozenset[Any]], current: str, target: str) -> None:
+    """Raise unless `current → target` is in the map (statuses are TextChoices values)."""
+    if target not in transitions.get(str(current), frozenset()):
         raise InvalidStateTransitionError(current=str(current), target=str(target))

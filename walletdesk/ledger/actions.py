@@ -23,7 +23,6 @@ from walletdesk.ledger.errors import (
     AccountFrozenError,
     AlreadyReversedError,
     CaptureExceedsHoldError,
-    CurrencyMismatchError,
     HoldNotActiveError,
     InsufficientBalanceError,
     UnbalancedEntryError,
@@ -33,7 +32,7 @@ from walletdesk.ledger.models import Hold, JournalEntry, LedgerAccount, Posting
 
 @dataclass(frozen=True, slots=True)
 class Leg:
-    """One side of an entry: `amount` minor units added to (or, if negative, taken from) an account."""
+    """One side of an entry: `amount` minor units added to (if negative: taken from) an account."""
 
     account_id: int
     amount: int
@@ -177,47 +176,116 @@ def post_entry(
         if account.posted + delta - (account.held - released) < 0:
             raise InsufficientBalanceError()
 
-    entry = JournalEntry.objects.create(
-        kind=kind, memo=memo[:200], reference=reference[:100], actor=actor[:60], reverses=reverses
+    entry = JournalEntry(
+        kind=kind,
+        memo=memo[:200],
+        reference=reference[:100],
+        actor=actor[:60],
+        reverses=reverses,
+        created_at=timezone.now(),
     )
-    Posting.objects.bulk_create(
-        [
-            Posting(
-                entry=entry,
-                account_id=leg.account_id,
-                amount=leg.amount,
-                currency=accounts[leg.account_id].currency,
-            )
-            for leg in legs
-        ]
-    )
-    _apply_balance_changes(accounts, deltas, release_held)
+    if connection.vendor == "postgresql":
+        _write_entry_postgres(entry, legs, accounts, deltas, release_held)
+    else:
+        entry.save(force_insert=True)
+        Posting.objects.bulk_create(
+            [
+                Posting(
+                    entry=entry,
+                    account_id=leg.account_id,
+                    amount=leg.amount,
+                    currency=accounts[leg.account_id].currency,
+                )
+                for leg in legs
+            ]
+        )
+        _apply_balance_changes(deltas, release_held)
+    for pk in set(deltas) | set(release_held):
+        accounts[pk].posted += deltas.get(pk, 0)
+        accounts[pk].held -= release_held.get(pk, 0)
     return entry
+
+
+# One round trip instead of three: the entry, its postings and the balance updates are written by
+# one statement (data-modifying CTEs). The rows were locked and checked above.
+_POSTGRES_WRITE_ENTRY = """
+WITH entry AS (
+    INSERT INTO ledger_journalentry
+        (public_id, kind, memo, reference, actor, reverses_id, created_at)
+    VALUES (%s, %s, %s, %s, %s, %s, %s)
+    RETURNING id
+), postings AS (
+    INSERT INTO ledger_posting (entry_id, account_id, amount, currency)
+    SELECT entry.id, leg.account_id, leg.amount, leg.currency
+    FROM entry,
+        unnest(%s::bigint[], %s::bigint[], %s::varchar[]) AS leg(account_id, amount, currency)
+), balances AS (
+    UPDATE ledger_ledgeraccount AS account
+    SET posted = account.posted + change.delta, held = account.held - change.released
+    FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS change(id, delta, released)
+    WHERE account.id = change.id
+)
+SELECT id FROM entry
+"""
+
+
+def _write_entry_postgres(
+    entry: JournalEntry,
+    legs: Sequence[Leg],
+    accounts: dict[int, LedgerAccount],
+    deltas: dict[int, int],
+    release_held: dict[int, int],
+) -> None:
+    touched = sorted(set(deltas) | set(release_held))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _POSTGRES_WRITE_ENTRY,
+            [
+                entry.public_id,
+                entry.kind,
+                entry.memo,
+                entry.reference,
+                entry.actor,
+                entry.reverses_id,
+                entry.created_at,
+                [leg.account_id for leg in legs],
+                [leg.amount for leg in legs],
+                [accounts[leg.account_id].currency for leg in legs],
+                touched,
+                [deltas.get(pk, 0) for pk in touched],
+                [release_held.get(pk, 0) for pk in touched],
+            ],
+        )
+        row = cursor.fetchone()
+    entry.pk = row[0]
+    entry._state.adding = False
+    entry._state.db = "default"
 
 
 BIG = BigIntegerField()
 
 
-def _apply_balance_changes(
-    accounts: dict[int, LedgerAccount], deltas: dict[int, int], release_held: dict[int, int]
-) -> None:
+def _apply_balance_changes(deltas: dict[int, int], release_held: dict[int, int]) -> None:
     touched = sorted(set(deltas) | set(release_held))
     posted_case = Case(
-        *[When(pk=pk, then=F("posted") + Value(deltas.get(pk, 0), output_field=BIG)) for pk in touched],
+        *[
+            When(pk=pk, then=F("posted") + Value(deltas.get(pk, 0), output_field=BIG))
+            for pk in touched
+        ],
         default=F("posted"),
         output_field=BIG,
     )
     update: dict[str, Case] = {"posted": posted_case}
     if release_held:
         update["held"] = Case(
-            *[When(pk=pk, then=F("held") - Value(amount, output_field=BIG)) for pk, amount in release_held.items()],
+            *[
+                When(pk=pk, then=F("held") - Value(amount, output_field=BIG))
+                for pk, amount in release_held.items()
+            ],
             default=F("held"),
             output_field=BIG,
         )
     LedgerAccount.objects.filter(pk__in=touched).update(**update)
-    for pk in touched:
-        accounts[pk].posted += deltas.get(pk, 0)
-        accounts[pk].held -= release_held.get(pk, 0)
 
 
 def reverse_entry(entry_id: int, *, memo: str, actor: str) -> JournalEntry:

@@ -24,12 +24,6 @@ class UnbalancedEntryError(WalletDeskError):
     message = _("The ledger refused an entry that does not balance.")
 
 
-class CurrencyMismatchError(WalletDeskError):
-    code = "ledger_currency_mismatch"
-    http_status = 500
-    message = _("The ledger refused a posting in the wrong currency.")
-
-
 class HoldNotActiveError(WalletDeskError):
     code = "hold_not_active"
     http_status = 409

@@ -51,7 +51,9 @@ def request_fingerprint(request: Mapping[str, Any]) -> str:
 def _replay(record: IdempotencyRecord, fingerprint: str) -> IdempotentOutcome:
     if record.request_hash != fingerprint:
         raise IdempotencyKeyReusedError()
-    return IdempotentOutcome(status=record.response_status, body=record.response, replayed=True)
+    return IdempotentOutcome(
+        status=record.response_status, body=json.loads(record.response), replayed=True
+    )
 
 
 def run_idempotent(
@@ -78,13 +80,17 @@ def run_idempotent(
     try:
         with transaction.atomic():
             status, body = command()
+            stored = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)
             IdempotencyRecord.objects.create(
                 scope=scope,
                 key=key,
                 request_hash=fingerprint,
                 response_status=status,
-                response=body,
+                response=stored,
             )
+            # The first answer is read back from the stored text too, so replays match it byte
+            # for byte.
+            body = json.loads(stored)
     except IntegrityError:
         # A concurrent request with the same key committed first; our whole transaction,
         # including any money it moved, was rolled back. Answer with the winner's outcome.

@@ -35,13 +35,13 @@ def check_ledger(limit: int = 20) -> LedgerReport:
         postings=Posting.objects.count(),
     )
 
-    unbalanced = (
+    unbalanced_rows = (
         Posting.objects.values("entry_id", "currency")
         .annotate(total=Sum("amount"))
         .exclude(total=0)
         .order_by("entry_id")[:limit]
     )
-    for row in unbalanced:
+    for row in unbalanced_rows:
         report.violations.append(
             f"entry {row['entry_id']} does not sum to zero in {row['currency']}: {row['total']}"
         )
@@ -50,12 +50,14 @@ def check_ledger(limit: int = 20) -> LedgerReport:
     for entry in thin:
         report.violations.append(f"entry {entry.pk} has {entry.n} posting(s); it needs at least 2")
 
-    for row in (
+    for total in (
         Posting.objects.values("currency").annotate(total=Sum("amount")).order_by("currency")
     ):
-        report.totals_by_currency[row["currency"]] = row["total"]
-        if row["total"] != 0:
-            report.violations.append(f"{row['currency']} postings sum to {row['total']}, not zero")
+        report.totals_by_currency[total["currency"]] = total["total"]
+        if total["total"] != 0:
+            report.violations.append(
+                f"{total['currency']} postings sum to {total['total']}, not zero"
+            )
 
     wrong_currency = Posting.objects.exclude(currency=F("account__currency")).order_by("pk")[:limit]
     for posting in wrong_currency:
@@ -92,8 +94,8 @@ def check_ledger(limit: int = 20) -> LedgerReport:
     negative = LedgerAccount.objects.filter(allow_negative=False, posted__lt=F("held")).order_by(
         "pk"
     )
-    for account in negative[:limit]:
+    for below in negative[:limit]:
         report.violations.append(
-            f"account {account.code} is below zero: posted={account.posted} held={account.held}"
+            f"account {below.code} is below zero: posted={below.posted} held={below.held}"
         )
     return report

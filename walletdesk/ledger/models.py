@@ -142,7 +142,9 @@ class IdempotencyRecord(models.Model):
     key = models.CharField(max_length=255)
     request_hash = models.CharField(max_length=64)
     response_status = models.PositiveSmallIntegerField(default=200)
-    response = models.JSONField()
+    # The exact JSON text of the first response: a replay must be byte-identical, and PostgreSQL's
+    # jsonb would reorder the keys.
+    response = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

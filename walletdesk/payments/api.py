@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import StreamingHttpResponse
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.request import Request
@@ -14,23 +19,30 @@ from rest_framework.views import APIView
 
 from walletdesk.api.fields import AmountField, CurrencyField
 from walletdesk.api.idempotency import idempotency_key, outcome_response
+from walletdesk.api.pagination import NewestFirstPagination
 from walletdesk.api.serializers import StrictSerializer
+from walletdesk.core.auth import authenticated_user_id
 from walletdesk.core.errors import NotFoundError, ValidationFailedError
 from walletdesk.core.money import Money, parse_amount
 from walletdesk.ledger.facade import wallet_balances
 from walletdesk.payments import fx, operations, selectors
+from walletdesk.payments.enums import ActivityStatus, ActivityType
 from walletdesk.payments.models import Merchant, Payment, Transfer, Wallet
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
     description="1-255 visible ASCII characters; the same key replays the first outcome.",
 )
 ERROR = OpenApiResponse(description="Error envelope: {error: {code, message, details}, request_id}")
 
 
 def _actor(request: Request) -> operations.Actor:
-    user = request.user
-    return operations.Actor(user_id=user.pk, kyc_level=getattr(user, "kyc_level", 0))
+    return operations.Actor(
+        user_id=authenticated_user_id(request), kyc_level=int(getattr(request.user, "kyc_level", 0))
+    )
 
 
 class WalletView(APIView):
@@ -38,32 +50,40 @@ class WalletView(APIView):
 
     @extend_schema(
         summary="Wallet status and balances",
-        responses=inline_serializer("Wallet", {
-            "status": serializers.CharField(), "frozen_by": serializers.CharField(),
-            "balances": serializers.ListField(child=serializers.DictField()),
-        }),
+        responses=inline_serializer(
+            "Wallet",
+            {
+                "status": serializers.CharField(),
+                "frozen_by": serializers.CharField(),
+                "balances": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
     )
     def get(self, request: Request) -> Response:
-        wallet = Wallet.objects.filter(user_id=request.user.pk).first()
+        wallet = Wallet.objects.filter(user_id=authenticated_user_id(request)).first()
         if wallet is None:
             raise NotFoundError()
-        return Response({
-            "status": wallet.status,
-            "frozen_by": wallet.frozen_by or None,
-            "balances": [
-                {
-                    "currency": b.currency,
-                    "posted": b.posted.to_decimal_string(),
-                    "held": b.held.to_decimal_string(),
-                    "available": b.available.to_decimal_string(),
-                }
-                for b in wallet_balances(request.user.pk)
-            ],
-        })
+        return Response(
+            {
+                "status": wallet.status,
+                "frozen_by": wallet.frozen_by or None,
+                "balances": [
+                    {
+                        "currency": b.currency,
+                        "posted": b.posted.to_decimal_string(),
+                        "held": b.held.to_decimal_string(),
+                        "available": b.available.to_decimal_string(),
+                    }
+                    for b in wallet_balances(authenticated_user_id(request))
+                ],
+            }
+        )
 
 
 class TransferInput(StrictSerializer):
-    recipient = serializers.CharField(max_length=254, help_text="Phone number or email of the recipient.")
+    recipient = serializers.CharField(
+        max_length=254, help_text="Phone number or email of the recipient."
+    )
     amount = AmountField()
     currency = CurrencyField(default="CNY")
     memo = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
@@ -73,15 +93,27 @@ class TransferListView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        summary="Send money to another wallet", parameters=[IDEMPOTENCY_HEADER], request=TransferInput,
-        responses={201: OpenApiResponse(description="The transfer"), 400: ERROR, 404: ERROR, 409: ERROR,
-                   422: ERROR, 423: ERROR},
+        summary="Send money to another wallet",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=TransferInput,
+        responses={
+            201: OpenApiResponse(description="The transfer"),
+            400: ERROR,
+            404: ERROR,
+            409: ERROR,
+            422: ERROR,
+            423: ERROR,
+        },
     )
     def post(self, request: Request) -> Response:
         data = _valid(TransferInput, request.data)
         outcome = operations.transfer(
-            actor=_actor(request), recipient=data["recipient"], amount=data["amount"],
-            currency=data["currency"], memo=data["memo"], idempotency_key=idempotency_key(request),
+            actor=_actor(request),
+            recipient=data["recipient"],
+            amount=data["amount"],
+            currency=data["currency"],
+            memo=data["memo"],
+            idempotency_key=idempotency_key(request),
         )
         return outcome_response(outcome)
 
@@ -91,16 +123,23 @@ class TransferDetailView(APIView):
 
     @extend_schema(summary="One of your transfers", responses={200: OpenApiResponse(), 404: ERROR})
     def get(self, request: Request, public_id: str) -> Response:
-        transfer = Transfer.objects.filter(public_id=public_id, sender_id=request.user.pk).first()
+        transfer = Transfer.objects.filter(
+            public_id=public_id, sender_id=authenticated_user_id(request)
+        ).first()
         if transfer is None:
             raise NotFoundError()
-        return Response({
-            "id": str(transfer.public_id), "type": "transfer", "status": "succeeded",
-            "amount": Money(transfer.amount, transfer.currency).to_decimal_string(),
-            "fee": Money(transfer.fee, transfer.currency).to_decimal_string(),
-            "currency": transfer.currency, "memo": transfer.memo,
-            "created_at": transfer.created_at.isoformat(),
-        })
+        return Response(
+            {
+                "id": str(transfer.public_id),
+                "type": "transfer",
+                "status": "succeeded",
+                "amount": Money(transfer.amount, transfer.currency).to_decimal_string(),
+                "fee": Money(transfer.fee, transfer.currency).to_decimal_string(),
+                "currency": transfer.currency,
+                "memo": transfer.memo,
+                "created_at": transfer.created_at.isoformat(),
+            }
+        )
 
 
 class MerchantListView(APIView):
@@ -109,34 +148,58 @@ class MerchantListView(APIView):
     @extend_schema(summary="Merchants that accept payments")
     def get(self, request: Request) -> Response:
         merchants = Merchant.objects.filter(is_active=True).order_by("name")[:200]
-        return Response([
-            {"id": str(m.public_id), "name": m.name, "name_en": m.name_en, "currency": m.currency,
-             "country": m.country, "category": m.category}
-            for m in merchants
-        ])
+        return Response(
+            [
+                {
+                    "id": str(m.public_id),
+                    "name": m.name,
+                    "name_en": m.name_en,
+                    "currency": m.currency,
+                    "country": m.country,
+                    "category": m.category,
+                }
+                for m in merchants
+            ]
+        )
 
 
 class PaymentInput(StrictSerializer):
     merchant_id = serializers.UUIDField()
     amount = AmountField(help_text="In the merchant's currency.")
-    payment_password = serializers.CharField(max_length=6, min_length=6, write_only=True, trim_whitespace=False)
+    payment_password = serializers.CharField(
+        max_length=6, min_length=6, write_only=True, trim_whitespace=False
+    )
     fx_quote_id = serializers.UUIDField(required=False, allow_null=True, default=None)
-    description = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    description = serializers.CharField(
+        max_length=120, required=False, allow_blank=True, default=""
+    )
 
 
 class PaymentListView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        summary="Pay a merchant", parameters=[IDEMPOTENCY_HEADER], request=PaymentInput,
-        responses={201: OpenApiResponse(description="The payment"), 400: ERROR, 403: ERROR, 404: ERROR,
-                   409: ERROR, 422: ERROR, 423: ERROR},
+        summary="Pay a merchant",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=PaymentInput,
+        responses={
+            201: OpenApiResponse(description="The payment"),
+            400: ERROR,
+            403: ERROR,
+            404: ERROR,
+            409: ERROR,
+            422: ERROR,
+            423: ERROR,
+        },
     )
     def post(self, request: Request) -> Response:
         data = _valid(PaymentInput, request.data)
         outcome = operations.pay_merchant(
-            actor=_actor(request), merchant_id=str(data["merchant_id"]), amount=data["amount"],
-            payment_password=data["payment_password"], idempotency_key=idempotency_key(request),
+            actor=_actor(request),
+            merchant_id=str(data["merchant_id"]),
+            amount=data["amount"],
+            payment_password=data["payment_password"],
+            idempotency_key=idempotency_key(request),
             fx_quote_id=str(data["fx_quote_id"]) if data["fx_quote_id"] else None,
             description=data["description"],
         )
@@ -148,9 +211,11 @@ class PaymentDetailView(APIView):
 
     @extend_schema(summary="One of your payments", responses={200: OpenApiResponse(), 404: ERROR})
     def get(self, request: Request, public_id: str) -> Response:
-        payment = Payment.objects.select_related("merchant").filter(
-            public_id=public_id, user_id=request.user.pk
-        ).first()
+        payment = (
+            Payment.objects.select_related("merchant")
+            .filter(public_id=public_id, user_id=authenticated_user_id(request))
+            .first()
+        )
         if payment is None:
             raise NotFoundError()
         return Response(operations.payment_body(payment, payment.merchant))
@@ -167,14 +232,25 @@ class RefundCreateView(APIView):
     permission_classes = [IsAuthenticated, IsAdminUser]
 
     @extend_schema(
-        summary="Refund a payment (staff)", parameters=[IDEMPOTENCY_HEADER], request=RefundInput,
-        responses={201: OpenApiResponse(description="The refund"), 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
+        summary="Refund a payment (staff)",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=RefundInput,
+        responses={
+            201: OpenApiResponse(description="The refund"),
+            400: ERROR,
+            403: ERROR,
+            404: ERROR,
+            409: ERROR,
+        },
     )
     def post(self, request: Request, public_id: str) -> Response:
         data = _valid(RefundInput, request.data)
         outcome = operations.refund_payment(
-            payment_id=public_id, amount=data["amount"], reason=data["reason"],
-            requested_by=f"agent:{request.user.pk}", idempotency_key=idempotency_key(request),
+            payment_id=public_id,
+            amount=data["amount"],
+            reason=data["reason"],
+            requested_by=f"agent:{authenticated_user_id(request)}",
+            idempotency_key=idempotency_key(request),
         )
         return outcome_response(outcome)
 
@@ -188,25 +264,35 @@ class QuoteInput(StrictSerializer):
 class FxQuoteView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="Get an exchange quote (valid 60 seconds)", request=QuoteInput,
-                   responses={201: OpenApiResponse(), 400: ERROR, 409: ERROR})
+    @extend_schema(
+        summary="Get an exchange quote (valid 60 seconds)",
+        request=QuoteInput,
+        responses={201: OpenApiResponse(), 400: ERROR, 409: ERROR},
+    )
     def post(self, request: Request) -> Response:
         data = _valid(QuoteInput, request.data)
         buy = parse_amount(data["buy_amount"], data["buy_currency"])
-        quote = fx.create_quote(user_id=request.user.pk, sell_currency=data["sell_currency"], buy=buy)
-        return Response({
-            "id": str(quote.public_id),
-            "sell_amount": Money(quote.sell_amount, quote.sell_currency).to_decimal_string(),
-            "sell_currency": quote.sell_currency,
-            "buy_amount": buy.to_decimal_string(),
-            "buy_currency": buy.currency,
-            "mid_rate": str(quote.mid_rate),
-            "rate": str(quote.customer_rate),
-            "spread_bp": quote.spread_bp,
-            "fee": Money(quote.fee, quote.sell_currency).to_decimal_string(),
-            "total": Money(quote.sell_amount + quote.fee, quote.sell_currency).to_decimal_string(),
-            "expires_at": quote.expires_at.isoformat(),
-        }, status=201)
+        quote = fx.create_quote(
+            user_id=authenticated_user_id(request), sell_currency=data["sell_currency"], buy=buy
+        )
+        return Response(
+            {
+                "id": str(quote.public_id),
+                "sell_amount": Money(quote.sell_amount, quote.sell_currency).to_decimal_string(),
+                "sell_currency": quote.sell_currency,
+                "buy_amount": buy.to_decimal_string(),
+                "buy_currency": buy.currency,
+                "mid_rate": str(quote.mid_rate),
+                "rate": str(quote.customer_rate),
+                "spread_bp": quote.spread_bp,
+                "fee": Money(quote.fee, quote.sell_currency).to_decimal_string(),
+                "total": Money(
+                    quote.sell_amount + quote.fee, quote.sell_currency
+                ).to_decimal_string(),
+                "expires_at": quote.expires_at.isoformat(),
+            },
+            status=201,
+        )
 
 
 class RecordListView(APIView):
@@ -215,23 +301,24 @@ class RecordListView(APIView):
     @extend_schema(
         summary="Your records (transactions), newest first",
         parameters=[
-            OpenApiParameter("type", str, enum=[t.value for t in selectors.ActivityType]),
-            OpenApiParameter("status", str, enum=[s.value for s in selectors.ActivityStatus]),
+            OpenApiParameter("type", str, enum=list(ActivityType.values)),
+            OpenApiParameter("status", str, enum=list(ActivityStatus.values)),
             OpenApiParameter("date_from", str, description="YYYY-MM-DD"),
             OpenApiParameter("date_to", str, description="YYYY-MM-DD"),
-            OpenApiParameter("min_amount", str), OpenApiParameter("max_amount", str),
-            OpenApiParameter("currency", str), OpenApiParameter("cursor", str),
+            OpenApiParameter("min_amount", str),
+            OpenApiParameter("max_amount", str),
+            OpenApiParameter("currency", str),
+            OpenApiParameter("cursor", str),
         ],
     )
     def get(self, request: Request) -> Response:
         filters, errors = selectors.parse_filters(request.query_params.dict())
         if errors:
             raise ValidationFailedError(fields=errors)
-        from walletdesk.api.pagination import CursorPagination
-
-        paginator = CursorPagination()
-        paginator.ordering = ("-created_at", "-id")
-        page = paginator.paginate_queryset(selectors.customer_activities(request.user.pk, filters), request, self)
+        paginator = NewestFirstPagination()
+        page = paginator.paginate_queryset(
+            selectors.customer_activities(authenticated_user_id(request), filters), request, self
+        )
         rows = [_record(row) for row in page or []]
         return paginator.get_paginated_response(rows)
 
@@ -239,13 +326,19 @@ class RecordListView(APIView):
 class RecordExportView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="Download your records as CSV", responses={(200, "text/csv"): OpenApiResponse()})
+    @extend_schema(
+        summary="Download your records as CSV", responses={(200, "text/csv"): OpenApiResponse()}
+    )
     def get(self, request: Request) -> StreamingHttpResponse:
         filters, errors = selectors.parse_filters(request.query_params.dict())
         if errors:
             raise ValidationFailedError(fields=errors)
-        rows = selectors.customer_activities(request.user.pk, filters).iterator(chunk_size=500)
-        response = StreamingHttpResponse(selectors.statement_csv_rows(rows), content_type="text/csv; charset=utf-8")
+        rows = selectors.customer_activities(authenticated_user_id(request), filters).iterator(
+            chunk_size=500
+        )
+        response = StreamingHttpResponse(
+            selectors.statement_csv_rows(rows), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = 'attachment; filename="walletdesk-statement.csv"'
         response["Cache-Control"] = "no-store"
         return response

@@ -22,12 +22,16 @@ class MoneyFormMixin(forms.Form):
 
 class TransferForm(MoneyFormMixin):
     recipient = forms.CharField(
-        label=_("Recipient's phone number or email"), max_length=254,
+        label=_("Recipient's phone number or email"),
+        max_length=254,
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "email"}),
     )
     amount = forms.CharField(
-        label=_("Amount (CNY)"), max_length=16,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "amount-input", "placeholder": "0.00"}),
+        label=_("Amount (CNY)"),
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"inputmode": "decimal", "class": "amount-input", "placeholder": "0.00"}
+        ),
     )
     memo = forms.CharField(label=_("Note (optional)"), max_length=60, required=False)
 
@@ -35,12 +39,21 @@ class TransferForm(MoneyFormMixin):
 class PayForm(MoneyFormMixin):
     merchant = forms.ChoiceField(label=_("Merchant"))
     amount = forms.CharField(
-        label=_("Amount"), max_length=16,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "amount-input", "placeholder": "0.00"}),
+        label=_("Amount"),
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"inputmode": "decimal", "class": "amount-input", "placeholder": "0.00"}
+        ),
     )
     payment_password = forms.CharField(
-        label=_("Payment password"), max_length=6, min_length=6, required=False, strip=False,
-        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]*"}),
+        label=_("Payment password"),
+        max_length=6,
+        min_length=6,
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]*"}
+        ),
     )
     fx_quote_id = forms.CharField(widget=forms.HiddenInput, required=False)
 
@@ -50,16 +63,32 @@ class PayForm(MoneyFormMixin):
 
 
 class RecordFilterForm(forms.Form):
-    type = forms.ChoiceField(label=_("Type"), required=False,
-                             choices=[("", _("All types")), *ActivityType.choices])
-    status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("All statuses")), *ActivityStatus.choices])
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    min_amount = forms.CharField(label=_("Min amount"), required=False, max_length=16,
-                                 widget=forms.TextInput(attrs={"inputmode": "decimal"}))
-    max_amount = forms.CharField(label=_("Max amount"), required=False, max_length=16,
-                                 widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    type = forms.ChoiceField(
+        label=_("Type"), required=False, choices=[("", _("All types")), *ActivityType.choices]
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All statuses")), *ActivityStatus.choices],
+    )
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    min_amount = forms.CharField(
+        label=_("Min amount"),
+        required=False,
+        max_length=16,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    max_amount = forms.CharField(
+        label=_("Max amount"),
+        required=False,
+        max_length=16,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
 
 
 CURRENCIES = sorted(CURRENCY_EXPONENTS)

@@ -43,7 +43,7 @@ class FxRateProvider(Protocol):
 
 
 class FileRateProvider:
-    """Rates from a JSON file: {"rates": [{"base": "USD", "quote": "CNY", "rate": "7.1000"}, ...]}."""
+    """Rates from a JSON file: {"rates": [{"base": "USD", "quote": "CNY", "rate": "7.10"}]}."""
 
     name = "file"
 

@@ -15,7 +15,6 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from walletdesk.core.db import on_commit
 from walletdesk.core.money import Money, format_amount, parse_amount
 from walletdesk.core.statemachine import check_transition
 from walletdesk.ledger import actions as ledger
@@ -31,6 +30,7 @@ from walletdesk.payments.enums import (
 )
 from walletdesk.payments.errors import (
     MerchantNotFoundError,
+    OperationNotFoundError,
     PaymentNotRefundableError,
     RecipientCannotReceiveError,
     RecipientNotFoundError,
@@ -54,15 +54,14 @@ class Actor:
 
 
 def _notify_debit(user_id: int, money: Money, description: str, reference: str) -> None:
-    from walletdesk.notifications import facade as notifications
+    """Transaction alert, written to the notifications outbox in the operation's transaction."""
+    from walletdesk.notifications.facade import notify_debit
 
-    notify = getattr(notifications, "notify_debit", None)
-    if notify is not None:  # delivered by the notifications app once customers set a threshold
-        notify(user_id, money, description, reference)
+    notify_debit(user_id, money, description, reference)
 
 
 def _iso(value: Any) -> str:
-    return value.isoformat().replace("+00:00", "Z")
+    return str(value.isoformat()).replace("+00:00", "Z")
 
 
 # --- Transfers ----------------------------------------------------------------------------------
@@ -161,8 +160,7 @@ def transfer(
                 created_at=record.created_at,
             ),
         )
-        on_commit(
-            _notify_debit,
+        _notify_debit(
             actor.user_id,
             Money(money.minor + fee, money.currency),
             "transfer",
@@ -213,7 +211,12 @@ def pay_merchant(
     """Pay a merchant. A foreign-currency merchant is paid through an accepted FX quote."""
     from walletdesk.identity.facade import verify_payment_password
 
-    merchant = Merchant.objects.filter(public_id=_uuid_or_none(merchant_id), is_active=True).first()
+    merchant_uuid = _uuid_or_none(merchant_id)
+    merchant = (
+        Merchant.objects.filter(public_id=merchant_uuid, is_active=True).first()
+        if merchant_uuid
+        else None
+    )
     if merchant is None:
         raise MerchantNotFoundError()
     price = parse_amount(amount, merchant.currency)
@@ -304,8 +307,7 @@ def pay_merchant(
                 created_at=payment.created_at,
             )
         )
-        on_commit(
-            _notify_debit,
+        _notify_debit(
             actor.user_id,
             Money(debit + fee, wallet_currency),
             merchant.name,
@@ -357,10 +359,12 @@ def refund_payment(
     last refund returns exactly what is left so the total equals what the customer paid (the
     international fee is not refunded)."""
     payment_uuid = _uuid_or_none(payment_id)
-    payment = Payment.objects.select_related("merchant").filter(public_id=payment_uuid).first()
+    payment = (
+        Payment.objects.select_related("merchant").filter(public_id=payment_uuid).first()
+        if payment_uuid
+        else None
+    )
     if payment is None:
-        from walletdesk.payments.errors import OperationNotFoundError
-
         raise OperationNotFoundError()
     money = parse_amount(amount, payment.currency)
     request = {"payment": str(payment.public_id), "amount": amount, "reason": reason[:200]}
@@ -410,7 +414,7 @@ def refund_payment(
             actor=requested_by,
         )
         new_status = PaymentStatus.REFUNDED if is_last else PaymentStatus.PARTIALLY_REFUNDED
-        check_transition(PAYMENT_TRANSITIONS, PaymentStatus(locked_payment.status), new_status)  # type: ignore[arg-type]
+        check_transition(PAYMENT_TRANSITIONS, locked_payment.status, new_status)
         locked_payment.refunded_amount += money.minor
         locked_payment.status = new_status
         locked_payment.save(update_fields=["refunded_amount", "status"])

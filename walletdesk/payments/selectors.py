@@ -60,12 +60,16 @@ def parse_filters(params: dict[str, str]) -> tuple[ActivityFilters, dict[str, st
         if raw:
             try:
                 amounts[name] = parse_amount(raw, currency, allow_zero=True).minor
-            except Exception:  # noqa: BLE001 - any parse error is reported on the field
+            except Exception:
                 errors[name] = _("Enter an amount such as 100 or 100.50.")
     return (
         ActivityFilters(
-            type=kind, status=status, date_from=dates["date_from"], date_to=dates["date_to"],
-            min_amount=amounts["min_amount"], max_amount=amounts["max_amount"],
+            type=kind,
+            status=status,
+            date_from=dates["date_from"],
+            date_to=dates["date_to"],
+            min_amount=amounts["min_amount"],
+            max_amount=amounts["max_amount"],
             currency=params.get("currency") or None,
         ),
         errors,
@@ -111,17 +115,19 @@ def statement_csv_rows(activities: Iterable[Activity]) -> Iterator[str]:
     yield "\ufeff"
     writer.writerow(CSV_HEADER)
     for row in activities:
-        writer.writerow([
-            timezone.localtime(row.created_at).strftime("%Y-%m-%d %H:%M:%S"),
-            row.get_type_display(),
-            row.get_status_display(),
-            _csv_safe(row.title),
-            _csv_safe(row.counterparty),
-            Money(row.amount, row.currency).to_decimal_string(),
-            Money(row.fee, row.currency).to_decimal_string(),
-            row.currency,
-            str(row.object_public_id),
-        ])
+        writer.writerow(
+            [
+                timezone.localtime(row.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+                row.get_type_display(),
+                row.get_status_display(),
+                _csv_safe(row.title),
+                _csv_safe(row.counterparty),
+                Money(row.amount, row.currency).to_decimal_string(),
+                Money(row.fee, row.currency).to_decimal_string(),
+                row.currency,
+                str(row.object_public_id),
+            ]
+        )
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate(0)

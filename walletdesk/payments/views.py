@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET
 
+from walletdesk.core.auth import authenticated_user_id
 from walletdesk.core.errors import WalletDeskError
 from walletdesk.core.money import Money, format_amount, parse_amount
 from walletdesk.ledger.facade import wallet_balances
@@ -26,27 +27,33 @@ RECORDS_PER_PAGE = 20
 
 
 def _actor(request: HttpRequest) -> operations.Actor:
-    return operations.Actor(user_id=request.user.pk, kyc_level=getattr(request.user, "kyc_level", 0))
+    return operations.Actor(
+        user_id=authenticated_user_id(request), kyc_level=int(getattr(request.user, "kyc_level", 0))
+    )
 
 
 def _wallet(request: HttpRequest) -> Wallet:
-    wallet = Wallet.objects.filter(user_id=request.user.pk).first()
-    return wallet if wallet is not None else open_wallet(request.user.pk)
+    wallet = Wallet.objects.filter(user_id=authenticated_user_id(request)).first()
+    return wallet if wallet is not None else open_wallet(authenticated_user_id(request))
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     wallet = _wallet(request)
-    balances = wallet_balances(request.user.pk)
+    balances = wallet_balances(authenticated_user_id(request))
     primary = next((b for b in balances if b.currency == "CNY"), balances[0] if balances else None)
-    recent = list(selectors.customer_activities(request.user.pk)[:5])
-    return render(request, "payments/home.html", {
-        "wallet": wallet,
-        "primary": primary,
-        "others": [b for b in balances if b is not primary and b.posted.minor],
-        "recent": recent,
-        "nav": "home",
-    })
+    recent = list(selectors.customer_activities(authenticated_user_id(request))[:5])
+    return render(
+        request,
+        "payments/home.html",
+        {
+            "wallet": wallet,
+            "primary": primary,
+            "others": [b for b in balances if b is not primary and b.posted.minor],
+            "recent": recent,
+            "nav": "home",
+        },
+    )
 
 
 @login_required
@@ -55,25 +62,40 @@ def transfer(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             outcome = operations.transfer(
-                actor=_actor(request), recipient=form.cleaned_data["recipient"],
-                amount=form.cleaned_data["amount"], currency="CNY", memo=form.cleaned_data["memo"],
+                actor=_actor(request),
+                recipient=form.cleaned_data["recipient"],
+                amount=form.cleaned_data["amount"],
+                currency="CNY",
+                memo=form.cleaned_data["memo"],
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except WalletDeskError as error:
             form.add_error(None, error.user_message)
         else:
-            messages.success(request, _("Sent %(amount)s to %(name)s.") % {
-                "amount": format_amount(parse_amount(outcome.body["amount"], "CNY")),
-                "name": outcome.body["recipient"],
-            })
-            return redirect("payments:record-detail", kind="transfer_out", public_id=outcome.body["id"])
-    return render(request, "payments/transfer.html", {
-        "form": form, "available": _available(request, "CNY"), "nav": "home",
-    })
+            messages.success(
+                request,
+                _("Sent %(amount)s to %(name)s.")
+                % {
+                    "amount": format_amount(parse_amount(outcome.body["amount"], "CNY")),
+                    "name": outcome.body["recipient"],
+                },
+            )
+            return redirect(
+                "payments:record-detail", kind="transfer_out", public_id=outcome.body["id"]
+            )
+    return render(
+        request,
+        "payments/transfer.html",
+        {
+            "form": form,
+            "available": _available(request, "CNY"),
+            "nav": "home",
+        },
+    )
 
 
 def _available(request: HttpRequest, currency: str) -> Money | None:
-    for balance in wallet_balances(request.user.pk):
+    for balance in wallet_balances(authenticated_user_id(request)):
         if balance.currency == currency:
             return balance.available
     return None
@@ -84,32 +106,45 @@ def _available(request: HttpRequest, currency: str) -> Money | None:
 def pay(request: HttpRequest) -> HttpResponse:
     merchants = list(Merchant.objects.filter(is_active=True).order_by("currency", "name"))
     choices = [(str(m.public_id), f"{m.name} · {m.currency}") for m in merchants]
-    form = PayForm(request.POST or None, merchants=choices,
-                   initial={"idempotency_key": new_idempotency_key()})
+    form = PayForm(
+        request.POST or None, merchants=choices, initial={"idempotency_key": new_idempotency_key()}
+    )
     quote = None
     if request.method == "POST" and form.is_valid():
         merchant = next(m for m in merchants if str(m.public_id) == form.cleaned_data["merchant"])
         try:
             quote = _quote_for(request, merchant, form)
             if quote is not None and request.POST.get("step") == "quote":
-                form.data = form.data.copy()
-                form.data["fx_quote_id"] = str(quote.public_id)
+                data = request.POST.copy()
+                data["fx_quote_id"] = str(quote.public_id)
+                form = PayForm(data, merchants=choices)
+                form.is_valid()
             else:
                 outcome = operations.pay_merchant(
-                    actor=_actor(request), merchant_id=form.cleaned_data["merchant"],
+                    actor=_actor(request),
+                    merchant_id=form.cleaned_data["merchant"],
                     amount=form.cleaned_data["amount"],
                     payment_password=form.cleaned_data["payment_password"],
                     idempotency_key=form.cleaned_data["idempotency_key"],
                     fx_quote_id=form.cleaned_data["fx_quote_id"] or None,
                 )
                 messages.success(request, _("Paid %(merchant)s.") % {"merchant": merchant.name})
-                return redirect("payments:record-detail", kind="payment", public_id=outcome.body["id"])
+                return redirect(
+                    "payments:record-detail", kind="payment", public_id=outcome.body["id"]
+                )
         except WalletDeskError as error:
             form.add_error(None, error.user_message)
-    return render(request, "payments/pay.html", {
-        "form": form, "quote": quote, "merchants": merchants, "nav": "home",
-        "available": _available(request, "CNY"),
-    })
+    return render(
+        request,
+        "payments/pay.html",
+        {
+            "form": form,
+            "quote": quote,
+            "merchants": merchants,
+            "nav": "home",
+            "available": _available(request, "CNY"),
+        },
+    )
 
 
 def _quote_for(request: HttpRequest, merchant: Merchant, form: PayForm) -> Any:
@@ -119,7 +154,7 @@ def _quote_for(request: HttpRequest, merchant: Merchant, form: PayForm) -> Any:
     if quote_id and request.POST.get("step") != "quote":
         return None
     price = parse_amount(form.cleaned_data["amount"], merchant.currency)
-    return fx.create_quote(user_id=request.user.pk, sell_currency="CNY", buy=price)
+    return fx.create_quote(user_id=authenticated_user_id(request), sell_currency="CNY", buy=price)
 
 
 @login_required
@@ -129,22 +164,33 @@ def records(request: HttpRequest) -> HttpResponse:
     form = RecordFilterForm(request.GET or None)
     for field, message in errors.items():
         if field in form.fields:
-            form.add_error(field, message)  # type: ignore[arg-type]
-    queryset = selectors.customer_activities(request.user.pk, filters)
+            form.add_error(field, message)
+    queryset = selectors.customer_activities(authenticated_user_id(request), filters)
     page = Paginator(queryset, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "payments/records.html", {
-        "form": form, "page": page, "query": query.urlencode(), "nav": "records",
-    })
+    return render(
+        request,
+        "payments/records.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "nav": "records",
+        },
+    )
 
 
 @login_required
 @require_GET
 def records_export(request: HttpRequest) -> StreamingHttpResponse:
     filters, _errors = selectors.parse_filters(request.GET.dict())
-    rows = selectors.customer_activities(request.user.pk, filters).iterator(chunk_size=500)
-    response = StreamingHttpResponse(selectors.statement_csv_rows(rows), content_type="text/csv; charset=utf-8")
+    rows = selectors.customer_activities(authenticated_user_id(request), filters).iterator(
+        chunk_size=500
+    )
+    response = StreamingHttpResponse(
+        selectors.statement_csv_rows(rows), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = 'attachment; filename="walletdesk-statement.csv"'
     response["Cache-Control"] = "no-store"
     return response
@@ -153,18 +199,22 @@ def records_export(request: HttpRequest) -> StreamingHttpResponse:
 @login_required
 @require_GET
 def record_detail(request: HttpRequest, kind: str, public_id: str) -> HttpResponse:
-    row = selectors.customer_activity(request.user.pk, kind, str(public_id))
+    row = selectors.customer_activity(authenticated_user_id(request), kind, str(public_id))
     if row is None:
         raise Http404
     context: dict[str, Any] = {"row": row, "nav": "records"}
     if kind == ActivityType.PAYMENT:
-        payment = Payment.objects.select_related("merchant").get(public_id=public_id, user_id=request.user.pk)
+        payment = Payment.objects.select_related("merchant").get(
+            public_id=public_id, user_id=authenticated_user_id(request)
+        )
         context["payment"] = payment
         context["refunds"] = list(payment.refunds.order_by("created_at"))
     elif kind in (ActivityType.TRANSFER_OUT, ActivityType.TRANSFER_IN):
         context["transfer"] = Transfer.objects.get(public_id=public_id)
     elif kind == ActivityType.REFUND:
-        context["refund"] = Refund.objects.select_related("payment__merchant").get(public_id=public_id)
+        context["refund"] = Refund.objects.select_related("payment__merchant").get(
+            public_id=public_id
+        )
     else:
         return redirect(f"/records/{kind.replace('_', '-')}/{public_id}/")
     return render(request, "payments/record_detail.html", context)

@@ -55,7 +55,7 @@ def lock_wallet(user_id: int) -> Wallet:
 
 
 def _change_status(wallet: Wallet, new: WalletStatus, changed_by: str, reason: str) -> None:
-    check_transition(WALLET_TRANSITIONS, WalletStatus(wallet.status), new)  # type: ignore[arg-type]
+    check_transition(WALLET_TRANSITIONS, wallet.status, new)
     WalletStatusChange.objects.create(
         wallet=wallet,
         old_status=wallet.status,

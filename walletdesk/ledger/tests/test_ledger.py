@@ -30,7 +30,10 @@ pytestmark = pytest.mark.django_db
 
 
 def balances(*accounts: LedgerAccount) -> list[tuple[int, int]]:
-    return [(a.posted, a.held) for a in LedgerAccount.objects.filter(pk__in=[x.pk for x in accounts]).order_by("pk")]
+    return [
+        (a.posted, a.held)
+        for a in LedgerAccount.objects.filter(pk__in=[x.pk for x in accounts]).order_by("pk")
+    ]
 
 
 def post(*legs: tuple[LedgerAccount, int], **kwargs: Any) -> JournalEntry:
@@ -44,7 +47,7 @@ def post(*legs: tuple[LedgerAccount, int], **kwargs: Any) -> JournalEntry:
 
 class TestEntries:
     def test_balanced_entry_updates_cached_balances(self, funded: Any, account: Any) -> None:
-        wallet, rail = funded(100_00)
+        wallet, _rail = funded(100_00)
         other = account()
         post((wallet, -30_00), (other, 30_00))
         wallet.refresh_from_db()
@@ -53,7 +56,9 @@ class TestEntries:
         assert check_ledger().ok
 
     @pytest.mark.parametrize("legs", [[-100, 99], [-100], [0, 0]])
-    def test_unbalanced_or_thin_entries_are_refused(self, funded: Any, account: Any, legs: list[int]) -> None:
+    def test_unbalanced_or_thin_entries_are_refused(
+        self, funded: Any, account: Any, legs: list[int]
+    ) -> None:
         wallet, _ = funded(10_00)
         other = account()
         targets = [wallet, other]
@@ -73,7 +78,9 @@ class TestEntries:
             post((wallet, -10_01), (account(), 10_01))
         assert balances(wallet) == [(10_00, 0)]
 
-    def test_blocked_debits_refuse_money_out_but_let_money_in(self, funded: Any, account: Any) -> None:
+    def test_blocked_debits_refuse_money_out_but_let_money_in(
+        self, funded: Any, account: Any
+    ) -> None:
         wallet, rail = funded(10_00)
         LedgerAccount.objects.filter(pk=wallet.pk).update(debits_blocked=True)
         with pytest.raises(AccountFrozenError):
@@ -84,8 +91,11 @@ class TestEntries:
     @pytest.mark.django_db(transaction=True)
     def test_writes_outside_a_transaction_are_refused(self, funded: Any, account: Any) -> None:
         wallet, _ = funded(1_00)
-        with pytest.raises(RuntimeError, match="inside transaction.atomic"):
-            ledger.post_entry(kind=EntryKind.TRANSFER, legs=[ledger.Leg(wallet.pk, -1), ledger.Leg(account().pk, 1)])
+        with pytest.raises(RuntimeError, match=r"inside transaction\.atomic"):
+            ledger.post_entry(
+                kind=EntryKind.TRANSFER,
+                legs=[ledger.Leg(wallet.pk, -1), ledger.Leg(account().pk, 1)],
+            )
 
     def test_reversal_compensates_once(self, funded: Any, account: Any) -> None:
         wallet, _ = funded(10_00)
@@ -111,7 +121,9 @@ class TestAppendOnly:
         with pytest.raises(DatabaseError), transaction.atomic():
             JournalEntry.objects.update(memo="tampered")
 
-    @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="DELETE guard is a PostgreSQL trigger")
+    @pytest.mark.skipif(
+        "connection.vendor != 'postgresql'", reason="DELETE guard is a PostgreSQL trigger"
+    )
     def test_postings_cannot_be_deleted_on_postgres(self, funded: Any) -> None:
         funded(1_00)
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
@@ -119,7 +131,9 @@ class TestAppendOnly:
         assert Posting.objects.count() == 2
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="deferred constraint trigger is PostgreSQL-only")
+@pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="deferred constraint trigger is PostgreSQL-only"
+)
 @pytest.mark.django_db(transaction=True)
 def test_database_refuses_an_unbalanced_entry_at_commit(account: Any) -> None:
     wallet = account()
@@ -135,7 +149,9 @@ class TestHolds:
     def hold(self, wallet: LedgerAccount, amount: int, minutes: int = 30) -> Hold:
         with transaction.atomic():
             return ledger.create_hold(
-                account_id=wallet.pk, amount=amount, expires_at=timezone.now() + timedelta(minutes=minutes)
+                account_id=wallet.pk,
+                amount=amount,
+                expires_at=timezone.now() + timedelta(minutes=minutes),
             )
 
     def test_hold_reduces_available_not_posted(self, funded: Any) -> None:
@@ -154,8 +170,12 @@ class TestHolds:
         wallet, rail = funded(100_00)
         hold = self.hold(wallet, 50_00)
         with transaction.atomic():
-            ledger.capture_hold(hold_id=hold.pk, amount=20_00, counter_legs=[ledger.Leg(rail.pk, 20_00)],
-                                kind=EntryKind.WITHDRAWAL)
+            ledger.capture_hold(
+                hold_id=hold.pk,
+                amount=20_00,
+                counter_legs=[ledger.Leg(rail.pk, 20_00)],
+                kind=EntryKind.WITHDRAWAL,
+            )
         hold.refresh_from_db()
         assert (hold.status, hold.captured_amount) == (HoldStatus.CAPTURED, 20_00)
         assert balances(wallet) == [(80_00, 0)]
@@ -167,8 +187,12 @@ class TestHolds:
         with transaction.atomic():
             ledger.release_hold(hold.pk)
         with pytest.raises(HoldNotActiveError), transaction.atomic():
-            ledger.capture_hold(hold_id=hold.pk, amount=5_00, counter_legs=[ledger.Leg(rail.pk, 5_00)],
-                                kind=EntryKind.WITHDRAWAL)
+            ledger.capture_hold(
+                hold_id=hold.pk,
+                amount=5_00,
+                counter_legs=[ledger.Leg(rail.pk, 5_00)],
+                kind=EntryKind.WITHDRAWAL,
+            )
         with pytest.raises(HoldNotActiveError), transaction.atomic():
             ledger.release_hold(hold.pk)
         assert balances(wallet) == [(10_00, 0)]
@@ -177,16 +201,24 @@ class TestHolds:
         wallet, rail = funded(10_00)
         hold = self.hold(wallet, 5_00)
         with pytest.raises(CaptureExceedsHoldError), transaction.atomic():
-            ledger.capture_hold(hold_id=hold.pk, amount=5_01, counter_legs=[ledger.Leg(rail.pk, 5_01)],
-                                kind=EntryKind.WITHDRAWAL)
+            ledger.capture_hold(
+                hold_id=hold.pk,
+                amount=5_01,
+                counter_legs=[ledger.Leg(rail.pk, 5_01)],
+                kind=EntryKind.WITHDRAWAL,
+            )
 
     def test_capture_succeeds_on_a_frozen_account(self, funded: Any) -> None:
         wallet, rail = funded(10_00)
         hold = self.hold(wallet, 5_00)
         LedgerAccount.objects.filter(pk=wallet.pk).update(debits_blocked=True)
         with transaction.atomic():
-            ledger.capture_hold(hold_id=hold.pk, amount=5_00, counter_legs=[ledger.Leg(rail.pk, 5_00)],
-                                kind=EntryKind.WITHDRAWAL)
+            ledger.capture_hold(
+                hold_id=hold.pk,
+                amount=5_00,
+                counter_legs=[ledger.Leg(rail.pk, 5_00)],
+                kind=EntryKind.WITHDRAWAL,
+            )
         assert balances(wallet) == [(5_00, 0)]
         with pytest.raises(AccountFrozenError):
             self.hold(wallet, 1_00)
@@ -212,8 +244,12 @@ class TestIdempotency:
 
     def test_replay_returns_the_first_outcome_without_running_again(self) -> None:
         calls: list[int] = []
-        first = run_idempotent(scope="u:1", key="abc", request={"a": 1}, command=self.command(calls))
-        second = run_idempotent(scope="u:1", key="abc", request={"a": 1}, command=self.command(calls))
+        first = run_idempotent(
+            scope="u:1", key="abc", request={"a": 1}, command=self.command(calls)
+        )
+        second = run_idempotent(
+            scope="u:1", key="abc", request={"a": 1}, command=self.command(calls)
+        )
         assert (first.body, first.replayed) == ({"id": 1}, False)
         assert (second.body, second.status, second.replayed) == ({"id": 1}, 201, True)
         assert len(calls) == 1
@@ -230,11 +266,16 @@ class TestIdempotency:
             run_idempotent(scope="u:1", key="abc", request={"a": 2}, command=self.command([]))
         assert caught.value.http_status == 422
 
-    @pytest.mark.parametrize(("key", "error"), [
-        (None, IdempotencyKeyMissingError), ("", IdempotencyKeyMissingError),
-        ("a" * 256, IdempotencyKeyInvalidError), ("has space", IdempotencyKeyInvalidError),
-        ("中文", IdempotencyKeyInvalidError),
-    ])
+    @pytest.mark.parametrize(
+        ("key", "error"),
+        [
+            (None, IdempotencyKeyMissingError),
+            ("", IdempotencyKeyMissingError),
+            ("a" * 256, IdempotencyKeyInvalidError),
+            ("has space", IdempotencyKeyInvalidError),
+            ("中文", IdempotencyKeyInvalidError),
+        ],
+    )
     def test_key_format(self, key: str | None, error: type[Exception]) -> None:
         with pytest.raises(error):
             run_idempotent(scope="u:1", key=key, request={}, command=self.command([]))

@@ -36,8 +36,11 @@ def status_badge(status: str) -> SafeString:
     from walletdesk.payments.enums import ActivityStatus, RailOperationStatus
 
     labels = {**dict(RailOperationStatus.choices), **dict(ActivityStatus.choices)}
-    return format_html('<span class="badge {}">{}</span>', _BADGES.get(status, "badge-info"),
-                       labels.get(status, status))
+    return format_html(
+        '<span class="badge {}">{}</span>',
+        _BADGES.get(status, "badge-info"),
+        labels.get(status, status),
+    )
 
 
 @register.filter

@@ -22,7 +22,10 @@ def credit_wallet(user_id: int, money: Money, rail: str = "bank_card") -> None:
         ledger.post_entry(
             kind=EntryKind.TOP_UP,
             legs=[
-                ledger.Leg(accounts.system_account_id(AccountKind.RAIL_CLEARING, money.currency, rail), -money.minor),
+                ledger.Leg(
+                    accounts.system_account_id(AccountKind.RAIL_CLEARING, money.currency, rail),
+                    -money.minor,
+                ),
                 ledger.Leg(accounts.wallet_account_id(user_id, money.currency), money.minor),
             ],
             reference=f"test-top-up:{uuid.uuid4()}",

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, cast
 
 import pytest
+from django.http import StreamingHttpResponse
 from django.test import Client
 
 from walletdesk.core.money import Money
@@ -39,9 +41,16 @@ def api(user: Any | None) -> Client:
     return client
 
 
-def post(client: Client, path: str, body: Any, key: str | None = "key-1", raw: str | None = None) -> Any:
-    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key is not None else {}
-    return client.post(path, raw if raw is not None else json.dumps(body), content_type="application/json", **headers)
+def post(
+    client: Client, path: str, body: Any, key: str | None = "key-1", raw: str | None = None
+) -> Any:
+    headers: dict[str, Any] = {"HTTP_IDEMPOTENCY_KEY": key} if key is not None else {}
+    return client.post(
+        path,
+        raw if raw is not None else json.dumps(body),
+        content_type="application/json",
+        **headers,
+    )
 
 
 def ledger_rows() -> tuple[int, int, int]:
@@ -49,20 +58,48 @@ def ledger_rows() -> tuple[int, int, int]:
 
 
 BAD_AMOUNTS = [
-    12.5, 12, True, None, "1E+3", "1e3", "NaN", "Infinity", "-5", "+5", " 7 ", "١٢", "１２",
-    "1,000", "01.5", ".5", "10.005", "0", "0.00", "1000000000", "", "12.3.4",
+    12.5,
+    12,
+    True,
+    None,
+    "1E+3",
+    "1e3",
+    "NaN",
+    "Infinity",
+    "-5",
+    "+5",
+    " 7 ",
+    "١٢",
+    "１２",
+    "1,000",
+    "01.5",
+    ".5",
+    "10.005",
+    "0",
+    "0.00",
+    "1000000000",
+    "",
+    "12.3.4",
 ]
 
 
 @pytest.mark.parametrize("amount", BAD_AMOUNTS)
-def test_bad_amounts_are_refused_with_a_code_and_move_nothing(alice: Any, bob: Any, amount: Any) -> None:
+def test_bad_amounts_are_refused_with_a_code_and_move_nothing(
+    alice: Any, bob: Any, amount: Any
+) -> None:
     before = ledger_rows()
-    response = post(api(alice), "/api/v1/transfers", {"recipient": bob.login_name, "amount": amount})
+    response = post(
+        api(alice), "/api/v1/transfers", {"recipient": bob.login_name, "amount": amount}
+    )
     assert response.status_code == 400, response.content
     body = response.json()
     assert body["error"]["code"] in {
-        "amount_invalid", "amount_must_be_string", "amount_too_many_decimals", "amount_not_positive",
-        "amount_too_large", "validation_failed",
+        "amount_invalid",
+        "amount_must_be_string",
+        "amount_too_many_decimals",
+        "amount_not_positive",
+        "amount_too_large",
+        "validation_failed",
     }
     assert body["error"]["message"]
     assert ledger_rows() == before
@@ -84,7 +121,10 @@ def test_transfer_api_key_rules(alice: Any, bob: Any) -> None:
     client = api(alice)
     body = {"recipient": bob.login_name, "amount": "1.00"}
     missing = post(client, "/api/v1/transfers", body, key=None)
-    assert (missing.status_code, missing.json()["error"]["code"]) == (400, "idempotency_key_missing")
+    assert (missing.status_code, missing.json()["error"]["code"]) == (
+        400,
+        "idempotency_key_missing",
+    )
     post(client, "/api/v1/transfers", body, key="k")
     changed = post(client, "/api/v1/transfers", {**body, "amount": "2.00"}, key="k")
     assert (changed.status_code, changed.json()["error"]["code"]) == (422, "idempotency_key_reused")
@@ -93,21 +133,31 @@ def test_transfer_api_key_rules(alice: Any, bob: Any) -> None:
 @pytest.mark.parametrize(
     ("raw", "content_type", "status", "code"),
     [
-        ('{"recipient": "x", "amount": "1", "amount": "9999"}', "application/json", 400, "duplicate_json_key"),
+        (
+            '{"recipient": "x", "amount": "1", "amount": "9999"}',
+            "application/json",
+            400,
+            "duplicate_json_key",
+        ),
         ('{"recipient": "x", "amount": NaN}', "application/json", 400, "malformed_json"),
         ("{not json", "application/json", 400, "malformed_json"),
         ("amount=1", "text/plain", 415, "unsupported_media_type"),
     ],
 )
 def test_strict_json(alice: Any, raw: str, content_type: str, status: int, code: str) -> None:
-    response = api(alice).post("/api/v1/transfers", raw, content_type=content_type, HTTP_IDEMPOTENCY_KEY="k")
+    response = api(alice).post(
+        "/api/v1/transfers", raw, content_type=content_type, HTTP_IDEMPOTENCY_KEY="k"
+    )
     assert response.status_code == status
     assert response.json()["error"]["code"] == code
 
 
 def test_unknown_fields_are_refused(alice: Any, bob: Any) -> None:
-    response = post(api(alice), "/api/v1/transfers",
-                    {"recipient": bob.login_name, "amount": "1.00", "balance": "1e6", "is_staff": True})
+    response = post(
+        api(alice),
+        "/api/v1/transfers",
+        {"recipient": bob.login_name, "amount": "1.00", "balance": "1e6", "is_staff": True},
+    )
     assert response.status_code == 400
     assert set(response.json()["error"]["details"]["fields"]) == {"balance", "is_staff"}
     assert ledger_rows()[0] == 1
@@ -115,10 +165,20 @@ def test_unknown_fields_are_refused(alice: Any, bob: Any) -> None:
 
 def test_errors_are_translated(alice: Any, bob: Any) -> None:
     body = {"recipient": bob.login_name, "amount": "500.00"}
-    zh = api(alice).post("/api/v1/transfers", json.dumps(body), content_type="application/json",
-                         HTTP_IDEMPOTENCY_KEY="a", HTTP_ACCEPT_LANGUAGE="zh-hans")
-    en = api(alice).post("/api/v1/transfers", json.dumps(body), content_type="application/json",
-                         HTTP_IDEMPOTENCY_KEY="b", HTTP_ACCEPT_LANGUAGE="en")
+    zh = api(alice).post(
+        "/api/v1/transfers",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="a",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    en = api(alice).post(
+        "/api/v1/transfers",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="b",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert zh.json()["error"]["code"] == en.json()["error"]["code"] == "insufficient_balance"
     assert en.json()["error"]["message"] == "Your available balance is not enough for this."
     assert zh.json()["error"]["message"] != en.json()["error"]["message"]
@@ -127,15 +187,20 @@ def test_errors_are_translated(alice: Any, bob: Any) -> None:
 def test_frozen_wallet_answers_423_and_keeps_the_ledger(alice: Any, bob: Any) -> None:
     wallets.freeze_wallet(alice.pk, reason="stolen phone", frozen_by="customer")
     before = ledger_rows()
-    response = post(api(alice), "/api/v1/transfers", {"recipient": bob.login_name, "amount": "1.00"})
+    response = post(
+        api(alice), "/api/v1/transfers", {"recipient": bob.login_name, "amount": "1.00"}
+    )
     assert (response.status_code, response.json()["error"]["code"]) == (423, "account_frozen")
     assert ledger_rows() == before
 
 
 def test_payment_api_and_object_scoping(alice: Any, bob: Any) -> None:
     shop = make_merchant()
-    paid = post(api(alice), "/api/v1/payments",
-                {"merchant_id": str(shop.public_id), "amount": "8.00", "payment_password": "258036"})
+    paid = post(
+        api(alice),
+        "/api/v1/payments",
+        {"merchant_id": str(shop.public_id), "amount": "8.00", "payment_password": "258036"},
+    )
     assert paid.status_code == 201, paid.content
     payment_id = paid.json()["id"]
     assert "payment_password" not in paid.json()
@@ -149,8 +214,11 @@ def test_payment_api_and_object_scoping(alice: Any, bob: Any) -> None:
 
 def test_only_staff_can_refund(alice: Any, user_factory: Any) -> None:
     shop = make_merchant()
-    payment_id = post(api(alice), "/api/v1/payments",
-                      {"merchant_id": str(shop.public_id), "amount": "8.00", "payment_password": "258036"}).json()["id"]
+    payment_id = post(
+        api(alice),
+        "/api/v1/payments",
+        {"merchant_id": str(shop.public_id), "amount": "8.00", "payment_password": "258036"},
+    ).json()["id"]
     body = {"amount": "3.00", "reason": "缺货"}
     assert post(api(alice), f"/api/v1/payments/{payment_id}/refunds", body).status_code == 403
     agent = user_factory(role="agent")
@@ -159,11 +227,19 @@ def test_only_staff_can_refund(alice: Any, user_factory: Any) -> None:
     assert refunded.json()["payment_status"] == "partially_refunded"
 
 
-def test_records_list_filters_and_pins_queries(alice: Any, bob: Any, django_assert_num_queries: Any) -> None:
+def test_records_list_filters_and_pins_queries(
+    alice: Any, bob: Any, django_assert_num_queries: Any
+) -> None:
     client = api(alice)
     for n in range(5):
-        post(client, "/api/v1/transfers", {"recipient": bob.login_name, "amount": f"{n + 1}.00"}, key=f"r{n}")
-    # session, user, one page query; then the session is saved (idle timeout): savepoint, update, release
+        post(
+            client,
+            "/api/v1/transfers",
+            {"recipient": bob.login_name, "amount": f"{n + 1}.00"},
+            key=f"r{n}",
+        )
+    # session, user, one page query; then the session is saved for the idle timeout:
+    # savepoint, update, release
     with django_assert_num_queries(6):
         response = client.get("/api/v1/records?type=transfer_out&min_amount=3")
     rows = response.json()["results"]
@@ -173,9 +249,15 @@ def test_records_list_filters_and_pins_queries(alice: Any, bob: Any, django_asse
 
 
 def test_csv_statement(alice: Any, bob: Any) -> None:
-    post(api(alice), "/api/v1/transfers", {"recipient": bob.login_name, "amount": "6.60", "memo": "=cmd"}, key="c")
+    post(
+        api(alice),
+        "/api/v1/transfers",
+        {"recipient": bob.login_name, "amount": "6.60", "memo": "=cmd"},
+        key="c",
+    )
     response = api(alice).get("/api/v1/records/export.csv")
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    chunks = cast(Iterator[bytes], cast(StreamingHttpResponse, response).streaming_content)
+    text = b"".join(chunks).decode("utf-8-sig")
     lines = text.strip().splitlines()
     assert lines[0] == "time,type,status,title,counterparty,amount,fee,currency,id"
     assert len(lines) == 2  # header and the transfer (test funding writes no record)
@@ -186,8 +268,11 @@ def test_fx_quote_api(alice: Any) -> None:
     from walletdesk.payments import fx
 
     fx.load_rates(fx.FileRateProvider())
-    response = api(alice).post("/api/v1/fx/quotes", json.dumps({"buy_currency": "USD", "buy_amount": "10.00"}),
-                               content_type="application/json")
+    response = api(alice).post(
+        "/api/v1/fx/quotes",
+        json.dumps({"buy_currency": "USD", "buy_amount": "10.00"}),
+        content_type="application/json",
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["sell_currency"] == "CNY" and body["spread_bp"] == 50

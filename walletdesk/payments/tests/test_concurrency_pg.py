@@ -32,7 +32,7 @@ def run_in_threads(count: int, work: Any) -> list[Any]:
         try:
             barrier.wait()
             results[index] = work(index)
-        except Exception as exc:  # noqa: BLE001 - reported to the test as a result
+        except Exception as exc:
             results[index] = exc
         finally:
             connections.close_all()
@@ -55,8 +55,11 @@ def test_twenty_concurrent_transfers_of_ten_from_a_hundred(user_factory: Any) ->
     def send(index: int) -> str:
         try:
             operations.transfer(
-                actor=operations.Actor(sender.pk), recipient=recipients[index % 4].login_name,
-                amount="10.00", currency="CNY", idempotency_key=f"t-{index}",
+                actor=operations.Actor(sender.pk),
+                recipient=recipients[index % 4].login_name,
+                amount="10.00",
+                currency="CNY",
+                idempotency_key=f"t-{index}",
             )
         except WalletDeskError as error:
             return error.code
@@ -75,15 +78,20 @@ def test_bank_with_eight_workers_conserves_money(user_factory: Any) -> None:
         credit_wallet(user.pk, Money(50_00, "CNY"))
     logins = [u.login_name for u in users]
     rng = random.Random(20261121)
-    plans = [[(rng.randrange(4), rng.randrange(1, 4), rng.randint(1, 20_00)) for _ in range(25)] for _ in range(8)]
+    plans = [
+        [(rng.randrange(4), rng.randrange(1, 4), rng.randint(1, 20_00)) for _ in range(25)]
+        for _ in range(8)
+    ]
 
     def bank(index: int) -> Counter[str]:
         tally: Counter[str] = Counter()
         for src, offset, amount in plans[index]:
             try:
                 operations.transfer(
-                    actor=operations.Actor(users[src].pk), recipient=logins[(src + offset) % 4],
-                    amount=Money(amount, "CNY").to_decimal_string(), currency="CNY",
+                    actor=operations.Actor(users[src].pk),
+                    recipient=logins[(src + offset) % 4],
+                    amount=Money(amount, "CNY").to_decimal_string(),
+                    currency="CNY",
                     idempotency_key=uuid.uuid4().hex,
                 )
                 tally["ok"] += 1
@@ -94,7 +102,7 @@ def test_bank_with_eight_workers_conserves_money(user_factory: Any) -> None:
     results = run_in_threads(8, bank)
     errors = [r for r in results if not isinstance(r, Counter)]
     assert errors == []  # no deadlock, no unexpected database error
-    total = sum(results, Counter())
+    total: Counter[str] = sum(results, Counter())
     assert set(total) <= {"ok", "insufficient_balance"}
     assert total["ok"] > 0
     balances = LedgerAccount.objects.filter(code__in=[f"wallet:{u.pk}:CNY" for u in users])

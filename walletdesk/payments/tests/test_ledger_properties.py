@@ -53,7 +53,9 @@ class WalletMachine(RuleBasedStateMachine):
             self.users.append(user.pk)
         self.shop = make_merchant(f"shop-{run}")
         self.abroad = make_merchant(f"abroad-{run}", currency="USD")
-        if not FeeRule.objects.filter(operation="transfer", currency="CNY", is_active=True).exists():
+        if not FeeRule.objects.filter(
+            operation="transfer", currency="CNY", is_active=True
+        ).exists():
             FeeRule.objects.create(operation="transfer", currency="CNY", rate_bp=30, minimum=0)
             FeeRule.objects.create(operation="international", currency="CNY", rate_bp=150)
             fx.load_rates(fx.FileRateProvider())
@@ -75,29 +77,44 @@ class WalletMachine(RuleBasedStateMachine):
     @rule(src=st.integers(0, 2), offset=st.integers(1, 2), amount=amounts)
     def transfer(self, src: int, offset: int, amount: int) -> None:
         key, recipient = uuid.uuid4().hex, self.login((src + offset) % 3)
-        self.attempt(lambda: operations.transfer(
-            actor=operations.Actor(self.users[src]), recipient=recipient,
-            amount=Money(amount, "CNY").to_decimal_string(), currency="CNY", idempotency_key=key,
-        ))
+        self.attempt(
+            lambda: operations.transfer(
+                actor=operations.Actor(self.users[src]),
+                recipient=recipient,
+                amount=Money(amount, "CNY").to_decimal_string(),
+                currency="CNY",
+                idempotency_key=key,
+            )
+        )
 
     @rule(who=st.integers(0, 2), amount=amounts)
     def pay(self, who: int, amount: int) -> None:
         key = uuid.uuid4().hex
-        self.attempt(lambda: operations.pay_merchant(
-            actor=operations.Actor(self.users[who]), merchant_id=str(self.shop.public_id),
-            amount=Money(amount, "CNY").to_decimal_string(), payment_password=PIN, idempotency_key=key,
-        ))
+        self.attempt(
+            lambda: operations.pay_merchant(
+                actor=operations.Actor(self.users[who]),
+                merchant_id=str(self.shop.public_id),
+                amount=Money(amount, "CNY").to_decimal_string(),
+                payment_password=PIN,
+                idempotency_key=key,
+            )
+        )
 
     @rule(who=st.integers(0, 2), cents=st.integers(1, 8_00))
     def pay_abroad(self, who: int, cents: int) -> None:
         price = Money(cents, "USD")
         quote = fx.create_quote(user_id=self.users[who], sell_currency="CNY", buy=price)
         key = uuid.uuid4().hex
-        self.attempt(lambda: operations.pay_merchant(
-            actor=operations.Actor(self.users[who]), merchant_id=str(self.abroad.public_id),
-            amount=price.to_decimal_string(), payment_password=PIN, idempotency_key=key,
-            fx_quote_id=str(quote.public_id),
-        ))
+        self.attempt(
+            lambda: operations.pay_merchant(
+                actor=operations.Actor(self.users[who]),
+                merchant_id=str(self.abroad.public_id),
+                amount=price.to_decimal_string(),
+                payment_password=PIN,
+                idempotency_key=key,
+                fx_quote_id=str(quote.public_id),
+            )
+        )
 
     @precondition(lambda self: Payment.objects.filter(user_id__in=self.users).exists())
     @rule(data=st.data())
@@ -106,17 +123,23 @@ class WalletMachine(RuleBasedStateMachine):
         payment = data.draw(st.sampled_from(payments))
         amount = data.draw(st.integers(1, payment.amount))
         key = uuid.uuid4().hex
-        self.attempt(lambda: operations.refund_payment(
-            payment_id=str(payment.public_id), amount=Money(amount, payment.currency).to_decimal_string(),
-            reason="test", requested_by="agent:1", idempotency_key=key,
-        ))
+        self.attempt(
+            lambda: operations.refund_payment(
+                payment_id=str(payment.public_id),
+                amount=Money(amount, payment.currency).to_decimal_string(),
+                reason="test",
+                requested_by="agent:1",
+                idempotency_key=key,
+            )
+        )
 
     @rule(who=st.integers(0, 2), amount=amounts, minutes=st.sampled_from([-5, 30]))
     def hold(self, who: int, amount: int, minutes: int) -> None:
         try:
             with transaction.atomic():
                 ledger.create_hold(
-                    account_id=accounts.wallet_account_id(self.users[who], "CNY"), amount=amount,
+                    account_id=accounts.wallet_account_id(self.users[who], "CNY"),
+                    amount=amount,
                     expires_at=timezone.now() + timedelta(minutes=minutes),
                 )
         except WalletDeskError:
@@ -124,7 +147,9 @@ class WalletMachine(RuleBasedStateMachine):
 
     def _active_holds(self) -> list[Hold]:
         codes = [ledger.wallet_account_code(u, "CNY") for u in self.users]
-        return list(Hold.objects.filter(status=HoldStatus.ACTIVE, account__code__in=codes).order_by("pk"))
+        return list(
+            Hold.objects.filter(status=HoldStatus.ACTIVE, account__code__in=codes).order_by("pk")
+        )
 
     @precondition(lambda self: bool(self._active_holds()))
     @rule(data=st.data())
@@ -133,8 +158,12 @@ class WalletMachine(RuleBasedStateMachine):
         amount = data.draw(st.integers(1, hold.amount))
         rail = accounts.system_account_id(AccountKind.RAIL_CLEARING, "CNY", "bank_card")
         with transaction.atomic():
-            ledger.capture_hold(hold_id=hold.pk, amount=amount, counter_legs=[ledger.Leg(rail, amount)],
-                                kind=EntryKind.WITHDRAWAL)
+            ledger.capture_hold(
+                hold_id=hold.pk,
+                amount=amount,
+                counter_legs=[ledger.Leg(rail, amount)],
+                kind=EntryKind.WITHDRAWAL,
+            )
 
     @precondition(lambda self: bool(self._active_holds()))
     @rule(data=st.data())
@@ -182,7 +211,9 @@ def test_random_operation_sequences_keep_the_ledger_whole() -> None:
     run_state_machine_as_test(
         WalletMachine,
         settings=settings(
-            max_examples=25, stateful_step_count=20, deadline=None,
+            max_examples=25,
+            stateful_step_count=20,
+            deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
     )

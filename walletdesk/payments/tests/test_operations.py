@@ -10,11 +10,14 @@ from django.utils import timezone
 from walletdesk.core.money import Money
 from walletdesk.identity.errors import PaymentPasswordLockedError, WrongPaymentPasswordError
 from walletdesk.identity.facade import set_payment_password
-from walletdesk.ledger.errors import AccountFrozenError, InsufficientBalanceError
+from walletdesk.ledger.errors import (
+    AccountFrozenError,
+    IdempotencyKeyReusedError,
+    InsufficientBalanceError,
+)
+from walletdesk.ledger.idempotency import IdempotentOutcome
 from walletdesk.ledger.invariants import check_ledger
 from walletdesk.ledger.models import JournalEntry, LedgerAccount
-from walletdesk.ledger.idempotency import IdempotentOutcome
-from walletdesk.ledger.errors import IdempotencyKeyReusedError
 from walletdesk.payments import fx, operations, wallets
 from walletdesk.payments.errors import (
     FxQuoteExpiredError,
@@ -58,8 +61,11 @@ def bob(user_factory: Any) -> Any:
 
 def send(sender: Any, recipient: Any, amount: str, key: str | None = None) -> IdempotentOutcome:
     return operations.transfer(
-        actor=operations.Actor(sender.pk), recipient=recipient.login_name, amount=amount,
-        currency="CNY", idempotency_key=key or uuid.uuid4().hex,
+        actor=operations.Actor(sender.pk),
+        recipient=recipient.login_name,
+        amount=amount,
+        currency="CNY",
+        idempotency_key=key or uuid.uuid4().hex,
     )
 
 
@@ -114,8 +120,11 @@ class TestTransfer:
             send(alice, alice, "1.00")
         with pytest.raises(RecipientNotFoundError):
             operations.transfer(
-                actor=operations.Actor(alice.pk), recipient="+8613900000000", amount="1.00",
-                currency="CNY", idempotency_key="x",
+                actor=operations.Actor(alice.pk),
+                recipient="+8613900000000",
+                amount="1.00",
+                currency="CNY",
+                idempotency_key="x",
             )
 
     def test_frozen_sender_cannot_send_but_can_receive(self, alice: Any, bob: Any) -> None:
@@ -137,7 +146,9 @@ class TestTransfer:
         assert outcome.body["fee"] == "0.10"
 
     def test_daily_limit(self, alice: Any, bob: Any) -> None:
-        LimitRule.objects.create(operation="transfer", kyc_level=0, per_transaction=50_00, per_day=60_00)
+        LimitRule.objects.create(
+            operation="transfer", kyc_level=0, per_transaction=50_00, per_day=60_00
+        )
         invalidate_limit_cache()
         with pytest.raises(LimitExceededError):
             send(alice, bob, "50.01")
@@ -151,8 +162,12 @@ class TestTransfer:
 class TestMerchantPayment:
     def pay(self, user: Any, merchant: Any, amount: str, pin: str = PIN, **kw: Any) -> Any:
         return operations.pay_merchant(
-            actor=operations.Actor(user.pk), merchant_id=str(merchant.public_id), amount=amount,
-            payment_password=pin, idempotency_key=kw.pop("key", uuid.uuid4().hex), **kw,
+            actor=operations.Actor(user.pk),
+            merchant_id=str(merchant.public_id),
+            amount=amount,
+            payment_password=pin,
+            idempotency_key=kw.pop("key", uuid.uuid4().hex),
+            **kw,
         )
 
     def test_pays_a_domestic_merchant(self, alice: Any) -> None:
@@ -175,7 +190,9 @@ class TestMerchantPayment:
         assert available(alice.pk) == 100_00
         assert not Payment.objects.exists()
 
-    def test_international_payment_converts_through_fx_without_losing_money(self, alice: Any) -> None:
+    def test_international_payment_converts_through_fx_without_losing_money(
+        self, alice: Any
+    ) -> None:
         fx.load_rates(fx.FileRateProvider())
         FeeRule.objects.create(operation="international", currency="CNY", rate_bp=150)
         invalidate_fee_cache()
@@ -202,7 +219,9 @@ class TestMerchantPayment:
         with pytest.raises(FxQuoteUsedError):
             self.pay(alice, store, "1.00", fx_quote_id=str(quote.public_id))
         stale = fx.create_quote(user_id=alice.pk, sell_currency="CNY", buy=Money(1_00, "USD"))
-        type(stale).objects.filter(pk=stale.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+        type(stale).objects.filter(pk=stale.pk).update(
+            expires_at=timezone.now() - timedelta(seconds=1)
+        )
         with pytest.raises(FxQuoteExpiredError):
             self.pay(alice, store, "1.00", fx_quote_id=str(stale.public_id))
 
@@ -210,7 +229,10 @@ class TestMerchantPayment:
 class TestRefund:
     def refund(self, payment_id: str, amount: str) -> Any:
         return operations.refund_payment(
-            payment_id=payment_id, amount=amount, reason="商品缺货", requested_by="agent:1",
+            payment_id=payment_id,
+            amount=amount,
+            reason="商品缺货",
+            requested_by="agent:1",
             idempotency_key=uuid.uuid4().hex,
         )
 
@@ -232,8 +254,13 @@ class TestRefund:
         fx.load_rates(fx.FileRateProvider())
         store = make_merchant("Steam", currency="USD")
         quote = fx.create_quote(user_id=alice.pk, sell_currency="CNY", buy=Money(9_99, "USD"))
-        payment = TestMerchantPayment().pay(alice, store, "9.99", fx_quote_id=str(quote.public_id)).body
-        credits = [self.refund(payment["id"], part).body["credit_amount"] for part in ("3.33", "3.33", "3.33")]
+        payment = (
+            TestMerchantPayment().pay(alice, store, "9.99", fx_quote_id=str(quote.public_id)).body
+        )
+        credits = [
+            self.refund(payment["id"], part).body["credit_amount"]
+            for part in ("3.33", "3.33", "3.33")
+        ]
         assert sum(int(c.replace(".", "")) for c in credits) == quote.sell_amount
         assert available(alice.pk) == 100_00
         assert check_ledger().ok
@@ -256,4 +283,7 @@ class TestWalletLifecycle:
         wallet = alice.wallet.__class__.objects.get(user=alice)
         assert wallet.status == "frozen" and wallet.frozen_by == "customer"
         assert [c.new_status for c in wallet.status_changes.all()] == ["frozen"]
-        assert [b.code for b in wallets.closure_blockers(alice.pk)] == ["wallet_frozen", "balance_not_zero"]
+        assert [b.code for b in wallets.closure_blockers(alice.pk)] == [
+            "wallet_frozen",
+            "balance_not_zero",
+        ]

@@ -47,7 +47,11 @@ def error_table() -> str:
         with translation.override("zh-hans"):
             chinese = str(error.message)
         module = ", ".join(sorted({e.__module__.removeprefix("walletdesk.") for e in errors}))
-        lines.append(f"| `{code}` | {error.http_status} | `{module}` | {english} | {chinese} |".replace("\n", " "))
+        lines.append(
+            f"| `{code}` | {error.http_status} | `{module}` | {english} | {chinese} |".replace(
+                "\n", " "
+            )
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -6,6 +6,7 @@ again; users, merchants and rules are looked up before they are created.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,13 +16,19 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand
 
 from walletdesk.core.errors import WalletDeskError
-from walletdesk.core.money import Money
 from walletdesk.identity.facade import set_payment_password
 from walletdesk.payments import cards, fx, operations, topups, wallets, withdrawals
 from walletdesk.payments.fees import invalidate_fee_cache
 from walletdesk.payments.limits import invalidate_limit_cache
-from walletdesk.payments.models import FeeRule, FxRate, LimitRule, Merchant, SandboxRailRecord, TopUp
+from walletdesk.payments.models import (
+    FeeRule,
+    FxRate,
+    LimitRule,
+    Merchant,
+    TopUp,
+)
 from walletdesk.payments.rails import sandbox
+from walletdesk.payments.rails.sandbox_models import SandboxRailRecord
 
 DEMO_PASSWORD = "WalletDesk-demo-2026"  # noqa: S105 - published demo credential, printed on start
 DEMO_PAYMENT_PASSWORD = "258036"  # noqa: S105 - published demo credential
@@ -67,12 +74,25 @@ FEES = [
     ("fx", "", "CNY", 100, 0, None),
 ]
 LIMITS = [  # operation, KYC level, per transaction, per day, withdrawals per hour (yuan)
-    ("payment", 0, 2_000, 5_000, None), ("payment", 1, 20_000, 50_000, None), ("payment", 2, 50_000, 200_000, None),
-    ("transfer", 0, 2_000, 5_000, None), ("transfer", 1, 20_000, 50_000, None), ("transfer", 2, 50_000, 200_000, None),
-    ("withdrawal", 0, 2_000, 2_000, 5), ("withdrawal", 1, 20_000, 50_000, 5), ("withdrawal", 2, 50_000, 200_000, 5),
-    ("top_up", 0, 5_000, 10_000, None), ("top_up", 1, 50_000, 100_000, None), ("top_up", 2, 50_000, 200_000, None),
+    ("payment", 0, 2_000, 5_000, None),
+    ("payment", 1, 20_000, 50_000, None),
+    ("payment", 2, 50_000, 200_000, None),
+    ("transfer", 0, 2_000, 5_000, None),
+    ("transfer", 1, 20_000, 50_000, None),
+    ("transfer", 2, 50_000, 200_000, None),
+    ("withdrawal", 0, 2_000, 2_000, 5),
+    ("withdrawal", 1, 20_000, 50_000, 5),
+    ("withdrawal", 2, 50_000, 200_000, 5),
+    ("top_up", 0, 5_000, 10_000, None),
+    ("top_up", 1, 50_000, 100_000, None),
+    ("top_up", 2, 50_000, 200_000, None),
 ]
-DEMO_CARDS = {0: "6222021234567890128", 1: "4111111111111111", 2: "6222021234567890128", 4: "5555555555554444"}
+DEMO_CARDS = {
+    0: "6222021234567890128",
+    1: "4111111111111111",
+    2: "6222021234567890128",
+    4: "5555555555554444",
+}
 
 
 class Command(BaseCommand):
@@ -102,13 +122,22 @@ class Command(BaseCommand):
     def seed_rules(self) -> None:
         for operation, method, currency, rate_bp, minimum, maximum in FEES:
             FeeRule.objects.get_or_create(
-                operation=operation, method=method, currency=currency, is_active=True,
+                operation=operation,
+                method=method,
+                currency=currency,
+                is_active=True,
                 defaults={"rate_bp": rate_bp, "minimum": minimum, "maximum": maximum},
             )
         for operation, level, per_txn, per_day, per_hour in LIMITS:
             LimitRule.objects.get_or_create(
-                operation=operation, kyc_level=level, currency="CNY",
-                defaults={"per_transaction": per_txn * 100, "per_day": per_day * 100, "per_hour_count": per_hour},
+                operation=operation,
+                kyc_level=level,
+                currency="CNY",
+                defaults={
+                    "per_transaction": per_txn * 100,
+                    "per_day": per_day * 100,
+                    "per_hour_count": per_hour,
+                },
             )
         if not FxRate.objects.exists():
             fx.load_rates(fx.FileRateProvider())
@@ -120,8 +149,12 @@ class Command(BaseCommand):
         user = user_model.objects.filter(login_name=person.phone).first()
         if user is None:
             user = user_model.objects.create_user(
-                person.phone, DEMO_PASSWORD, phone=person.phone, email=person.email,
-                display_name=person.name, kyc_level=person.kyc_level,
+                person.phone,
+                DEMO_PASSWORD,
+                phone=person.phone,
+                email=person.email,
+                display_name=person.name,
+                kyc_level=person.kyc_level,
             )
             set_payment_password(user.pk, DEMO_PAYMENT_PASSWORD)
         wallets.open_wallet(user.pk, ("CNY",))
@@ -131,13 +164,25 @@ class Command(BaseCommand):
         user_model = get_user_model()
         if not user_model.objects.filter(login_name=login).exists():
             user_model.objects.create_user(
-                login, DEMO_PASSWORD, email=login, display_name=name, role=role,
+                login,
+                DEMO_PASSWORD,
+                email=login,
+                display_name=name,
+                role=role,
                 is_superuser=role == "admin",
             )
 
-    def merchant(self, name: str, name_en: str, category: str, currency: str, country: str) -> Merchant:
+    def merchant(
+        self, name: str, name_en: str, category: str, currency: str, country: str
+    ) -> Merchant:
         merchant, _ = Merchant.objects.get_or_create(
-            name=name, defaults={"name_en": name_en, "category": category, "currency": currency, "country": country}
+            name=name,
+            defaults={
+                "name_en": name_en,
+                "category": category,
+                "currency": currency,
+                "country": country,
+            },
         )
         return merchant
 
@@ -146,31 +191,57 @@ class Command(BaseCommand):
         for index, number in DEMO_CARDS.items():
             user = customers[index]
             existing = cards.customer_cards(user.pk)
-            card = existing[0] if existing else cards.bind_card(
-                user_id=user.pk, number=number, expiry="12/29", cvv="123"
+            card = (
+                existing[0]
+                if existing
+                else cards.bind_card(user_id=user.pk, number=number, expiry="12/29", cvv="123")
             )
             card_ids[index] = str(card.public_id)
         return card_ids
 
-    def top_up(self, user: Any, amount: str, method: str, key: str, card_id: str | None, deliver: bool = True) -> None:
+    def top_up(
+        self,
+        user: Any,
+        amount: str,
+        method: str,
+        key: str,
+        card_id: str | None,
+        deliver: bool = True,
+    ) -> None:
         outcome = topups.create_top_up(
-            user_id=user.pk, kyc_level=user.kyc_level, amount=amount, currency="CNY", method=method,
-            card_id=card_id, idempotency_key=f"seed:{key}",
+            user_id=user.pk,
+            kyc_level=user.kyc_level,
+            amount=amount,
+            currency="CNY",
+            method=method,
+            card_id=card_id,
+            idempotency_key=f"seed:{key}",
         )
         if deliver:
             top_up = TopUp.objects.get(public_id=outcome.body["id"])
-            for record in SandboxRailRecord.objects.filter(reference=str(top_up.public_id), callbacks_sent=0):
+            for record in SandboxRailRecord.objects.filter(
+                reference=str(top_up.public_id), callbacks_sent=0
+            ):
                 sandbox.deliver_callbacks(record.pk)
 
     def seed_top_ups(self, customers: list[Any], card_ids: dict[int, str]) -> None:
         plan = [
-            (0, "8000.00", "bank_card", "wxm-1"), (0, "1500.00", "third_party_wallet", "wxm-2"),
-            (1, "3000.00", "bank_card", "ln-1"), (2, "2600.00", "bank_card", "zw-1"),
-            (3, "500.00", "third_party_wallet", "ly-1"), (4, "9000.00", "bank_card", "cj-1"),
-            (5, "300.00", "bank_transfer", "yf-1"), (6, "900.00", "third_party_wallet", "hjx-1"),
+            (0, "8000.00", "bank_card", "wxm-1"),
+            (0, "1500.00", "third_party_wallet", "wxm-2"),
+            (1, "3000.00", "bank_card", "ln-1"),
+            (2, "2600.00", "bank_card", "zw-1"),
+            (3, "500.00", "third_party_wallet", "ly-1"),
+            (4, "9000.00", "bank_card", "cj-1"),
+            (5, "300.00", "bank_transfer", "yf-1"),
+            (6, "900.00", "third_party_wallet", "hjx-1"),
             (7, "1200.00", "bank_transfer", "zl-1"),
             # The demo cases support staff meet every day:
-            (1, "2000.54", "third_party_wallet", "ln-stuck"),  # paid, but the callback never came (充值不到账)
+            (
+                1,
+                "2000.54",
+                "third_party_wallet",
+                "ln-stuck",
+            ),  # paid, but the callback never came (充值不到账)
             (3, "800.52", "bank_card", "ly-nsf"),  # the bank had too little money: failed
             (2, "450.51", "bank_card", "zw-declined"),  # card declined at once
         ]
@@ -183,25 +254,40 @@ class Command(BaseCommand):
             except WalletDeskError as error:
                 self.stderr.write(f"  top-up {key}: {error.code}")
 
-    def seed_activity(self, customers: list[Any], merchants: dict[str, Merchant], card_ids: dict[int, str]) -> None:
-        def pay(index: int, merchant: str, amount: str, key: str, quote: bool = False) -> dict[str, Any] | None:
+    def seed_activity(
+        self, customers: list[Any], merchants: dict[str, Merchant], card_ids: dict[int, str]
+    ) -> None:
+        def pay(
+            index: int, merchant: str, amount: str, key: str, quote: bool = False
+        ) -> dict[str, Any] | None:
             user = customers[index]
             shop = merchants[merchant]
             quote_id = None
             if quote:
                 from walletdesk.ledger.models import IdempotencyRecord
 
-                done = IdempotencyRecord.objects.filter(scope=f"user:{user.pk}:payment", key=f"seed:{key}").first()
+                done = IdempotencyRecord.objects.filter(
+                    scope=f"user:{user.pk}:payment", key=f"seed:{key}"
+                ).first()
                 if done is not None:
-                    return done.response
+                    stored: dict[str, Any] = json.loads(done.response)
+                    return stored
                 from walletdesk.core.money import parse_amount
 
-                quote_id = str(fx.create_quote(user_id=user.pk, sell_currency="CNY",
-                                               buy=parse_amount(amount, shop.currency)).public_id)
+                quote_id = str(
+                    fx.create_quote(
+                        user_id=user.pk,
+                        sell_currency="CNY",
+                        buy=parse_amount(amount, shop.currency),
+                    ).public_id
+                )
             try:
                 return operations.pay_merchant(
-                    actor=operations.Actor(user.pk, user.kyc_level), merchant_id=str(shop.public_id),
-                    amount=amount, payment_password=DEMO_PAYMENT_PASSWORD, idempotency_key=f"seed:{key}",
+                    actor=operations.Actor(user.pk, user.kyc_level),
+                    merchant_id=str(shop.public_id),
+                    amount=amount,
+                    payment_password=DEMO_PAYMENT_PASSWORD,
+                    idempotency_key=f"seed:{key}",
                     fx_quote_id=quote_id,
                 ).body
             except WalletDeskError as error:
@@ -212,7 +298,10 @@ class Command(BaseCommand):
             try:
                 operations.transfer(
                     actor=operations.Actor(customers[src].pk, customers[src].kyc_level),
-                    recipient=customers[dst].login_name, amount=amount, currency="CNY", memo=memo,
+                    recipient=customers[dst].login_name,
+                    amount=amount,
+                    currency="CNY",
+                    memo=memo,
                     idempotency_key=f"seed:{key}",
                 )
             except WalletDeskError as error:
@@ -229,31 +318,55 @@ class Command(BaseCommand):
         send(0, 1, "200.00", "还你上次的饭钱", "wxm-ln-1")
         send(4, 2, "520.00", "生日快乐", "cj-zw-1")
         send(1, 3, "50.00", "奶茶", "ln-ly-1")
-        for payment, amount, key in ((jd, "300.00", "ln-jd-partial"), (meal, "68.50", "wxm-meal-full"),
-                                     (uniqlo, "1990", "cj-uniqlo-partial")):
+        self.seed_refunds(
+            [
+                (jd, "300.00", "ln-jd-partial"),
+                (meal, "68.50", "wxm-meal-full"),
+                (uniqlo, "1990", "cj-uniqlo-partial"),
+            ]
+        )
+        self.seed_withdrawals(customers, card_ids)
+
+    def seed_refunds(self, plan: list[tuple[dict[str, Any] | None, str, str]]) -> None:
+        for payment, amount, key in plan:
             if payment is None:
                 continue
             try:
                 operations.refund_payment(
-                    payment_id=payment["id"], amount=amount, reason="商品缺货，商家同意退款",
-                    requested_by="merchant", idempotency_key=f"seed:{key}",
+                    payment_id=payment["id"],
+                    amount=amount,
+                    reason="商品缺货，商家同意退款",
+                    requested_by="merchant",
+                    idempotency_key=f"seed:{key}",
                 )
             except WalletDeskError as error:
                 self.stderr.write(f"  refund {key}: {error.code}")
-        for index, amount, key in ((0, "500.00", "wxm-wd-1"), (4, "1000.00", "cj-wd-1"), (1, "200.52", "ln-wd-nsf")):
+
+    def seed_withdrawals(self, customers: list[Any], card_ids: dict[int, str]) -> None:
+        for index, amount, key in (
+            (0, "500.00", "wxm-wd-1"),
+            (4, "1000.00", "cj-wd-1"),
+            (1, "200.52", "ln-wd-nsf"),
+        ):
             card_id = card_ids.get(index)
             if card_id is None:
                 continue
             user = customers[index]
             try:
                 outcome = withdrawals.create_withdrawal(
-                    user_id=user.pk, kyc_level=user.kyc_level, amount=amount, currency="CNY", card_id=card_id,
+                    user_id=user.pk,
+                    kyc_level=user.kyc_level,
+                    amount=amount,
+                    currency="CNY",
+                    card_id=card_id,
                     idempotency_key=f"seed:{key}",
                 )
             except WalletDeskError as error:
                 self.stderr.write(f"  withdrawal {key}: {error.code}")
                 continue
-            for record in SandboxRailRecord.objects.filter(reference=outcome.body["id"], callbacks_sent=0):
+            for record in SandboxRailRecord.objects.filter(
+                reference=outcome.body["id"], callbacks_sent=0
+            ):
                 sandbox.deliver_callbacks(record.pk)
 
     def load_other_content(self) -> None:
@@ -268,8 +381,13 @@ class Command(BaseCommand):
         self.stdout.write(f"  Wallet app:   {url}/   customer 王小明 +86 138 0013 8000")
         self.stdout.write(f"  Agent:        {url}/account/login/   agent@walletdesk.example")
         self.stdout.write(f"  Admin:        {url}/admin/   admin@walletdesk.example")
-        self.stdout.write(f"  Password for every demo login: {DEMO_PASSWORD}   payment password: {DEMO_PAYMENT_PASSWORD}")
-        self.stdout.write("  Other customers: +86 139 0013 9001 (李娜, has a top-up stuck at the rail), "
-                          "+86 158 0015 8003 (刘洋, a failed top-up)")
+        self.stdout.write(f"  Password for every demo login: {DEMO_PASSWORD}")
+        self.stdout.write(f"  Payment password: {DEMO_PAYMENT_PASSWORD}")
+        self.stdout.write(
+            "  Other customers: +86 139 0013 9001 (李娜, has a top-up stuck at the rail), "
+            "+86 158 0015 8003 (刘洋, a failed top-up)"
+        )
         if settings.DEBUG:
-            self.stdout.write("  Sent SMS and email codes appear in the developer outbox (see README).")
+            self.stdout.write(
+                "  Sent SMS and email codes appear in the developer outbox (see README)."
+            )
