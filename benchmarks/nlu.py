@@ -125,8 +125,14 @@ def clinc150(base: Path) -> dict[str, Any]:
         return [Example(text, intent, "en") for name in names for text, intent in data[name]]
 
     train_set = rows("train")
-    val_set = [Example(e.text, e.intent if e.intent != "oos" else OOS, "en") for e in rows("val", "oos_val")]
-    test_set = [Example(e.text, e.intent if e.intent != "oos" else OOS, "en") for e in rows("test", "oos_test")]
+    val_set = [
+        Example(e.text, e.intent if e.intent != "oos" else OOS, "en")
+        for e in rows("val", "oos_val")
+    ]
+    test_set = [
+        Example(e.text, e.intent if e.intent != "oos" else OOS, "en")
+        for e in rows("test", "oos_test")
+    ]
     log(f"CLINC150: {len(train_set)} training, {len(val_set)} validation, {len(test_set)} test")
     pipeline, train_s = train(train_set, threshold=0.0)
     log(f"  trained in {train_s:.1f}s")

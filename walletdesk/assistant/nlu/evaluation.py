@@ -22,7 +22,9 @@ def percentile(values: Sequence[float], pct: float) -> float:
     return float(ordered[min(rank, len(ordered)) - 1])
 
 
-def score(gold: Sequence[str], predicted: Sequence[str], latencies_ms: Sequence[float]) -> dict[str, Any]:
+def score(
+    gold: Sequence[str], predicted: Sequence[str], latencies_ms: Sequence[float]
+) -> dict[str, Any]:
     if len(gold) != len(predicted):
         raise ValueError("gold and predicted differ in length")
     n = len(gold)

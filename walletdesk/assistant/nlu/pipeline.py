@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import time
 from collections.abc import Callable, Sequence
@@ -230,7 +229,7 @@ class Pipeline:
         staging.rename(final)
         pointer = root / f".{CURRENT_POINTER}.tmp"
         pointer.write_text(self.version + "\n")
-        os.replace(pointer, root / CURRENT_POINTER)
+        pointer.replace(root / CURRENT_POINTER)
         self.manifest = manifest
         return final
 
@@ -251,7 +250,9 @@ class Pipeline:
             component_cls = COMPONENTS.get(described["name"])
             if component_cls is None:
                 raise ModelIncompatibleError()
-            components.append(component_cls.load(described["config"], directory / described["directory"]))
+            components.append(
+                component_cls.load(described["config"], directory / described["directory"])
+            )
         return cls(manifest["config"], components, manifest)
 
 

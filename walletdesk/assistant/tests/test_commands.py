@@ -43,10 +43,17 @@ def test_nlu_eval_json_ends_with_the_design_keys(nlu: Pipeline, tmp_path: Path) 
 def test_nlu_eval_scores_mistakes(nlu: Pipeline, tmp_path: Path) -> None:
     rows = [{"text": "how do I top up", "intent": "withdraw_how"}]
     out = io.StringIO()
-    call_command("nlu_eval", data=write_jsonl(tmp_path / "wrong.jsonl", rows), json=True, stdout=out)
+    call_command(
+        "nlu_eval", data=write_jsonl(tmp_path / "wrong.jsonl", rows), json=True, stdout=out
+    )
     report = json.loads(out.getvalue().strip().splitlines()[-1])
     assert report["accuracy"] == 0.0
-    assert report["per_intent"]["withdraw_how"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "n": 1}
+    assert report["per_intent"]["withdraw_how"] == {
+        "precision": 0.0,
+        "recall": 0.0,
+        "f1": 0.0,
+        "n": 1,
+    }
     assert report["confusions"] == [{"gold": "withdraw_how", "predicted": "topup_how", "count": 1}]
 
 
@@ -61,7 +68,9 @@ def test_nlu_eval_rejects_a_bad_line(nlu: Pipeline, tmp_path: Path) -> None:
         call_command("nlu_eval", data=tmp_path / "bad.jsonl")
 
 
-def test_nlu_shell_reads_messages_from_stdin(nlu: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_nlu_shell_reads_messages_from_stdin(
+    nlu: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("冲值没到账\n\nmy card was declined\n"))
     out = io.StringIO()
     call_command("nlu_shell", stdout=out)

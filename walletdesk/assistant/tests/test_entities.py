@@ -90,9 +90,7 @@ def test_card_tails() -> None:
 
 
 def test_transaction_ids() -> None:
-    assert patterns("订单号2024051512345678扣了两次") == [
-        ("transaction_id", "2024051512345678")
-    ]
+    assert patterns("订单号2024051512345678扣了两次") == [("transaction_id", "2024051512345678")]
     assert patterns("top up T2024051500123456 still pending") == [
         ("transaction_id", "T2024051500123456")
     ]

@@ -6,7 +6,11 @@ from pathlib import Path
 import pytest
 
 from walletdesk.assistant import facade
-from walletdesk.assistant.errors import ModelNotTrainedError, ParseTextInvalidError, PipelineConfigError
+from walletdesk.assistant.errors import (
+    ModelNotTrainedError,
+    ParseTextInvalidError,
+    PipelineConfigError,
+)
 from walletdesk.assistant.nlu.components.base import COMPONENTS, Component, Message, register
 from walletdesk.assistant.nlu.pipeline import Pipeline, load_config_file, resolve_components
 from walletdesk.assistant.tests.conftest import NOW
@@ -100,7 +104,9 @@ def test_parse_result_carries_everything_a_flow_needs(nlu: Pipeline) -> None:
     assert result.lang == "zh" and result.detected_lang == "zh"
     assert 0 < result.confidence <= 1
     assert len(result.ranking) == 5
-    assert [s.score for s in result.ranking] == sorted((s.score for s in result.ranking), reverse=True)
+    assert [s.score for s in result.ranking] == sorted(
+        (s.score for s in result.ranking), reverse=True
+    )
     (amount,) = result.entities_of("amount")
     assert amount.money == Money(50000, "CNY")
     (moment,) = result.entities_of("datetime")

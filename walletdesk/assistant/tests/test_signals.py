@@ -49,9 +49,7 @@ def test_reply_language_follows_hint_then_detection() -> None:
         ("I will report you to the police", ["regulator"], "urgent"),
     ],
 )
-def test_sentiment_and_urgency_raise_priority(
-    text: str, signals: list[str], priority: str
-) -> None:
+def test_sentiment_and_urgency_raise_priority(text: str, signals: list[str], priority: str) -> None:
     scorer = SentimentUrgencyScorer(SentimentUrgencyScorer.default_config())
     message = _message(text)
     scorer.process(message)

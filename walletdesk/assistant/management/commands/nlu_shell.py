@@ -56,7 +56,7 @@ class Command(BaseCommand):
                 f"intent:     {result.intent} ({result.confidence:.2f}) {' '.join(flags)}"
             )
             for item in result.ranking:
-                bar = "█" * int(round(item.score * 20))
+                bar = "█" * round(item.score * 20)
                 self.stdout.write(f"  {item.score:5.2f} {bar:<20} {item.intent}")
             for entity in result.entities:
                 self.stdout.write(

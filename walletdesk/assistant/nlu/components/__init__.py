@@ -28,7 +28,7 @@ __all__ = [
     "lexicon",
     "normalizer",
     "patterns",
+    "register",
     "sentiment",
     "tokenizer",
-    "register",
 ]

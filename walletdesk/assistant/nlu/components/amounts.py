@@ -90,9 +90,7 @@ _PREFIX_RE = re.compile(
     r"(?P<cur>jp¥|hk\$|us\$|s\$|¥|￥|\$|€|£|₩|rmb|cny|usd|hkd|eur|gbp|jpy|sgd|krw)\s?"
     rf"(?P<num>{_NUMBER})(?P<mult>[千万kw](?![a-z]))?"
 )
-_SUFFIX_KEYS = "|".join(
-    re.escape(k) for k in sorted(_SUFFIX_CURRENCIES, key=len, reverse=True)
-)
+_SUFFIX_KEYS = "|".join(re.escape(k) for k in sorted(_SUFFIX_CURRENCIES, key=len, reverse=True))
 _SUFFIX_RE = re.compile(
     rf"(?P<num>{_NUMBER}|{_ZH_NUMBER})\s?(?P<mult>[千万百kw](?![a-z]))?\s?"
     rf"(?P<cur>{_SUFFIX_KEYS})(?![a-z])"

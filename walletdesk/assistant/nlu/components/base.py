@@ -42,9 +42,7 @@ def stack_vectors(vectors: Sequence[SparseVector]) -> sparse.csr_matrix:
     indptr = np.zeros(len(vectors) + 1, dtype=np.int64)
     np.cumsum([len(v.indices) for v in vectors], out=indptr[1:])
     indices = np.concatenate([v.indices for v in vectors]) if indptr[-1] else np.zeros(0, np.int32)
-    values = (
-        np.concatenate([v.values for v in vectors]) if indptr[-1] else np.zeros(0, np.float32)
-    )
+    values = np.concatenate([v.values for v in vectors]) if indptr[-1] else np.zeros(0, np.float32)
     return sparse.csr_matrix((values, indices, indptr), shape=(len(vectors), dim))
 
 
@@ -154,4 +152,3 @@ def register(cls: C) -> C:
 
 def registered(name: str) -> type[Component] | None:
     return COMPONENTS.get(name)
-

@@ -126,8 +126,12 @@ _ZH_DAY_RE = re.compile("大前天|前天|昨天|昨日|昨晚|昨儿|今天|今
 _ZH_AGO_RE = re.compile(
     rf"(?P<n>{_N}|半|几)(?P<unit>个小时|小时|个钟头|钟头|分钟|天|个星期|星期|个礼拜|礼拜|周|个月)(?:以前|之前|前)"
 )
-_ZH_WEEK_RE = re.compile(r"(?P<which>上上|上个?|这个?|本)?(?:周|星期|礼拜)(?P<d>[一二三四五六日天1-7])")
-_ZH_REL_PERIOD_RE = re.compile(r"(?P<which>上个?|这个?|本)(?P<unit>月|周|星期|礼拜)(?![一二三四五六日天1-7])")
+_ZH_WEEK_RE = re.compile(
+    r"(?P<which>上上|上个?|这个?|本)?(?:周|星期|礼拜)(?P<d>[一二三四五六日天1-7])"
+)
+_ZH_REL_PERIOD_RE = re.compile(
+    r"(?P<which>上个?|这个?|本)(?P<unit>月|周|星期|礼拜)(?![一二三四五六日天1-7])"
+)
 _ZH_DATE_RE = re.compile(
     r"(?:(?P<y>\d{4})年)?(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})月"
     r"(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})[日号]"

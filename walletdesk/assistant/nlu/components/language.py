@@ -11,7 +11,7 @@ SUPPORTED_LANGUAGES = ("zh", "en")
 
 
 def detect_language(text: str, *, mixed_share: float = 0.2) -> str:
-    """"zh", "en" or "mixed", from the share of Chinese characters among letters.
+    """ "zh", "en" or "mixed", from the share of Chinese characters among letters.
 
     A Chinese character carries about as much as a three-letter English word, so Latin letters
     are weighed at a third. Text with neither (digits, emoji) counts as Chinese, the default

@@ -175,9 +175,9 @@ class TextNormalizer(Component):
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
-        self._zh_slips = {**ZH_SLIPS, **config["extra_zh_slips"]}
-        self._en_slips = {**EN_SLIPS, **config["extra_en_slips"]}
-        self._abbreviations = {**PINYIN_ABBREVIATIONS, **config["extra_pinyin_abbreviations"]}
+        self._zh_slips: dict[str, str] = {**ZH_SLIPS, **config["extra_zh_slips"]}
+        self._en_slips: dict[str, str] = {**EN_SLIPS, **config["extra_en_slips"]}
+        self._abbreviations: dict[str, str] = {**PINYIN_ABBREVIATIONS, **config["extra_pinyin_abbreviations"]}
         keys = sorted(self._zh_slips, key=len, reverse=True)
         self._zh_slip_re = re.compile("|".join(re.escape(k) for k in keys))
         en_keys = sorted(self._en_slips, key=len, reverse=True)
@@ -208,7 +208,7 @@ class TextNormalizer(Component):
             text = unicodedata.normalize("NFKC", text)
             text = text.replace("\u3000", " ")
         if self.config["traditional_to_simplified"] and has_cjk(text):
-            text = _converter().convert(text)
+            text = str(_converter().convert(text))
         if self.config["lowercase"]:
             text = text.lower()
         text = text.replace("’", "'").replace("‘", "'")

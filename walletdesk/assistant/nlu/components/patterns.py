@@ -29,6 +29,13 @@ _ID_KEYWORD_RE = re.compile(
 _BARE_ID_RE = re.compile(r"(?<![a-z0-9])(?P<id>[a-z]{0,6}\d[a-z0-9]{9,39})(?![a-z0-9])")
 
 
+def _id_candidates(text: str) -> list[tuple[re.Match[str], int, float]]:
+    """Ids after a keyword (订单号, order id) need one digit; bare ids need eight."""
+    keyed = [(m, 1, 0.95) for m in _ID_KEYWORD_RE.finditer(text)]
+    bare = [(m, 8, 0.7) for m in _BARE_ID_RE.finditer(text)]
+    return keyed + bare
+
+
 @register
 class PatternEntityExtractor(Component):
     """Regular expressions for ids; runs before the amount extractor so digits are claimed once."""
@@ -74,13 +81,9 @@ class PatternEntityExtractor(Component):
                 digits = re.sub(r"\D", "", m.group("phone"))
                 add("phone", digits, m.start(), m.end(), 0.9)
         if self.config["transaction_ids"]:
-            for m in _ID_KEYWORD_RE.finditer(text):
+            for m, min_digits, confidence in _id_candidates(text):
                 value = m.group("id")
-                if any(ch.isdigit() for ch in value):
-                    add("transaction_id", value.upper(), m.start("id"), m.end("id"), 0.95)
-            for m in _BARE_ID_RE.finditer(text):
-                value = m.group("id")
-                if sum(ch.isdigit() for ch in value) >= 8:
-                    add("transaction_id", value.upper(), m.start("id"), m.end("id"), 0.7)
+                if sum(ch.isdigit() for ch in value) >= min_digits:
+                    add("transaction_id", value.upper(), m.start("id"), m.end("id"), confidence)
         found.sort(key=lambda entity: entity.start)
         return found

@@ -115,7 +115,18 @@ URGENCY = (
     "quickly",
     "help me now",
 )
-POSITIVE = ("谢谢", "感谢", "太好了", "好评", "棒", "满意", "thanks", "thank you", "great", "awesome")
+POSITIVE = (
+    "谢谢",
+    "感谢",
+    "太好了",
+    "好评",
+    "棒",
+    "满意",
+    "thanks",
+    "thank you",
+    "great",
+    "awesome",
+)
 
 _LATIN_CUE = re.compile(r"^[a-z0-9 ']+$")
 
