@@ -177,7 +177,10 @@ class TextNormalizer(Component):
         super().__init__(config)
         self._zh_slips: dict[str, str] = {**ZH_SLIPS, **config["extra_zh_slips"]}
         self._en_slips: dict[str, str] = {**EN_SLIPS, **config["extra_en_slips"]}
-        self._abbreviations: dict[str, str] = {**PINYIN_ABBREVIATIONS, **config["extra_pinyin_abbreviations"]}
+        self._abbreviations: dict[str, str] = {
+            **PINYIN_ABBREVIATIONS,
+            **config["extra_pinyin_abbreviations"],
+        }
         keys = sorted(self._zh_slips, key=len, reverse=True)
         self._zh_slip_re = re.compile("|".join(re.escape(k) for k in keys))
         en_keys = sorted(self._en_slips, key=len, reverse=True)
