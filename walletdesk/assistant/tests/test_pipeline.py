@@ -162,3 +162,32 @@ def test_config_is_not_mutated_by_validation() -> None:
     before = copy.deepcopy(config)
     resolve_components(config)
     assert config == before
+
+
+def test_training_data_covers_every_required_intent_in_both_languages() -> None:
+    from walletdesk.assistant.nlu.data import REQUIRED_INTENTS, coverage, load_training_examples
+
+    table = coverage(load_training_examples())
+    assert set(table) == set(REQUIRED_INTENTS)
+    thin = {
+        (intent, lang): table[intent][lang]
+        for intent in REQUIRED_INTENTS
+        for lang in ("zh", "en")
+        if table[intent][lang] < 35
+    }
+    assert thin == {}
+
+
+def test_held_out_files_are_apart_from_training_data() -> None:
+    from walletdesk.assistant.nlu.data import (
+        EVAL_DIR,
+        REQUIRED_INTENTS,
+        load_jsonl,
+        load_training_examples,
+    )
+
+    training = {e.text.strip().lower() for e in load_training_examples()}
+    for name in ("zh.jsonl", "en.jsonl"):
+        held_out = load_jsonl(EVAL_DIR / name)
+        assert {e.intent for e in held_out} == set(REQUIRED_INTENTS)
+        assert [e.text for e in held_out if e.text.strip().lower() in training] == []
