@@ -153,6 +153,10 @@ def clinc150(base: Path) -> dict[str, Any]:
     }
 
 
+def public(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if not key.startswith("_")}
+
+
 def chart(results: dict[str, Any]) -> Path | None:
     try:
         import matplotlib
@@ -195,8 +199,10 @@ def main() -> None:
     results: dict[str, Any] = {}
     if args.only in (None, "banking77"):
         results["banking77"] = banking77(args.datasets)
+        log(f"  banking77: {public(results['banking77'])}")
     if args.only in (None, "clinc150"):
         results["clinc150"] = clinc150(args.datasets)
+        log(f"  clinc150: {public(results['clinc150'])}")
     path = chart(results)
     log("")
     log(f"{'data set':<12} {'metric':<20} value")
@@ -206,10 +212,7 @@ def main() -> None:
                 log(f"{name:<12} {key:<20} {value}")
     if path:
         log(f"chart: {path.relative_to(ROOT)}")
-    final = {
-        name: {k: v for k, v in values.items() if not k.startswith("_")}
-        for name, values in results.items()
-    }
+    final = {name: public(values) for name, values in results.items()}
     print(json.dumps(final, ensure_ascii=False))
 
 

@@ -8,12 +8,15 @@ a strong, stable linear view. Both learn in seconds on a few thousand messages.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Self
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import sparse
 
 from walletdesk.assistant.nlu.components.base import (
     Component,
@@ -97,30 +100,38 @@ class EnsembleIntentClassifier(Component):
         )
 
     def train(self, messages: Sequence[Message]) -> None:
-        from sklearn.svm import LinearSVC
-
         labelled = [m for m in messages if m.label is not None and m.features is not None]
         self.labels = sorted({str(m.label) for m in labelled})
         index = {label: i for i, label in enumerate(self.labels)}
         x = stack_vectors([m.features for m in labelled if m.features is not None])
         y = np.array([index[str(m.label)] for m in labelled], dtype=np.int64)
         mlp = self.config["mlp"]
-        self.networks = []
-        if mlp["weight"] > 0:
-            for seed in range(int(mlp["seeds"])):
-                network = SparseMLP(self._mlp_settings(seed))
-                self.networks.append(network.fit(x, y, len(self.labels)))
         svm = self.config["linear_svm"]
-        if svm["weight"] > 0:
-            model = LinearSVC(C=float(svm["C"]), dual="auto", max_iter=5000)
-            model.fit(x, y)
-            coef = np.asarray(model.coef_, dtype=np.float32)
-            intercept = np.asarray(model.intercept_, dtype=np.float32)
-            if len(self.labels) == 2:  # binary LinearSVC has one row: expand to two classes
-                coef = np.vstack([-coef, coef])
-                intercept = np.array([-intercept[0], intercept[0]], dtype=np.float32)
-            self.svm_coef = np.ascontiguousarray(coef.T)
-            self.svm_intercept = intercept
+        seeds = range(int(mlp["seeds"])) if mlp["weight"] > 0 else range(0)
+        # The members are independent: train them side by side. NumPy, SciPy and liblinear
+        # release the GIL in their heavy loops, so threads use every core.
+        workers = max(1, min(len(seeds) + 1, os.cpu_count() or 1))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [
+                pool.submit(SparseMLP(self._mlp_settings(seed)).fit, x, y, len(self.labels))
+                for seed in seeds
+            ]
+            svm_future = pool.submit(self._fit_svm, x, y) if svm["weight"] > 0 else None
+            self.networks = [future.result() for future in futures]
+            if svm_future is not None:
+                self.svm_coef, self.svm_intercept = svm_future.result()
+
+    def _fit_svm(self, x: sparse.csr_matrix, y: NDArray[np.int64]) -> tuple[FloatArray, FloatArray]:
+        from sklearn.svm import LinearSVC
+
+        model = LinearSVC(C=float(self.config["linear_svm"]["C"]), dual="auto", max_iter=5000)
+        model.fit(x, y)
+        coef = np.asarray(model.coef_, dtype=np.float32)
+        intercept = np.asarray(model.intercept_, dtype=np.float32)
+        if len(self.labels) == 2:  # binary LinearSVC has one row: expand to two classes
+            coef = np.vstack([-coef, coef])
+            intercept = np.array([-intercept[0], intercept[0]], dtype=np.float32)
+        return np.ascontiguousarray(coef.T), intercept
 
     def probabilities_one(self, message: Message) -> FloatArray:
         if message.features is None:
