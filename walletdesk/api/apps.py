@@ -6,3 +6,6 @@ class ApiConfig(AppConfig):
     name = "walletdesk.api"
     label = "api"
     verbose_name = _("API")
+
+    def ready(self) -> None:
+        from walletdesk.api import schema  # noqa: F401  (registers the OpenAPI auth schemes)
