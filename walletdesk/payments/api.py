@@ -39,6 +39,54 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 ERROR = OpenApiResponse(description="Error envelope: {error: {code, message, details}, request_id}")
 
 
+class MerchantOutput(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    name_en = serializers.CharField()
+    currency = serializers.CharField()
+    country = serializers.CharField()
+    category = serializers.CharField()
+
+
+class RecordOutput(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    type = serializers.ChoiceField(choices=ActivityType.choices)
+    status = serializers.ChoiceField(choices=ActivityStatus.choices)
+    title = serializers.CharField()
+    counterparty = serializers.CharField()
+    amount = serializers.CharField(help_text="Signed decimal string: negative is money out.")
+    fee = serializers.CharField()
+    currency = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class TransferOutput(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    type = serializers.CharField()
+    status = serializers.CharField()
+    amount = serializers.CharField()
+    fee = serializers.CharField()
+    currency = serializers.CharField()
+    recipient = serializers.CharField(required=False)
+    memo = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class PaymentOutput(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    type = serializers.CharField()
+    status = serializers.CharField()
+    merchant = serializers.DictField()
+    amount = serializers.CharField()
+    currency = serializers.CharField()
+    debit_amount = serializers.CharField()
+    debit_currency = serializers.CharField()
+    fee = serializers.CharField()
+    fx_rate = serializers.CharField(allow_null=True)
+    refunded_amount = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
 def _actor(request: Request) -> operations.Actor:
     return operations.Actor(
         user_id=authenticated_user_id(request), kyc_level=int(getattr(request.user, "kyc_level", 0))
@@ -97,7 +145,7 @@ class TransferListView(APIView):
         parameters=[IDEMPOTENCY_HEADER],
         request=TransferInput,
         responses={
-            201: OpenApiResponse(description="The transfer"),
+            201: TransferOutput,
             400: ERROR,
             404: ERROR,
             409: ERROR,
@@ -121,7 +169,7 @@ class TransferListView(APIView):
 class TransferDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="One of your transfers", responses={200: OpenApiResponse(), 404: ERROR})
+    @extend_schema(summary="One of your transfers", responses={200: TransferOutput, 404: ERROR})
     def get(self, request: Request, public_id: str) -> Response:
         transfer = Transfer.objects.filter(
             public_id=public_id, sender_id=authenticated_user_id(request)
@@ -145,7 +193,7 @@ class TransferDetailView(APIView):
 class MerchantListView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="Merchants that accept payments")
+    @extend_schema(summary="Merchants that accept payments", responses=MerchantOutput(many=True))
     def get(self, request: Request) -> Response:
         merchants = Merchant.objects.filter(is_active=True).order_by("name")[:200]
         return Response(
@@ -183,7 +231,7 @@ class PaymentListView(APIView):
         parameters=[IDEMPOTENCY_HEADER],
         request=PaymentInput,
         responses={
-            201: OpenApiResponse(description="The payment"),
+            201: PaymentOutput,
             400: ERROR,
             403: ERROR,
             404: ERROR,
@@ -209,7 +257,7 @@ class PaymentListView(APIView):
 class PaymentDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="One of your payments", responses={200: OpenApiResponse(), 404: ERROR})
+    @extend_schema(summary="One of your payments", responses={200: PaymentOutput, 404: ERROR})
     def get(self, request: Request, public_id: str) -> Response:
         payment = (
             Payment.objects.select_related("merchant")
@@ -310,6 +358,7 @@ class RecordListView(APIView):
             OpenApiParameter("currency", str),
             OpenApiParameter("cursor", str),
         ],
+        responses=RecordOutput(many=True),
     )
     def get(self, request: Request) -> Response:
         filters, errors = selectors.parse_filters(request.query_params.dict())
