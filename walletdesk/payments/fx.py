@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Protocol
 
@@ -54,7 +54,12 @@ class FileRateProvider:
         data = json.loads(self.path.read_text(encoding="utf-8"))
         rows = []
         for item in data["rates"]:
-            rate = Decimal(str(item["rate"]))
+            try:
+                rate = Decimal(str(item["rate"]))
+            except InvalidOperation as exc:
+                raise ValueError(
+                    f"rate for {item['base']}/{item['quote']} is not a number"
+                ) from exc
             if not rate.is_finite() or rate <= 0:
                 raise ValueError(
                     f"rate for {item['base']}/{item['quote']} must be a positive decimal"
