@@ -22,8 +22,21 @@ SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
+# Our apps come before Django's contrib apps so that our translations (e.g. 退出登录 for
+# "Log out", where the admin says 注销, which in a wallet means closing the account) and
+# templates take precedence.
 INSTALLED_APPS = [
     "daphne",
+    "walletdesk.core",
+    "walletdesk.identity",
+    "walletdesk.ledger",
+    "walletdesk.payments",
+    "walletdesk.notifications",
+    "walletdesk.realtime",
+    "walletdesk.helpcenter",
+    "walletdesk.assistant",
+    "walletdesk.api",
+    "walletdesk.demo",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -36,16 +49,6 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "channels",
-    "walletdesk.core",
-    "walletdesk.identity",
-    "walletdesk.ledger",
-    "walletdesk.payments",
-    "walletdesk.notifications",
-    "walletdesk.realtime",
-    "walletdesk.helpcenter",
-    "walletdesk.assistant",
-    "walletdesk.api",
-    "walletdesk.demo",
 ]
 
 MIDDLEWARE = [

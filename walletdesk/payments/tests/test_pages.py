@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from walletdesk.core.money import Money
+from walletdesk.identity.facade import set_payment_password
+from walletdesk.payments import operations, wallets
+from walletdesk.payments.tests.factories import credit_wallet, make_merchant
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def busy_customer(user_factory: Any) -> Any:
+    """A customer with payments, transfers in and out, and a refund."""
+    user = user_factory(display_name="陈静")
+    friend = user_factory(display_name="赵磊")
+    for person in (user, friend):
+        wallets.open_wallet(person.pk)
+    credit_wallet(user.pk, Money(1_000_00, "CNY"))
+    credit_wallet(friend.pk, Money(100_00, "CNY"))
+    set_payment_password(user.pk, "258036")
+    shop = make_merchant()
+    for n in range(6):
+        operations.transfer(
+            actor=operations.Actor(user.pk),
+            recipient=friend.login_name,
+            amount=f"{n + 1}.00",
+            currency="CNY",
+            idempotency_key=uuid.uuid4().hex,
+        )
+        operations.pay_merchant(
+            actor=operations.Actor(user.pk),
+            merchant_id=str(shop.public_id),
+            amount="9.90",
+            payment_password="258036",
+            idempotency_key=uuid.uuid4().hex,
+        )
+    operations.transfer(
+        actor=operations.Actor(friend.pk),
+        recipient=user.login_name,
+        amount="5.00",
+        currency="CNY",
+        idempotency_key=uuid.uuid4().hex,
+    )
+    return user
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_home_shows_balance_and_recent_records(
+    busy_customer: Any, django_assert_num_queries: Any
+) -> None:
+    client = client_for(busy_customer)
+    # session, user, wallet, balances, recent records, announcements; then the session is saved
+    # for the idle timeout (savepoint, update, release)
+    with django_assert_num_queries(9):
+        response = client.get("/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "¥924.60" in html  # 1000 − 21 (transfers) − 59.40 (payments) + 5
+    assert "退出登录" in html and "注销" not in html
+
+
+def test_records_page_query_count_does_not_grow_with_rows(
+    busy_customer: Any, django_assert_num_queries: Any
+) -> None:
+    client = client_for(busy_customer)
+    # session, user, count, one page of records, announcements; session save (3)
+    with django_assert_num_queries(8):
+        response = client.get("/records/")
+    assert response.status_code == 200
+    assert response.content.decode().count('class="list-item"') == 13
+
+
+def test_record_detail_is_scoped_to_its_owner(busy_customer: Any, user_factory: Any) -> None:
+    from walletdesk.payments.models import Activity
+
+    row = Activity.objects.filter(user=busy_customer, type="payment").first()
+    assert row is not None
+    path = f"/records/payment/{row.object_public_id}/"
+    assert client_for(busy_customer).get(path).status_code == 200
+    assert client_for(user_factory()).get(path).status_code == 404
+    assert Client().get(path).status_code == 302
+
+
+def test_english_pages(busy_customer: Any) -> None:
+    client = client_for(busy_customer)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get("/").content.decode()
+    assert "Available balance (CNY)" in html and "Log out" in html
