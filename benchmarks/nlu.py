@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import copy
 import csv
+import gc
 import json
 import os
 import statistics
@@ -59,7 +60,11 @@ def train(examples: list[Example], threshold: float) -> tuple[Pipeline, float]:
     pipeline = Pipeline.from_config(pipeline_config(threshold))
     started = time.perf_counter()
     pipeline.train(examples, progress=lambda m: log(f"  {m}"))
-    return pipeline, time.perf_counter() - started
+    elapsed = time.perf_counter() - started
+    # As the server does after loading a model (walletdesk.assistant.nlu.store).
+    gc.collect()
+    gc.freeze()
+    return pipeline, elapsed
 
 
 def predict(

@@ -8,6 +8,7 @@ missing model is a `ModelNotTrainedError` (503) telling the operator to run `nlu
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
@@ -50,6 +51,10 @@ def get_pipeline() -> Pipeline:
         if _active is None:
             root = model_root()
             _active = Pipeline.load(root)
+            # The model's vocabularies are large, long-lived containers: move them out of the
+            # garbage collector's generations so collections on the request path stay short.
+            gc.collect()
+            gc.freeze()
             logger.info("assistant.model.loaded version=%s root=%s", _active.version, root)
         return _active
 

@@ -108,6 +108,10 @@ class MixedTokenizer(Component):
     requires = ("normalized_text",)
     provides = ("tokens",)
 
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__(config)
+        _jieba()  # load the dictionary now, not on the first customer's message
+
     @classmethod
     def default_config(cls) -> dict[str, Any]:
         return {}
