@@ -16,11 +16,23 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 def _isolated_cache(settings: Any) -> None:
     """Give each xdist worker its own cache key space (rate limits, throttles) on shared Redis."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    for config in settings.CACHES.values():
-        config["KEY_PREFIX"] = f"test:{worker}"
+    # Assign a new dict (not an in-place edit) so setting_changed rebuilds the cache objects
+    # with the new prefix; otherwise every worker keeps writing under the same prefix.
+    settings.CACHES = {
+        alias: {**config, "KEY_PREFIX": f"test:{worker}"}
+        for alias, config in settings.CACHES.items()
+    }
     from django.core.cache import cache
 
-    cache.clear()
+    if settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
+        # cache.clear() is FLUSHDB on Redis and would wipe the other workers' keys mid-test
+        # (rate-limit and session state); delete only this worker's key space.
+        client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+        keys = list(client.scan_iter(match=f"test:{worker}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)

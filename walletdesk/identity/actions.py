@@ -751,10 +751,14 @@ def emergency_freeze(
 
     All in one transaction, so a debit racing the freeze either committed before it or is refused
     by the wallet's own status check inside its transaction."""
-    from walletdesk.payments.facade import freeze_wallet  # type: ignore[import-not-found,unused-ignore]
+    from walletdesk.payments.facade import (  # type: ignore[import-not-found,unused-ignore]
+        ensure_wallet,
+        freeze_wallet,
+    )
 
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
+        ensure_wallet(locked.pk)  # a wallet opened later must start frozen too
         freeze_wallet(locked.pk, reason=f"emergency_freeze:{source}"[:64], frozen_by="customer")
         already = locked.frozen_at is not None
         if not already:
