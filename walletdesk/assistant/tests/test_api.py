@@ -103,3 +103,12 @@ def test_endpoint_is_in_the_openapi_schema(client: Client) -> None:
     operation = schema["paths"]["/api/v1/assistant/parse"]["post"]
     assert "AssistantParse" in json.dumps(operation["responses"]["200"])
     assert set(operation["responses"]) >= {"200", "400", "401", "429", "503"}
+
+
+def test_parse_touches_the_database_only_for_the_session(
+    customer_client: Client, nlu: Pipeline, django_assert_max_num_queries: Any
+) -> None:
+    post(customer_client, {"text": "余额多少"})  # warm caches
+    # Session read, user read, session save (inside a savepoint): nothing from the assistant.
+    with django_assert_max_num_queries(5):
+        assert post(customer_client, {"text": "提现500块还没到账"}).status_code == 200
