@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import secrets
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from walletdesk.core.errors import NotFoundError, PermissionDeniedError
 from walletdesk.identity import audit, otp, sessions, throttle, totp
 from walletdesk.identity.audit import Actions, RequestMeta
 from walletdesk.identity.devices import describe_user_agent, ensure_device_token, hash_device_token
@@ -52,6 +54,7 @@ from walletdesk.identity.models import (
     TotpDevice,
     UnfreezeRequest,
     User,
+    UserSession,
 )
 from walletdesk.identity.regions import ip_prefix, region_for
 from walletdesk.identity.text import clean_display_text
@@ -366,13 +369,33 @@ def _recognise_device(
             },
         )
         return device, True, False
-    region_changed = bool(region and device.region and region != device.region)
+    network = ip_prefix(meta.ip)
+    region_changed = (
+        bool(region)
+        and region != device.region
+        and bool(network)
+        and network not in _networks_of(device)
+    )
     device.last_seen_at = now
     device.label = label
-    device.ip_prefix = ip_prefix(meta.ip)
+    device.ip_prefix = network
     device.region = region or device.region
     device.save(update_fields=["last_seen_at", "label", "ip_prefix", "region"])
     return device, False, region_changed
+
+
+NETWORK_HISTORY = 50
+
+
+def _networks_of(device: Device) -> set[str]:
+    """The /24 (IPv4) and /48 (IPv6) networks this device signed in from (its last
+    NETWORK_HISTORY sessions): a known device on one of them is not a new location."""
+    ips = (
+        UserSession.objects.filter(device=device, ip__isnull=False)
+        .order_by("-pk")
+        .values_list("ip", flat=True)[:NETWORK_HISTORY]
+    )
+    return {device.ip_prefix, *(ip_prefix(str(ip)) for ip in ips)} - {""}
 
 
 def log_out(request: HttpRequest) -> None:
@@ -841,19 +864,34 @@ def request_unfreeze_review(user: User, *, meta: RequestMeta) -> UnfreezeRequest
 def approve_unfreeze_request(request_id: str, approver: User, *, meta: RequestMeta) -> bool:
     """Agent-review hook (ACC-4): two different staff members must approve; the second approval
     lifts the freeze. Returns True when the account was unfrozen. The console supplies 2FA and
-    the reason code before calling this."""
+    the reason code before calling this.
+
+    Refusals (403 `permission_denied`) are audited and the audit row survives the refusal: a
+    customer, the account's own holder, or the first approver approving a second time."""
     if not approver.is_staff:
         audit.record(
             Actions.ACCESS_DENIED, "denied", actor=approver, meta=meta, what="unfreeze_approve"
         )
-        raise StepUpRequiredError()
+        raise PermissionDeniedError()
+    try:
+        public_id = uuid.UUID(str(request_id))
+    except ValueError as exc:
+        raise NotFoundError() from exc
     with transaction.atomic():
         row = (
             UnfreezeRequest.objects.select_for_update()
             .select_related("user")
-            .get(public_id=request_id, status="pending")
+            .filter(public_id=public_id, status="pending")
+            .first()
         )
-        if row.first_approver_id is None:
+        if row is None:
+            raise NotFoundError()
+        refusal = ""
+        if row.user_id == approver.pk:
+            refusal = "own_account"
+        elif row.first_approver_id == approver.pk:
+            refusal = "self_approval"
+        elif row.first_approver_id is None:
             row.first_approver = approver
             row.save(update_fields=["first_approver"])
             audit.record(
@@ -864,20 +902,21 @@ def approve_unfreeze_request(request_id: str, approver: User, *, meta: RequestMe
                 meta=meta,
             )
             return False
-        if row.first_approver_id == approver.pk:
-            audit.record(
-                Actions.ACCESS_DENIED,
-                "denied",
-                subject=row.user,
-                actor=approver,
-                meta=meta,
-                what="self_approval",
-            )
-            raise StepUpRequiredError()
-        row.second_approver = approver
-        row.save(update_fields=["second_approver"])
-        _do_unfreeze(row.user, meta=meta, by="agents", actor=approver)
-    return True
+        else:
+            row.second_approver = approver
+            row.save(update_fields=["second_approver"])
+            _do_unfreeze(row.user, meta=meta, by="agents", actor=approver)
+            return True
+        # Written in a transaction that commits: the refusal itself must stay on record.
+        audit.record(
+            Actions.ACCESS_DENIED,
+            "denied",
+            subject=row.user,
+            actor=approver,
+            meta=meta,
+            what=refusal,
+        )
+    raise PermissionDeniedError()
 
 
 # --- Profile --------------------------------------------------------------------------------

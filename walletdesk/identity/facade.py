@@ -92,6 +92,23 @@ def is_frozen_by_customer(user_id: int) -> bool:
     return User.objects.filter(pk=user_id, frozen_at__isnull=False).exists()
 
 
+def approve_unfreeze_request(
+    request_id: str, approver_id: int, *, request: HttpRequest | None = None
+) -> bool:
+    """Console hook (ACC-4): record one staff approval of a customer's unfreeze request.
+
+    The first approval returns False; the approval of a second, different staff member lifts the
+    freeze and returns True. A customer, the account holder, or the first approver again is
+    refused with 403 `permission_denied` and a `denied` audit row. The console must have checked
+    the agent's 2FA, permission and reason code first."""
+    from walletdesk.identity.audit import RequestMeta
+
+    approver = User.objects.get(pk=approver_id)
+    return actions.approve_unfreeze_request(
+        request_id, approver, meta=RequestMeta.from_request(request)
+    )
+
+
 def verify_payment_passkey(
     request: HttpRequest, user_id: int, credential: dict[str, Any] | str
 ) -> None:
@@ -116,6 +133,7 @@ def payment_passkey_options(request: HttpRequest, user_id: int) -> str:
 __all__ = [
     "Contact",
     "UserSummary",
+    "approve_unfreeze_request",
     "freeze_link",
     "get_contact",
     "get_user_summary",
