@@ -746,9 +746,11 @@ def withdrawals_blocked_until(user_id: int) -> datetime | None:
 
 def freeze_link(user_id: int, request: HttpRequest | None = None) -> str:
     user = User.objects.filter(pk=user_id).only("public_id").first()
-    token = signing.dumps(
-        {"u": str(user.public_id) if user else ""}, salt=FREEZE_LINK_SALT, compress=True
-    )
+    return freeze_link_for_public_id(str(user.public_id) if user else "", request)
+
+
+def freeze_link_for_public_id(public_id: str, request: HttpRequest | None = None) -> str:
+    token = signing.dumps({"u": public_id}, salt=FREEZE_LINK_SALT, compress=True)
     path = f"/account/freeze/link/{token}/"
     if request is not None:
         return request.build_absolute_uri(path)

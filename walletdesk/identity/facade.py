@@ -32,6 +32,7 @@ class Contact:
     phone: str | None
     email: str | None
     language: str
+    public_id: str = ""
 
 
 def get_user_summary(user_id: int) -> UserSummary:
@@ -53,10 +54,16 @@ def _summary(user: User) -> UserSummary:
 
 def get_contact(user_id: int) -> Contact:
     """Where to reach the user (for notifications)."""
-    row = User.objects.filter(pk=user_id).values("phone", "email", "preferred_language").first()
+    row = (
+        User.objects.filter(pk=user_id)
+        .values("phone", "email", "preferred_language", "public_id")
+        .first()
+    )
     if row is None:
         return Contact(None, None, "zh-hans")
-    return Contact(row["phone"], row["email"], row["preferred_language"] or "zh-hans")
+    return Contact(
+        row["phone"], row["email"], row["preferred_language"] or "zh-hans", str(row["public_id"])
+    )
 
 
 def purpose_label(purpose: str) -> str | Promise:
@@ -74,6 +81,11 @@ def withdrawals_blocked_until(user_id: int) -> datetime | None:
 def freeze_link(user_id: int) -> str:
     """The signed "this wasn't me — freeze my account" link used in alerts."""
     return actions.freeze_link(user_id)
+
+
+def freeze_link_for(public_id: str) -> str:
+    """The same link for a user whose public id the caller already has (no query)."""
+    return actions.freeze_link_for_public_id(public_id)
 
 
 def has_recent_step_up(request: HttpRequest, max_age_seconds: int | None = None) -> bool:

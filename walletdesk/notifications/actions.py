@@ -30,13 +30,14 @@ class Contact:
     phone: str | None
     email: str | None
     language: str
+    public_id: str = ""
 
 
 def _contact(user_id: int) -> Contact:
     from walletdesk.identity.facade import get_contact
 
     found = get_contact(user_id)
-    return Contact(found.phone, found.email, found.language)
+    return Contact(found.phone, found.email, found.language, found.public_id)
 
 
 def preference_for(user_id: int) -> Preference:
@@ -76,22 +77,26 @@ def notify(
     channels: list[str] | None = None,
     *,
     destinations: dict[str, str] | None = None,
+    contact: Contact | None = None,
+    prefs: Preference | None = None,
 ) -> list[int]:
     """Queue `kind` for the user on each channel; deliver after the caller's transaction commits.
 
     `destinations` overrides the address per channel (e.g. the *old* phone after a change).
+    `contact` and `prefs` may be passed by a caller that already loaded them.
     Returns the outbox row ids.
     """
-    contact = _contact(user_id)
+    contact = contact or _contact(user_id)
     selected = (
         [Channel(c) for c in channels]
         if channels is not None
-        else _channels_for(kind, preference_for(user_id))
+        else _channels_for(kind, prefs or preference_for(user_id))
     )
     subject, body = _render(kind, contact.language, context)
     spec = SPECS[kind]
     link = str(context.get("link", ""))[:300]
     ids: list[int] = []
+    outbound: list[int] = []
     for channel in selected:
         destination = (destinations or {}).get(channel) or {
             Channel.INBOX: "",
@@ -115,7 +120,8 @@ def notify(
         ids.append(message.pk)
         if channel == Channel.INBOX:
             _publish_inbox(user_id, message)
-    outbound = [pk for pk in ids if pk]
+        else:
+            outbound.append(message.pk)
     if outbound:
         on_commit(deliver_queued, outbound)
     return ids
@@ -220,8 +226,9 @@ def notify_debit(user_id: int, money: Money, description: str, reference: str) -
     prefs = preference_for(user_id)
     if money.currency == prefs.debit_alert_currency and abs(money.minor) < prefs.debit_alert_minor:
         return
-    from walletdesk.identity.facade import freeze_link
+    from walletdesk.identity.facade import freeze_link_for
 
+    contact = _contact(user_id)
     notify(
         user_id,
         "debit",
@@ -230,8 +237,10 @@ def notify_debit(user_id: int, money: Money, description: str, reference: str) -
             "time": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
             "description": description[:80],
             "reference": reference[:40],
-            "link": freeze_link(user_id),
+            "link": freeze_link_for(contact.public_id),
         },
+        contact=contact,
+        prefs=prefs,
     )
 
 
