@@ -106,7 +106,11 @@ def banking77(base: Path) -> dict[str, Any]:
 
 
 def choose_threshold(outputs: list[tuple[str, float]], gold: list[str]) -> tuple[float, list[Any]]:
-    """Maximise in-scope accuracy + OOS recall on validation, with in-scope accuracy >= 92%."""
+    """Maximise in-scope accuracy + OOS recall on validation, keeping in-scope accuracy >= 93%.
+
+    The floor sits one point above the 92% target because validation is a little easier than
+    test; within it, the threshold that catches the most out-of-scope messages wins.
+    """
     curve = []
     best = (0.0, -1.0)
     for step in range(0, 96):
@@ -117,9 +121,8 @@ def choose_threshold(outputs: list[tuple[str, float]], gold: list[str]) -> tuple
         in_acc = sum(p == g for p, g in ins) / len(ins)
         oos_recall = sum(p == OOS for p, _ in oos) / len(oos)
         curve.append((threshold, in_acc, oos_recall))
-        objective = in_acc + oos_recall if in_acc >= 0.925 else -1.0
-        if objective > best[1]:
-            best = (threshold, objective)
+        if in_acc >= 0.93 and in_acc + oos_recall > best[1]:
+            best = (threshold, in_acc + oos_recall)
     return best[0], curve
 
 
@@ -143,7 +146,14 @@ def clinc150(base: Path) -> dict[str, Any]:
     log(f"  trained in {train_s:.1f}s")
     val_outputs, _ = predict(pipeline, val_set, "clinc150 val")
     threshold, curve = choose_threshold(val_outputs, [e.intent for e in val_set])
-    log(f"  threshold chosen on validation: {threshold:.2f}")
+    log("  validation: threshold  in-scope acc  OOS recall")
+    for point in curve[::5]:
+        log(f"              {point[0]:9.2f}  {point[1]:12.4f}  {point[2]:10.4f}")
+    at = next(c for c in curve if c[0] == threshold)
+    log(
+        f"  threshold chosen on validation: {threshold:.2f} "
+        f"(validation in-scope accuracy {at[1]:.4f}, OOS recall {at[2]:.4f})"
+    )
     test_outputs, latencies = predict(pipeline, test_set, "clinc150 test")
     predicted = [intent if conf >= threshold else OOS for intent, conf in test_outputs]
     ins = [(p, e.intent) for p, e in zip(predicted, test_set, strict=True) if e.intent != OOS]
