@@ -10,7 +10,11 @@ urlpatterns = [
     path("merchants", api.MerchantListView.as_view(), name="merchants"),
     path("payments", api.PaymentListView.as_view(), name="payments"),
     path("payments/<uuid:public_id>", api.PaymentDetailView.as_view(), name="payment-detail"),
-    path("payments/<uuid:public_id>/refunds", api.RefundCreateView.as_view(), name="payment-refunds"),
+    path(
+        "payments/<uuid:public_id>/refunds",
+        api.RefundCreateView.as_view(),
+        name="payment-refunds",
+    ),
     path("fx/quotes", api.FxQuoteView.as_view(), name="fx-quotes"),
     path("records", api.RecordListView.as_view(), name="records"),
     path("records/export.csv", api.RecordExportView.as_view(), name="records-export"),

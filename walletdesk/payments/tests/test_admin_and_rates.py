@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ def test_rates_load_from_a_file_and_the_newest_applies(tmp_path: Path) -> None:
     call_command("fx_load_rates", file=second)
     assert FxRate.objects.count() == 2
     assert str(fx.mid_rate("USD", "CNY")) == "7.2000000000"
-    assert fx.mid_rate("CNY", "USD").quantize(fx.Decimal("0.0001")) == fx.Decimal("0.1389")
+    assert fx.mid_rate("CNY", "USD").quantize(Decimal("0.0001")) == Decimal("0.1389")
 
 
 @pytest.mark.parametrize("rate", ["0", "-1", "NaN", "abc"])
