@@ -87,6 +87,8 @@ def patterns(text: str) -> list[tuple[str, str]]:
 def test_card_tails() -> None:
     assert patterns("尾号6621的卡被拒了") == [("card_tail", "6621")]
     assert patterns("card ending in 8899 declined") == [("card_tail", "8899")]
+    assert patterns("my card ending 6621 was declined") == [("card_tail", "6621")]
+    assert patterns("卡号末四位是1234") == [("card_tail", "1234")]
 
 
 def test_transaction_ids() -> None:

@@ -14,7 +14,7 @@ from walletdesk.assistant.nlu.components.base import Component, Message, registe
 
 _CARD_TAIL_RE = re.compile(
     r"(?:尾号|卡尾号|尾数|末四位|末4位|后四位|后4位|末尾|结尾是|ending in|ending with|ends in|"
-    r"ends with|last four digits|last 4 digits|last four|last 4|\*{2,}|•{2,}|x{4}\s?)"
+    r"ends with|ending|last four digits|last 4 digits|last four|last 4|\*{2,}|•{2,}|x{4}\s?)"
     r"\s?(?:是|为|:|：|is|are)?\s?(?P<tail>\d{4})(?!\d)"
 )
 _PHONE_RE = re.compile(
