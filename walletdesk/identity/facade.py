@@ -100,6 +100,13 @@ def require_recent_step_up(request: HttpRequest, max_age_seconds: int | None = N
         raise StepUpRequiredError()
 
 
+def session_is_live(session: Any, user: Any) -> bool:
+    """For WebSocket consumers: True when the handshake's Django session is a live indexed
+    session of `user` (signed in, not revoked, not idle or past the absolute limit). Sync: call
+    it through `database_sync_to_async`."""
+    return sessions.session_is_live(session, user)
+
+
 def is_frozen_by_customer(user_id: int) -> bool:
     return User.objects.filter(pk=user_id, frozen_at__isnull=False).exists()
 
@@ -154,6 +161,7 @@ __all__ = [
     "payment_passkey_options",
     "purpose_label",
     "require_recent_step_up",
+    "session_is_live",
     "set_payment_password",
     "verify_payment_passkey",
     "verify_payment_password",

@@ -145,6 +145,35 @@ def revoke_everything(user: User, *, reason: str, keep: UserSession | None = Non
     force_close_websockets(user.pk, reason)
 
 
+def session_state(sid: str, user: Any) -> tuple[dict[str, Any] | None, str]:
+    """The cached state of indexed session `sid` and "" when `user` may use it now, or the
+    reason it is dead: unknown, revoked, idle or absolute."""
+    state = cache.get(_state_key(sid)) if sid else None
+    if state is None and sid:
+        row = UserSession.objects.filter(public_id=sid).first()
+        state = _cache_state(row) if row is not None else None
+    now = time.time()
+    reason = ""
+    if state is None or state["u"] != user.pk:
+        reason = "unknown"
+    elif state["revoked"]:
+        reason = "revoked"
+    elif now - state["seen"] > idle_limit(user).total_seconds():
+        reason = "idle"
+    elif now - state["auth"] > absolute_limit().total_seconds():
+        reason = "absolute"
+    return state, reason
+
+
+def session_is_live(session: Any, user: Any) -> bool:
+    """For WebSocket consumers (RT-2): is this Django session (from the handshake cookie) a live
+    indexed session of `user`? Reads only; the next HTTP request does the clean-up."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    sid = str(session.get(SID_KEY) or "") if session is not None else ""
+    return session_state(sid, user)[1] == ""
+
+
 class SessionSecurityMiddleware:
     """Enforce the session index, idle and absolute timeouts, on every request."""
 
@@ -165,20 +194,8 @@ class SessionSecurityMiddleware:
             return
         user: Any = request.user
         sid = str(request.session.get(SID_KEY) or "")
-        state = cache.get(_state_key(sid)) if sid else None
-        if state is None and sid:
-            row = UserSession.objects.filter(public_id=sid).first()
-            state = _cache_state(row) if row is not None else None
+        state, reason = session_state(sid, user)
         now = time.time()
-        reason = ""
-        if state is None or state["u"] != user.pk:
-            reason = "unknown"
-        elif state["revoked"]:
-            reason = "revoked"
-        elif now - state["seen"] > idle_limit(user).total_seconds():
-            reason = "idle"
-        elif now - state["auth"] > absolute_limit().total_seconds():
-            reason = "absolute"
         if reason:
             if state is not None and not state["revoked"]:
                 revoke_rows(UserSession.objects.filter(pk=state["pk"]), reason)
