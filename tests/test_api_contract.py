@@ -3,10 +3,13 @@ invalid requests from the OpenAPI schema and checks that no request makes the se
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
@@ -26,6 +29,20 @@ def _load_schema() -> Any:
 
 
 schema = _load_schema()
+
+
+@pytest.fixture
+def keep_test_connection() -> Iterator[None]:
+    """The WSGI app closes database connections at the end of each request, as in production;
+    inside a test that would close the test transaction's connection (Django's own test client
+    disconnects the same signals)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -50,7 +67,9 @@ def bearer(user_factory: Any) -> dict[str, str]:
     ],
 )
 @pytest.mark.django_db
-def test_no_request_makes_the_api_fail(case: Any, bearer: dict[str, str]) -> None:
+def test_no_request_makes_the_api_fail(
+    case: Any, bearer: dict[str, str], keep_test_connection: None
+) -> None:
     case.call_and_validate(
         headers={**bearer, "Idempotency-Key": "contract-test"},
         checks=[not_a_server_error],
