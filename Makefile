@@ -35,6 +35,7 @@ migrate: install compilemessages
 
 seed: migrate
 	$(MANAGE) seed_demo
+	$(MANAGE) nlu_train --if-missing
 
 run: seed
 	@mkdir -p var
