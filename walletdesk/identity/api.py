@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -134,3 +135,39 @@ class FreezeView(APIView):
             user, source="api", meta=RequestMeta.from_request(request._request), actor=user
         )
         return Response({"frozen": True})
+
+
+class PaymentPasskeyOptionsView(APIView):
+    """Challenge for confirming one merchant payment with a passkey (fingerprint / face).
+
+    Hand the returned object to `navigator.credentials.get({publicKey: ...})` (base64url fields
+    decoded) and send the resulting credential, JSON-encoded, as `passkey_assertion` in
+    `POST /api/v1/payments`. The challenge is kept in this client's session: send the session
+    cookie this response sets (or the one you already use) with the payment. It works once and
+    for 5 minutes."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Passkey challenge for a payment",
+        request=None,
+        responses={
+            200: inline_serializer(
+                "PasskeyRequestOptions",
+                {
+                    "challenge": serializers.CharField(),
+                    "rpId": serializers.CharField(),
+                    "timeout": serializers.IntegerField(),
+                    "allowCredentials": serializers.ListField(child=serializers.DictField()),
+                    "userVerification": serializers.CharField(),
+                },
+            )
+        },
+    )
+    def post(self, request: Request) -> Response:
+        from walletdesk.identity import passkeys
+
+        user = request.user
+        assert isinstance(user, User)
+        options = passkeys.assertion_options(request._request, purpose="payment", user_id=user.pk)
+        return Response(json.loads(options))

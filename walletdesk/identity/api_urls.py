@@ -9,4 +9,9 @@ urlpatterns = [
     path("tokens/current", api.TokenCurrentView.as_view(), name="token_current"),
     path("me", api.MeView.as_view(), name="me"),
     path("freeze", api.FreezeView.as_view(), name="freeze"),
+    path(
+        "passkeys/payment-options",
+        api.PaymentPasskeyOptionsView.as_view(),
+        name="passkey_payment_options",
+    ),
 ]

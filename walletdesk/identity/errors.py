@@ -24,6 +24,18 @@ class PaymentPasswordNotSetError(WalletDeskError):
     message = _("Set a payment password in Security settings before paying.")
 
 
+class PaymentConfirmationRequiredError(WalletDeskError):
+    code = "payment_confirmation_required"
+    http_status = 400
+    message = _("Confirm the payment with your payment password or a passkey.")
+
+
+class PaymentConfirmationAmbiguousError(WalletDeskError):
+    code = "payment_confirmation_ambiguous"
+    http_status = 400
+    message = _("Confirm the payment with either your payment password or a passkey, not both.")
+
+
 class PaymentPasswordFormatError(WalletDeskError):
     code = "payment_password_format"
     http_status = 400

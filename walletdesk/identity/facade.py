@@ -143,6 +143,58 @@ def verify_payment_passkey(
     passkeys.verify_assertion(request, credential, purpose="payment", user_id=user_id)
 
 
+#: A WebAuthn assertion in JSON is well under 2 KiB; anything much larger is not one.
+MAX_ASSERTION_LENGTH = 8192
+
+
+def _given(value: object) -> bool:
+    return value is not None and value != ""
+
+
+def check_payment_confirmation(payment_password: object, passkey_assertion: object) -> None:
+    """Input check for a payment: exactly one of the payment password and a passkey assertion.
+    Neither → PaymentConfirmationRequiredError (400 `payment_confirmation_required`); both →
+    PaymentConfirmationAmbiguousError (400 `payment_confirmation_ambiguous`)."""
+    from walletdesk.identity.errors import (
+        PaymentConfirmationAmbiguousError,
+        PaymentConfirmationRequiredError,
+    )
+
+    has_password, has_passkey = _given(payment_password), _given(passkey_assertion)
+    if has_password and has_passkey:
+        raise PaymentConfirmationAmbiguousError()
+    if not has_password and not has_passkey:
+        raise PaymentConfirmationRequiredError()
+
+
+def verify_payment_confirmation(
+    user_id: int,
+    *,
+    payment_password: object = None,
+    passkey_assertion: str | None = None,
+    request: HttpRequest | None = None,
+) -> None:
+    """Confirm a payment with the one method given: `verify_payment_password`, or
+    `verify_payment_passkey` (which needs the HTTP `request` whose session holds the challenge
+    from `payment_passkey_options`). Call it before opening the payment transaction."""
+    from walletdesk.identity.errors import PasskeyInvalidError
+
+    check_payment_confirmation(payment_password, passkey_assertion)
+    if passkey_assertion:
+        if request is None or len(passkey_assertion) > MAX_ASSERTION_LENGTH:
+            raise PasskeyInvalidError()
+        verify_payment_passkey(request, user_id, passkey_assertion)
+    else:
+        verify_payment_password(user_id, payment_password)
+
+
+def has_passkey(user_id: int) -> bool:
+    """Whether the user registered a passkey (the pay page offers "Pay with passkey" then)."""
+    from walletdesk.identity.models import Passkey
+
+    return Passkey.objects.filter(user_id=user_id).exists()
+
+
 def payment_passkey_options(request: HttpRequest, user_id: int) -> str:
     from walletdesk.identity import passkeys
 
@@ -153,9 +205,11 @@ __all__ = [
     "Contact",
     "UserSummary",
     "approve_unfreeze_request",
+    "check_payment_confirmation",
     "freeze_link",
     "get_contact",
     "get_user_summary",
+    "has_passkey",
     "has_recent_step_up",
     "is_frozen_by_customer",
     "payment_passkey_options",
@@ -163,6 +217,7 @@ __all__ = [
     "require_recent_step_up",
     "session_is_live",
     "set_payment_password",
+    "verify_payment_confirmation",
     "verify_payment_passkey",
     "verify_payment_password",
     "withdrawals_blocked_until",

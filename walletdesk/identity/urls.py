@@ -30,6 +30,11 @@ urlpatterns = [
     path("security/passkeys/options/", security.passkey_register_options, name="passkey_options"),
     path("security/passkeys/register/", security.passkey_register, name="passkey_register"),
     path(
+        "security/passkeys/payment-options/",
+        security.passkey_payment_options,
+        name="passkey_payment_options",
+    ),
+    path(
         "security/passkeys/<uuid:public_id>/remove/", security.passkey_remove, name="passkey_remove"
     ),
     path("security/devices/", security.devices, name="devices"),

@@ -215,7 +215,30 @@ class PaymentInput(StrictSerializer):
     merchant_id = serializers.UUIDField()
     amount = AmountField(help_text="In the merchant's currency.")
     payment_password = serializers.CharField(
-        max_length=6, min_length=6, write_only=True, trim_whitespace=False
+        max_length=6,
+        min_length=6,
+        write_only=True,
+        trim_whitespace=False,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The 6-digit payment password. Give this or `passkey_assertion`, not both.",
+    )
+    passkey_assertion = serializers.CharField(
+        max_length=8192,
+        write_only=True,
+        trim_whitespace=False,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=(
+            "Pay with a passkey instead of the payment password: the JSON-encoded "
+            "PublicKeyCredential from `navigator.credentials.get` for the options of "
+            "`POST /api/v1/identity/passkeys/payment-options`, sent with the same session "
+            "cookie. Each challenge works once. Neither field → 400 "
+            "`payment_confirmation_required`; both → 400 `payment_confirmation_ambiguous`; "
+            "a bad, replayed or foreign assertion → 400 `passkey_invalid`."
+        ),
     )
     fx_quote_id = serializers.UUIDField(required=False, allow_null=True, default=None)
     description = serializers.CharField(
@@ -228,6 +251,11 @@ class PaymentListView(APIView):
 
     @extend_schema(
         summary="Pay a merchant",
+        description=(
+            "Confirm with exactly one of `payment_password` or `passkey_assertion` (a passkey, "
+            "i.e. fingerprint or face: get a challenge from "
+            "`POST /api/v1/identity/passkeys/payment-options` first)."
+        ),
         parameters=[IDEMPOTENCY_HEADER],
         request=PaymentInput,
         responses={
@@ -247,6 +275,8 @@ class PaymentListView(APIView):
             merchant_id=str(data["merchant_id"]),
             amount=data["amount"],
             payment_password=data["payment_password"],
+            passkey_assertion=data["passkey_assertion"],
+            http_request=request._request,
             idempotency_key=idempotency_key(request),
             fx_quote_id=str(data["fx_quote_id"]) if data["fx_quote_id"] else None,
             description=data["description"],

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -202,15 +203,25 @@ def pay_merchant(
     actor: Actor,
     merchant_id: str,
     amount: object,
-    payment_password: object,
+    payment_password: object = None,
     idempotency_key: str | None,
     wallet_currency: str = "CNY",
     fx_quote_id: str | None = None,
     description: str = "",
+    passkey_assertion: str | None = None,
+    http_request: HttpRequest | None = None,
 ) -> IdempotentOutcome:
-    """Pay a merchant. A foreign-currency merchant is paid through an accepted FX quote."""
-    from walletdesk.identity.facade import verify_payment_password
+    """Pay a merchant. A foreign-currency merchant is paid through an accepted FX quote.
 
+    The customer confirms with exactly one of `payment_password` (6 digits) or
+    `passkey_assertion` (the JSON credential from `navigator.credentials.get` for a challenge
+    from `identity.facade.payment_passkey_options`; needs `http_request`, whose session holds
+    that challenge). Neither → 400 `payment_confirmation_required`; both → 400
+    `payment_confirmation_ambiguous`; a bad, replayed or foreign passkey → 400 `passkey_invalid`.
+    """
+    from walletdesk.identity.facade import check_payment_confirmation, verify_payment_confirmation
+
+    check_payment_confirmation(payment_password, passkey_assertion)
     merchant_uuid = _uuid_or_none(merchant_id)
     merchant = (
         Merchant.objects.filter(public_id=merchant_uuid, is_active=True).first()
@@ -320,7 +331,12 @@ def pay_merchant(
         key=idempotency_key,
         request=request,
         command=command,
-        precheck=lambda: verify_payment_password(actor.user_id, payment_password),
+        precheck=lambda: verify_payment_confirmation(
+            actor.user_id,
+            payment_password=payment_password,
+            passkey_assertion=passkey_assertion,
+            request=http_request,
+        ),
     )
 
 

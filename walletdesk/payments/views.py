@@ -101,9 +101,12 @@ def _available(request: HttpRequest, currency: str) -> Money | None:
     return None
 
 
-@sensitive_post_parameters("payment_password")
+@sensitive_post_parameters("payment_password", "passkey_assertion")
 @login_required
 def pay(request: HttpRequest) -> HttpResponse:
+    from walletdesk.identity.facade import has_passkey
+
+    passkey_assertion = request.POST.get("passkey_assertion") or None
     merchants = list(Merchant.objects.filter(is_active=True).order_by("currency", "name"))
     choices = [(str(m.public_id), f"{m.name} · {m.currency}") for m in merchants]
     form = PayForm(
@@ -124,7 +127,9 @@ def pay(request: HttpRequest) -> HttpResponse:
                     actor=_actor(request),
                     merchant_id=form.cleaned_data["merchant"],
                     amount=form.cleaned_data["amount"],
-                    payment_password=form.cleaned_data["payment_password"],
+                    payment_password=form.cleaned_data["payment_password"] or None,
+                    passkey_assertion=passkey_assertion,
+                    http_request=request,
                     idempotency_key=form.cleaned_data["idempotency_key"],
                     fx_quote_id=form.cleaned_data["fx_quote_id"] or None,
                 )
@@ -143,6 +148,7 @@ def pay(request: HttpRequest) -> HttpResponse:
             "merchants": merchants,
             "nav": "home",
             "available": _available(request, "CNY"),
+            "has_passkey": has_passkey(authenticated_user_id(request)),
         },
     )
 

@@ -311,6 +311,17 @@ def passkey_register_options(request: HttpRequest) -> HttpResponse:
 @never_cache
 @account_required
 @require_POST
+def passkey_payment_options(request: HttpRequest) -> HttpResponse:
+    """Challenge for confirming a payment with a passkey (the pay page's passkey button)."""
+    return HttpResponse(
+        passkeys.assertion_options(request, purpose="payment", user_id=current_user(request).pk),
+        content_type="application/json",
+    )
+
+
+@never_cache
+@account_required
+@require_POST
 def passkey_register(request: HttpRequest) -> HttpResponse:
     body = json_body(request)
     try:
