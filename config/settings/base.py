@@ -219,6 +219,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = VAR_DIR / "media"
+# The assistant's trained model (a versioned directory per training run; see docs/assistant.md)
+WALLETDESK_NLU_MODEL_DIR = env_path("WALLETDESK_NLU_MODEL_DIR", VAR_DIR / "nlu")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -1,7 +1,7 @@
 """Where the trained model lives, and the one loaded copy of it per process.
 
-The model directory is `settings.WALLETDESK_NLU_MODEL_DIR` when set, else the environment
-variable `WALLETDESK_NLU_MODEL_DIR`, else `<VAR_DIR>/nlu`. The model is loaded once, on first use
+The model directory is `settings.WALLETDESK_NLU_MODEL_DIR` (environment variable of the same
+name, default `<VAR_DIR>/nlu`). The model is loaded once, on first use
 (or by `warm_up()`), and then shared by every request of the process. Nothing here trains: a
 missing model is a `ModelNotTrainedError` (503) telling the operator to run `nlu_train`.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 import threading
 from pathlib import Path
 
@@ -34,12 +33,7 @@ _active: Pipeline | None = None
 
 
 def model_root() -> Path:
-    configured = getattr(settings, "WALLETDESK_NLU_MODEL_DIR", None) or os.environ.get(
-        "WALLETDESK_NLU_MODEL_DIR"
-    )
-    if configured:
-        return Path(configured)
-    return Path(settings.VAR_DIR) / "nlu"
+    return Path(settings.WALLETDESK_NLU_MODEL_DIR)
 
 
 def get_pipeline() -> Pipeline:
