@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlparse
 
@@ -41,12 +44,24 @@ def _private_channel_layer(settings: Any) -> None:
         settings.CHANNEL_LAYERS = {"default": dict(layer)}
 
 
+def run(scenario: Coroutine[Any, Any, None]) -> None:
+    """Run an async scenario on an event loop of its own, in a thread of its own: Playwright's
+    sync API (browser tests in the same worker) leaves an event loop running in the main thread,
+    so pytest-asyncio tests and `asyncio.run` cannot use it."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, scenario).result()
+
+
+async def _close_connections() -> None:
+    await sync_to_async(connections.close_all)()
+
+
 @pytest.fixture(autouse=True)
-async def _close_worker_connections() -> Any:
+def _close_worker_connections() -> Iterator[None]:
     """sync_to_async runs ORM code in a worker thread; close its connection after each test so
     the test database can be dropped at the end (PostgreSQL)."""
     yield
-    await sync_to_async(connections.close_all)()
+    run(_close_connections())
 
 
 def _sign_in(login_name: str) -> Client:
@@ -98,7 +113,13 @@ async def _expect_close(socket: Any, within: float = 5.0) -> list[Any]:
 
 
 @DB
-async def test_a_customer_receives_their_events_only_after_commit(customer, user_factory):
+def test_a_customer_receives_their_events_only_after_commit(customer, user_factory):
+    run(_a_customer_receives_their_events_only_after_commit(customer, user_factory))
+
+
+async def _a_customer_receives_their_events_only_after_commit(
+    customer: Any, user_factory: Any
+) -> None:
     other = await sync_to_async(user_factory)()
     socket, _client = await _connected(customer)
 
@@ -135,7 +156,11 @@ async def test_a_customer_receives_their_events_only_after_commit(customer, user
 
 
 @DB
-async def test_emergency_freeze_closes_the_open_socket_within_five_seconds(customer):
+def test_emergency_freeze_closes_the_open_socket_within_five_seconds(customer):
+    run(_emergency_freeze_closes_the_open_socket_within_five_seconds(customer))
+
+
+async def _emergency_freeze_closes_the_open_socket_within_five_seconds(customer: Any) -> None:
     socket, client = await _connected(customer)
     response = await sync_to_async(client.post)("/account/freeze/")
     assert response.status_code == 200
@@ -151,14 +176,22 @@ async def test_emergency_freeze_closes_the_open_socket_within_five_seconds(custo
 
 
 @DB
-async def test_logout_closes_the_open_socket(customer):
+def test_logout_closes_the_open_socket(customer):
+    run(_logout_closes_the_open_socket(customer))
+
+
+async def _logout_closes_the_open_socket(customer: Any) -> None:
     socket, client = await _connected(customer)
     await sync_to_async(client.post)("/account/logout/")
     await _expect_close(socket)
 
 
 @DB
-async def test_anonymous_connections_are_closed_with_4401():
+def test_anonymous_connections_are_closed_with_4401():
+    run(_anonymous_connections_are_closed_with_4401())
+
+
+async def _anonymous_connections_are_closed_with_4401() -> None:
     socket = await _socket(cookie=None)
     assert (await socket.connect(timeout=5))[0]
     assert await _expect_close(socket) == []
@@ -168,7 +201,11 @@ async def test_anonymous_connections_are_closed_with_4401():
 
 
 @DB
-async def test_a_revoked_session_is_refused_on_connect_and_on_the_next_message(customer):
+def test_a_revoked_session_is_refused_on_connect_and_on_the_next_message(customer):
+    run(_a_revoked_session_is_refused_on_connect_and_on_the_next_message(customer))
+
+
+async def _a_revoked_session_is_refused_on_connect_and_on_the_next_message(customer: Any) -> None:
     from walletdesk.identity.models import UserSession
 
     socket, client = await _connected(customer)
@@ -200,7 +237,11 @@ async def test_a_revoked_session_is_refused_on_connect_and_on_the_next_message(c
     ],
 )
 @pytest.mark.django_db  # no commits needed; channels closes stale connections per message
-async def test_foreign_null_or_missing_origins_are_refused(origin):
+def test_foreign_null_or_missing_origins_are_refused(origin):
+    run(_foreign_null_or_missing_origins_are_refused(origin))
+
+
+async def _foreign_null_or_missing_origins_are_refused(origin: Any) -> None:
     # Refused at the handshake, before the session is even looked at.
     socket = await _socket(b"sessionid=whatever", origin=origin)
     connected, _ = await socket.connect(timeout=5)
@@ -209,7 +250,11 @@ async def test_foreign_null_or_missing_origins_are_refused(origin):
 
 
 @pytest.mark.django_db
-async def test_two_origin_headers_are_refused():
+def test_two_origin_headers_are_refused():
+    run(_two_origin_headers_are_refused())
+
+
+async def _two_origin_headers_are_refused() -> None:
     socket = WebsocketCommunicator(
         application,
         "/ws/events/",
@@ -223,7 +268,11 @@ async def test_two_origin_headers_are_refused():
 
 
 @DB
-async def test_on_a_tls_site_only_https_origins_are_accepted(customer, settings):
+def test_on_a_tls_site_only_https_origins_are_accepted(customer, settings):
+    run(_on_a_tls_site_only_https_origins_are_accepted(customer, settings))
+
+
+async def _on_a_tls_site_only_https_origins_are_accepted(customer: Any, settings: Any) -> None:
     settings.SESSION_COOKIE_SECURE = True
     client = await sync_to_async(_sign_in)(customer.login_name)
     plain = await _socket(_cookie(client), origin=b"http://127.0.0.1")
