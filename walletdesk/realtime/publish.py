@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from walletdesk.core.db import on_commit
 
@@ -20,8 +20,13 @@ def user_group(user_id: int) -> str:
 
 def _send(group: str, event: dict[str, Any]) -> None:
     layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(group, {"type": "realtime.event", "event": event})
+    if layer is None:
+        return
+    if isinstance(layer, InMemoryChannelLayer) and not layer.groups.get(group):
+        # Nobody in this process listens to the group (the in-memory layer never crosses
+        # processes), so skip the event-loop round trip that async_to_sync costs.
+        return
+    async_to_sync(layer.group_send)(group, {"type": "realtime.event", "event": event})
 
 
 def publish_on_commit(group: str, event_type: str, op: str, payload: dict[str, Any]) -> None:
