@@ -66,9 +66,10 @@ def test_a_second_assertion_with_a_fresh_challenge_is_verified_and_audited(
     result = page.evaluate(
         """async () => {
             const cred = await window.walletdeskPasskey.get('/account/login/passkey/options/');
-            const response = await fetch('/account/login/passkey/', {method: 'POST', credentials: 'same-origin',
-              headers: {'Content-Type': 'application/json',
-                        'X-CSRFToken': document.querySelector('input[name=csrfmiddlewaretoken]').value},
+            const token = document.querySelector('input[name=csrfmiddlewaretoken]').value;
+            const response = await fetch('/account/login/passkey/', {
+              method: 'POST', credentials: 'same-origin',
+              headers: {'Content-Type': 'application/json', 'X-CSRFToken': token},
               body: JSON.stringify(cred)});
             return response.status;
         }"""
