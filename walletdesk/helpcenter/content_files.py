@@ -102,7 +102,7 @@ def load_content_files(content_dir: Path = CONTENT_DIR) -> dict[str, dict[str, C
 
 def load_categories(content_dir: Path = CONTENT_DIR) -> list[dict[str, Any]]:
     data: list[dict[str, Any]] = json.loads(
-        (content_dir / "categories.json").read_text(encoding="utf-8")
+        (content_dir / "topics.json").read_text(encoding="utf-8")
     )
     return data
 

@@ -19,8 +19,9 @@ from rest_framework.views import APIView
 
 from walletdesk.api.fields import AmountField, CurrencyField
 from walletdesk.api.idempotency import idempotency_key, outcome_response
+from walletdesk.api.openapi import ERROR, IDEMPOTENCY_HEADER
 from walletdesk.api.pagination import NewestFirstPagination
-from walletdesk.api.serializers import StrictSerializer
+from walletdesk.api.serializers import StrictSerializer, validated
 from walletdesk.core.auth import authenticated_user_id
 from walletdesk.core.errors import NotFoundError, ValidationFailedError
 from walletdesk.core.money import Money, parse_amount
@@ -28,15 +29,6 @@ from walletdesk.ledger.facade import wallet_balances
 from walletdesk.payments import fx, operations, selectors
 from walletdesk.payments.enums import ActivityStatus, ActivityType
 from walletdesk.payments.models import Merchant, Payment, Transfer, Wallet
-
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    required=True,
-    description="1-255 visible ASCII characters; the same key replays the first outcome.",
-)
-ERROR = OpenApiResponse(description="Error envelope: {error: {code, message, details}, request_id}")
 
 
 class MerchantOutput(serializers.Serializer[Any]):
@@ -154,7 +146,7 @@ class TransferListView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        data = _valid(TransferInput, request.data)
+        data = validated(TransferInput, request.data)
         outcome = operations.transfer(
             actor=_actor(request),
             recipient=data["recipient"],
@@ -269,7 +261,7 @@ class PaymentListView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        data = _valid(PaymentInput, request.data)
+        data = validated(PaymentInput, request.data)
         outcome = operations.pay_merchant(
             actor=_actor(request),
             merchant_id=str(data["merchant_id"]),
@@ -322,7 +314,7 @@ class RefundCreateView(APIView):
         },
     )
     def post(self, request: Request, public_id: str) -> Response:
-        data = _valid(RefundInput, request.data)
+        data = validated(RefundInput, request.data)
         outcome = operations.refund_payment(
             payment_id=public_id,
             amount=data["amount"],
@@ -348,7 +340,7 @@ class FxQuoteView(APIView):
         responses={201: OpenApiResponse(), 400: ERROR, 409: ERROR},
     )
     def post(self, request: Request) -> Response:
-        data = _valid(QuoteInput, request.data)
+        data = validated(QuoteInput, request.data)
         buy = parse_amount(data["buy_amount"], data["buy_currency"])
         quote = fx.create_quote(
             user_id=authenticated_user_id(request), sell_currency=data["sell_currency"], buy=buy
@@ -435,9 +427,3 @@ def _record(row: Any) -> dict[str, Any]:
         "currency": row.currency,
         "created_at": row.created_at.isoformat(),
     }
-
-
-def _valid(serializer_class: type[serializers.Serializer[Any]], data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)

@@ -13,7 +13,7 @@ from typing import Any
 from django.urls import path
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -22,6 +22,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from walletdesk.api.fields import AmountField, CurrencyField
+from walletdesk.api.openapi import ERROR, IDEMPOTENCY_HEADER
+from walletdesk.api.serializers import StrictSerializer, validated
+from walletdesk.core.auth import authenticated_user_id
 from walletdesk.core.errors import ValidationFailedError
 from walletdesk.ledger.idempotency import IdempotentOutcome
 from walletdesk.payments import cards, reconciliation, topups, withdrawals
@@ -29,15 +32,6 @@ from walletdesk.payments.enums import RailMethod
 from walletdesk.payments.models import BankCard, TopUp, Withdrawal
 from walletdesk.payments.rails.signing import SIGNATURE_HEADER
 
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    required=True,
-    description="1-255 visible ASCII characters, unique per request; a retry with the same key "
-    "and body replays the first answer, with a different body it is refused (422).",
-)
-ERROR = OpenApiResponse(description="Error envelope: {error: {code, message, details}, request_id}")
 LIST_LIMIT = 50
 
 
@@ -57,34 +51,8 @@ def outcome_response(outcome: IdempotentOutcome) -> Response:
     return response
 
 
-def _uid(request: Request) -> int:
-    user_id = request.user.pk
-    assert isinstance(user_id, int)
-    return user_id
-
-
 def _kyc_level(request: Request) -> int:
     return int(getattr(request.user, "kyc_level", 0) or 0)
-
-
-class StrictInput(serializers.Serializer[Any]):
-    """Refuses undeclared fields (mass assignment)."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if not isinstance(data, dict):
-            raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
-        unknown = sorted(set(data) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError(
-                {name: ["This field is not accepted here."] for name in unknown[:10]}
-            )
-        return super().to_internal_value(data)
-
-
-def _valid(serializer_class: type[serializers.Serializer[Any]], data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def operation_detail(operation: TopUp | Withdrawal) -> dict[str, Any]:
@@ -120,7 +88,7 @@ def card_body(card: BankCard) -> dict[str, Any]:
 # --- top-ups ----------------------------------------------------------------------------------
 
 
-class TopUpInput(StrictInput):
+class TopUpInput(StrictSerializer):
     amount = AmountField()
     currency = CurrencyField(default="CNY")
     method = serializers.ChoiceField(choices=RailMethod.choices)
@@ -141,7 +109,7 @@ class TopUpListView(APIView):
         responses={200: OpenApiResponse()},
     )
     def get(self, request: Request) -> Response:
-        rows = TopUp.objects.select_related("card").filter(user_id=_uid(request))
+        rows = TopUp.objects.select_related("card").filter(user_id=authenticated_user_id(request))
         items = [topups.operation_body(t) for t in rows.order_by("-created_at")[:LIST_LIMIT]]
         return Response(sorted_json({"results": items}))
 
@@ -159,9 +127,9 @@ class TopUpListView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        data = _valid(TopUpInput, request.data)
+        data = validated(TopUpInput, request.data)
         outcome = topups.create_top_up(
-            user_id=_uid(request),
+            user_id=authenticated_user_id(request),
             kyc_level=_kyc_level(request),
             amount=data["amount"],
             currency=data["currency"],
@@ -180,7 +148,9 @@ class TopUpDetailView(APIView):
         responses={200: OpenApiResponse(), 404: ERROR},
     )
     def get(self, request: Request, public_id: str) -> Response:
-        return Response(operation_detail(topups.get_top_up(_uid(request), public_id)))
+        return Response(
+            operation_detail(topups.get_top_up(authenticated_user_id(request), public_id))
+        )
 
 
 class TopUpRequeryView(APIView):
@@ -194,7 +164,7 @@ class TopUpRequeryView(APIView):
     )
     def post(self, request: Request, public_id: str) -> Response:
         operation = reconciliation.requery(
-            user_id=_uid(request), kind=topups.TOP_UP, public_id=public_id
+            user_id=authenticated_user_id(request), kind=topups.TOP_UP, public_id=public_id
         )
         return Response(operation_detail(operation))
 
@@ -202,7 +172,7 @@ class TopUpRequeryView(APIView):
 # --- withdrawals ------------------------------------------------------------------------------
 
 
-class WithdrawalInput(StrictInput):
+class WithdrawalInput(StrictSerializer):
     amount = AmountField()
     currency = CurrencyField(default="CNY")
     card_id = serializers.UUIDField(help_text="One of your bound cards.")
@@ -217,9 +187,9 @@ class WithdrawalQuoteView(APIView):
         responses={200: OpenApiResponse(), 400: ERROR, 404: ERROR},
     )
     def post(self, request: Request) -> Response:
-        data = _valid(WithdrawalInput, request.data)
+        data = validated(WithdrawalInput, request.data)
         quote = withdrawals.quote_withdrawal(
-            user_id=_uid(request),
+            user_id=authenticated_user_id(request),
             amount=data["amount"],
             currency=data["currency"],
             card_id=str(data["card_id"]),
@@ -236,7 +206,9 @@ class WithdrawalListView(APIView):
         responses={200: OpenApiResponse()},
     )
     def get(self, request: Request) -> Response:
-        rows = Withdrawal.objects.select_related("card").filter(user_id=_uid(request))
+        rows = Withdrawal.objects.select_related("card").filter(
+            user_id=authenticated_user_id(request)
+        )
         items = [withdrawals_body(w) for w in rows.order_by("-created_at")[:LIST_LIMIT]]
         return Response(sorted_json({"results": items}))
 
@@ -258,9 +230,9 @@ class WithdrawalListView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        data = _valid(WithdrawalInput, request.data)
+        data = validated(WithdrawalInput, request.data)
         outcome = withdrawals.create_withdrawal(
-            user_id=_uid(request),
+            user_id=authenticated_user_id(request),
             kyc_level=_kyc_level(request),
             amount=data["amount"],
             currency=data["currency"],
@@ -282,7 +254,9 @@ class WithdrawalDetailView(APIView):
         responses={200: OpenApiResponse(), 404: ERROR},
     )
     def get(self, request: Request, public_id: str) -> Response:
-        return Response(operation_detail(withdrawals.get_withdrawal(_uid(request), public_id)))
+        return Response(
+            operation_detail(withdrawals.get_withdrawal(authenticated_user_id(request), public_id))
+        )
 
 
 class WithdrawalRequeryView(APIView):
@@ -295,7 +269,7 @@ class WithdrawalRequeryView(APIView):
     )
     def post(self, request: Request, public_id: str) -> Response:
         operation = reconciliation.requery(
-            user_id=_uid(request), kind=topups.WITHDRAWAL, public_id=public_id
+            user_id=authenticated_user_id(request), kind=topups.WITHDRAWAL, public_id=public_id
         )
         return Response(operation_detail(operation))
 
@@ -303,7 +277,7 @@ class WithdrawalRequeryView(APIView):
 # --- bank cards -------------------------------------------------------------------------------
 
 
-class CardInput(StrictInput):
+class CardInput(StrictSerializer):
     number = serializers.CharField(
         max_length=40,
         trim_whitespace=False,
@@ -325,7 +299,7 @@ class CardListView(APIView):
         responses={200: OpenApiResponse()},
     )
     def get(self, request: Request) -> Response:
-        items = [card_body(card) for card in cards.customer_cards(_uid(request))]
+        items = [card_body(card) for card in cards.customer_cards(authenticated_user_id(request))]
         return Response({"results": items})
 
     @extend_schema(
@@ -342,7 +316,10 @@ class CardListView(APIView):
             raise ValidationFailedError(fields=sorted(serializer.errors))
         data = serializer.validated_data
         card = cards.bind_card(
-            user_id=_uid(request), number=data["number"], expiry=data["expiry"], cvv=data["cvv"]
+            user_id=authenticated_user_id(request),
+            number=data["number"],
+            expiry=data["expiry"],
+            cvv=data["cvv"],
         )
         return Response(card_body(card), status=201)
 
@@ -354,11 +331,11 @@ class CardDetailView(APIView):
         summary="One of your bound cards", responses={200: OpenApiResponse(), 404: ERROR}
     )
     def get(self, request: Request, public_id: str) -> Response:
-        return Response(card_body(cards.get_card(_uid(request), public_id)))
+        return Response(card_body(cards.get_card(authenticated_user_id(request), public_id)))
 
     @extend_schema(summary="Remove (unbind) a card", responses={204: None, 404: ERROR, 409: ERROR})
     def delete(self, request: Request, public_id: str) -> Response:
-        cards.unbind_card(user_id=_uid(request), public_id=public_id)
+        cards.unbind_card(user_id=authenticated_user_id(request), public_id=public_id)
         return Response(status=204)
 
 
