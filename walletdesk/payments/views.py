@@ -39,6 +39,9 @@ def _wallet(request: HttpRequest) -> Wallet:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    if getattr(request.user, "is_staff", False):
+        # Staff have no wallet; their work starts in the staff pages (the console comes next).
+        return redirect("helpcenter:editor")
     wallet = _wallet(request)
     balances = wallet_balances(authenticated_user_id(request))
     primary = next((b for b in balances if b.currency == "CNY"), balances[0] if balances else None)

@@ -97,3 +97,13 @@ def test_english_pages(busy_customer: Any) -> None:
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     html = client.get("/").content.decode()
     assert "Available balance (CNY)" in html and "Log out" in html
+
+
+def test_staff_land_on_staff_pages_and_get_no_wallet(user_factory: Any) -> None:
+    from walletdesk.payments.models import Wallet
+
+    agent = user_factory(role="agent")
+    response = client_for(agent).get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/help/editor/"
+    assert not Wallet.objects.filter(user=agent).exists()
