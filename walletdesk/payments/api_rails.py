@@ -22,33 +22,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from walletdesk.api.fields import AmountField, CurrencyField
+from walletdesk.api.idempotency import outcome_response
 from walletdesk.api.openapi import ERROR, IDEMPOTENCY_HEADER
 from walletdesk.api.serializers import StrictSerializer, validated
 from walletdesk.core.auth import authenticated_user_id
 from walletdesk.core.errors import ValidationFailedError
-from walletdesk.ledger.idempotency import IdempotentOutcome
 from walletdesk.payments import cards, reconciliation, topups, withdrawals
 from walletdesk.payments.enums import RailMethod
 from walletdesk.payments.models import BankCard, TopUp, Withdrawal
 from walletdesk.payments.rails.signing import SIGNATURE_HEADER
 
 LIST_LIMIT = 50
-
-
-def sorted_json(value: Any) -> Any:
-    """Dicts with sorted keys, recursively (PostgreSQL jsonb does not keep key order)."""
-    if isinstance(value, dict):
-        return {key: sorted_json(value[key]) for key in sorted(value)}
-    if isinstance(value, list):
-        return [sorted_json(item) for item in value]
-    return value
-
-
-def outcome_response(outcome: IdempotentOutcome) -> Response:
-    response = Response(sorted_json(outcome.body), status=outcome.status)
-    if outcome.replayed:
-        response["Idempotent-Replayed"] = "true"
-    return response
 
 
 def _kyc_level(request: Request) -> int:
@@ -69,8 +53,7 @@ def operation_detail(operation: TopUp | Withdrawal) -> dict[str, Any]:
         }
         for event in topups.timeline(operation)
     ]
-    result: dict[str, Any] = sorted_json(body)
-    return result
+    return body
 
 
 def card_body(card: BankCard) -> dict[str, Any]:
@@ -111,7 +94,7 @@ class TopUpListView(APIView):
     def get(self, request: Request) -> Response:
         rows = TopUp.objects.select_related("card").filter(user_id=authenticated_user_id(request))
         items = [topups.operation_body(t) for t in rows.order_by("-created_at")[:LIST_LIMIT]]
-        return Response(sorted_json({"results": items}))
+        return Response({"results": items})
 
     @extend_schema(
         summary="Top up the wallet through a rail",
@@ -194,7 +177,7 @@ class WithdrawalQuoteView(APIView):
             currency=data["currency"],
             card_id=str(data["card_id"]),
         )
-        return Response(sorted_json(quote.as_dict()))
+        return Response(quote.as_dict())
 
 
 class WithdrawalListView(APIView):
@@ -210,7 +193,7 @@ class WithdrawalListView(APIView):
             user_id=authenticated_user_id(request)
         )
         items = [withdrawals_body(w) for w in rows.order_by("-created_at")[:LIST_LIMIT]]
-        return Response(sorted_json({"results": items}))
+        return Response({"results": items})
 
     @extend_schema(
         summary="Withdraw to a bound bank card",

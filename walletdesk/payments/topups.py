@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -47,7 +48,7 @@ from walletdesk.payments.errors import (
 from walletdesk.payments.fees import compute_fee
 from walletdesk.payments.limits import check_and_record_usage, release_usage
 from walletdesk.payments.models import BankCard, RailOperationEvent, TopUp, Wallet, Withdrawal
-from walletdesk.payments.rails.base import RailOutcome
+from walletdesk.payments.rails.base import RailOutcome, RailSubmission
 from walletdesk.payments.rails.registry import get_provider
 from walletdesk.payments.wallets import wallet_account
 
@@ -303,42 +304,57 @@ def _counterparty(method: str, card: BankCard | None) -> str:
     return str(RailMethod(method).label)
 
 
-def submit_top_up(top_up_id: int) -> None:
-    """Send the top-up to its rail (after commit, outside any transaction) and apply the answer."""
-    top_up = TopUp.objects.select_related("card").get(pk=top_up_id)
-    if top_up.status != RailOperationStatus.CREATED:
+def submit_to_rail(
+    operation: RailOperation,
+    start: Callable[..., RailSubmission],
+    apply: Callable[..., bool],
+    *,
+    timeout_detail: str,
+) -> None:
+    """Send a created top-up or withdrawal to its rail (after commit, outside any transaction)
+    and apply the rail's immediate answer through `apply` (the same path callbacks take).
+
+    A timeout leaves the operation pending: we do not know whether the rail got it, so the money
+    stays as it is until a callback or reconciliation says.
+    """
+    if operation.status != RailOperationStatus.CREATED:
         return
     try:
-        submission = get_provider(top_up.method).start_top_up(
-            reference=str(top_up.public_id),
-            amount=top_up.amount,
-            currency=top_up.currency,
-            card_token=top_up.card.rail_token if top_up.card else None,
+        submission = start(
+            reference=str(operation.public_id),
+            amount=operation.amount,
+            currency=operation.currency,
+            card_token=operation.card.rail_token if operation.card else None,
         )
     except RailTimeoutError:
-        apply_top_up_result(
-            top_up_id,
-            RailOutcome.PENDING,
-            source="rail",
-            detail="rail_timeout: no answer to the submission; reconciliation will query",
-        )
+        apply(operation.pk, RailOutcome.PENDING, source="rail", detail=timeout_detail)
         return
     except WalletDeskError as exc:
-        apply_top_up_result(
-            top_up_id,
+        apply(
+            operation.pk,
             RailOutcome.FAILED,
             failure_reason=FailureReason.RAIL_ERROR,
             source="rail",
             detail=exc.code,
         )
         return
-    apply_top_up_result(
-        top_up_id,
+    apply(
+        operation.pk,
         submission.outcome,
         trace_id=submission.trace_id,
         failure_reason=submission.failure_reason,
         source="rail",
         detail="submitted to the rail",
+    )
+
+
+def submit_top_up(top_up_id: int) -> None:
+    top_up = TopUp.objects.select_related("card").get(pk=top_up_id)
+    submit_to_rail(
+        top_up,
+        get_provider(top_up.method).start_top_up,
+        apply_top_up_result,
+        timeout_detail="rail_timeout: no answer to the submission; reconciliation will query",
     )
 
 

@@ -23,7 +23,6 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from walletdesk.core.db import on_commit
-from walletdesk.core.errors import WalletDeskError
 from walletdesk.core.money import Money, format_amount
 from walletdesk.ledger import actions as ledger
 from walletdesk.ledger.enums import AccountKind, EntryKind
@@ -39,7 +38,6 @@ from walletdesk.payments.enums import (
 from walletdesk.payments.errors import (
     CardNotFoundError,
     OperationNotFoundError,
-    RailTimeoutError,
     WithdrawalsOnHoldError,
 )
 from walletdesk.payments.fees import compute_fee
@@ -55,6 +53,7 @@ from walletdesk.payments.topups import (
     operation_body,
     parse_rail_amount,
     record_created,
+    submit_to_rail,
     transition,
 )
 from walletdesk.payments.wallets import wallet_account
@@ -174,42 +173,12 @@ def create_withdrawal(
 
 
 def submit_withdrawal(withdrawal_id: int) -> None:
-    """Send the payout to the rail (after commit) and apply its immediate answer."""
     withdrawal = Withdrawal.objects.select_related("card").get(pk=withdrawal_id)
-    if withdrawal.status != RailOperationStatus.CREATED:
-        return
-    try:
-        submission = get_provider(withdrawal.method).start_payout(
-            reference=str(withdrawal.public_id),
-            amount=withdrawal.amount,
-            currency=withdrawal.currency,
-            card_token=withdrawal.card.rail_token if withdrawal.card else None,
-        )
-    except RailTimeoutError:
-        # We do not know whether the bank got it: the money stays reserved until the rail says.
-        apply_withdrawal_result(
-            withdrawal_id,
-            RailOutcome.PENDING,
-            source="rail",
-            detail="rail_timeout: no answer to the payout; reconciliation will query",
-        )
-        return
-    except WalletDeskError as exc:
-        apply_withdrawal_result(
-            withdrawal_id,
-            RailOutcome.FAILED,
-            failure_reason=FailureReason.RAIL_ERROR,
-            source="rail",
-            detail=exc.code,
-        )
-        return
-    apply_withdrawal_result(
-        withdrawal_id,
-        submission.outcome,
-        trace_id=submission.trace_id,
-        failure_reason=submission.failure_reason,
-        source="rail",
-        detail="submitted to the rail",
+    submit_to_rail(
+        withdrawal,
+        get_provider(withdrawal.method).start_payout,
+        apply_withdrawal_result,
+        timeout_detail="rail_timeout: no answer to the payout; reconciliation will query",
     )
 
 
