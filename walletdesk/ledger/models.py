@@ -61,15 +61,28 @@ class JournalEntry(PublicIdModel):
     memo = models.CharField(max_length=200, blank=True)
     reference = models.CharField(max_length=100, blank=True)
     actor = models.CharField(max_length=60, blank=True)
-    reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    # At most one reversal per entry (the partial unique constraint below: entries that reverse
+    # nothing, nearly all of them, are not indexed).
+    reverses = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversals",
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("journal entry")
         verbose_name_plural = _("journal entries")
-        indexes = [models.Index(fields=["reference"], name="ledger_entry_reference")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reverses"],
+                condition=Q(reverses__isnull=False),
+                name="ledger_entry_reversed_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
@@ -77,7 +90,10 @@ class JournalEntry(PublicIdModel):
 
 class Posting(models.Model):
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
-    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="postings")
+    # Indexed by ledger_posting_account (account, id), which also serves the foreign key.
+    account = models.ForeignKey(
+        LedgerAccount, on_delete=models.PROTECT, related_name="postings", db_index=False
+    )
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3)
 
@@ -150,10 +166,11 @@ class IdempotencyRecord(models.Model):
     class Meta:
         verbose_name = _("idempotency record")
         verbose_name_plural = _("idempotency records")
+        # No index on created_at: pruning walks the primary key from the oldest row
+        # (ledger.tasks.prune_idempotency_records), and every index costs each money command.
         constraints = [
             models.UniqueConstraint(fields=["scope", "key"], name="ledger_idempotency_scope_key")
         ]
-        indexes = [models.Index(fields=["created_at"], name="ledger_idempotency_created")]
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"

@@ -288,8 +288,10 @@ class Refund(PublicIdModel):
 
 
 class Transfer(PublicIdModel):
-    sender = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    recipient = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    # Transfers are found by public id; lists per customer read Activity. No index per party:
+    # each would cost every transfer a write that no query uses.
+    sender = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", db_index=False)
+    recipient = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", db_index=False)
     currency = models.CharField(max_length=3)
     amount = models.BigIntegerField()
     fee = models.BigIntegerField(default=0)
@@ -410,7 +412,8 @@ class LimitRule(models.Model):
 class UsageCounter(models.Model):
     """Running totals for limits, updated in the operation's transaction (no scan of history)."""
 
-    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
+    # Indexed by the unique constraint, which starts with the user.
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+", db_index=False)
     operation = models.CharField(max_length=20, choices=LimitOperation.choices)
     currency = models.CharField(max_length=3)
     day = models.DateField()
@@ -433,7 +436,8 @@ class UsageCounter(models.Model):
 class Activity(models.Model):
     """The customer's records (账单): one row per operation they see, for fast filtered lists."""
 
-    user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    # Indexed by payments_activity_user (user, -created_at, -id).
+    user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", db_index=False)
     type = models.CharField(max_length=20, choices=ActivityType.choices)
     status = models.CharField(max_length=10, choices=ActivityStatus.choices)
     currency = models.CharField(max_length=3)

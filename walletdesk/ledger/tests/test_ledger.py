@@ -302,3 +302,20 @@ class TestLedgerCheck:
         with pytest.raises(CommandError, match="1 ledger violation"):
             call_command("ledger_check")
         assert f"account {wallet.code}: cached posted=9999" in capsys.readouterr().err
+
+
+class TestIdempotencyRetention:
+    def test_pruning_removes_only_records_past_retention(self) -> None:
+        from walletdesk.ledger import tasks
+
+        now = timezone.now()
+        ages = [timedelta(days=30), timedelta(days=8), timedelta(days=6), timedelta(hours=1)]
+        for number, age in enumerate(ages):
+            record = IdempotencyRecord.objects.create(
+                scope="user:1:transfer", key=f"k-{number}", request_hash="h", response="{}"
+            )
+            IdempotencyRecord.objects.filter(pk=record.pk).update(created_at=now - age)
+
+        assert tasks.prune_idempotency_records() == 2
+        assert sorted(IdempotencyRecord.objects.values_list("key", flat=True)) == ["k-2", "k-3"]
+        assert tasks.prune_idempotency_records() == 0
