@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import phonenumbers
 
 _EMAIL = re.compile(r"\A[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}\Z")
 
 
+# A pure function of its input, and parsing costs more than the rest of a transfer's Python work:
+# recipients and sign-in names repeat, so recent results are kept.
+@lru_cache(maxsize=4096)
 def normalise_phone(raw: str, default_region: str = "CN") -> str | None:
     text = unicodedata.normalize("NFKC", raw).strip()
     try:

@@ -48,12 +48,17 @@ def request_fingerprint(request: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _replay(record: IdempotencyRecord, fingerprint: str) -> IdempotentOutcome:
-    if record.request_hash != fingerprint:
+def replay_stored(
+    stored_hash: str, status: int, response: str, fingerprint: str
+) -> IdempotentOutcome:
+    """The stored outcome again, if the request is the one it answered; else 422."""
+    if stored_hash != fingerprint:
         raise IdempotencyKeyReusedError()
-    return IdempotentOutcome(
-        status=record.response_status, body=json.loads(record.response), replayed=True
-    )
+    return IdempotentOutcome(status=status, body=json.loads(response), replayed=True)
+
+
+def _replay(record: IdempotencyRecord, fingerprint: str) -> IdempotentOutcome:
+    return replay_stored(record.request_hash, record.response_status, record.response, fingerprint)
 
 
 def run_idempotent(

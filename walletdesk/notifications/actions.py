@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from walletdesk.core.db import on_commit
 from walletdesk.core.money import Money, format_amount
 from walletdesk.notifications.enums import Category, Channel, Status
-from walletdesk.notifications.messages import SPECS
+from walletdesk.notifications.messages import DEBIT_DESCRIPTIONS, SPECS
 from walletdesk.notifications.models import Message, Preference
 from walletdesk.notifications.providers import SendResult, sms_provider
 
@@ -49,7 +49,32 @@ def _render(kind: str, language: str, context: dict[str, Any]) -> tuple[str, str
     spec = SPECS[kind]
     with translation.override(language):
         values = {key: str(value) for key, value in context.items()}
+        code = values.pop("description_code", "")
+        if code in DEBIT_DESCRIPTIONS:
+            values["description"] = str(DEBIT_DESCRIPTIONS[code])
         return str(spec.subject) % values, str(spec.body) % values
+
+
+def message_text(message: Message, language: str | None = None) -> tuple[str, str]:
+    """Subject and body of `message`: as stored, or rendered now from its kind and context.
+
+    `language` defaults to the active one (the reader's, in a request). Messages rendered late
+    get their emergency-freeze link here, from the owner's public id (`select_related("user")`
+    saves the query when rendering many).
+    """
+    if message.body:
+        return message.subject, message.body
+    context = dict(message.context)
+    if "amount_minor" in context:
+        context["amount"] = format_amount(
+            Money(int(context.pop("amount_minor")), str(context.pop("currency")))
+        )
+    context.setdefault("time", timezone.localtime(message.created_at).strftime("%Y-%m-%d %H:%M"))
+    if SPECS[message.kind].freeze_link and "link" not in context and message.user is not None:
+        from walletdesk.identity.facade import freeze_link_for
+
+        context["link"] = freeze_link_for(str(message.user.public_id))
+    return _render(message.kind, language or translation.get_language() or "zh-hans", context)
 
 
 def _channels_for(kind: str, prefs: Preference) -> list[Channel]:
@@ -79,11 +104,15 @@ def notify(
     destinations: dict[str, str] | None = None,
     contact: Contact | None = None,
     prefs: Preference | None = None,
+    render_late: bool = False,
 ) -> list[int]:
     """Queue `kind` for the user on each channel; deliver after the caller's transaction commits.
 
     `destinations` overrides the address per channel (e.g. the *old* phone after a change).
     `contact` and `prefs` may be passed by a caller that already loaded them.
+    `render_late` stores the context instead of the text, which is then rendered when the
+    message is read or delivered (`message_text`); the context must then hold only
+    language-neutral values.
     Returns the outbox row ids.
     """
     contact = contact or _contact(user_id)
@@ -92,7 +121,8 @@ def notify(
         if channels is not None
         else _channels_for(kind, prefs or preference_for(user_id))
     )
-    subject, body = _render(kind, contact.language, context)
+    stored_context = dict(context)
+    subject, body = ("", "") if render_late else _render(kind, contact.language, context)
     spec = SPECS[kind]
     link = str(context.get("link", ""))[:300]
     ids: list[int] = []
@@ -113,6 +143,7 @@ def notify(
             destination=destination,
             subject=subject[:200],
             body=body,
+            context=stored_context if render_late else {},
             link=link,
             status=Status.SENT if channel == Channel.INBOX else Status.QUEUED,
             sent_at=timezone.now() if channel == Channel.INBOX else None,
@@ -134,8 +165,22 @@ def _publish_inbox(user_id: int, message: Message) -> None:
         user_group(user_id),
         "notification",
         "add",
-        {"id": str(message.public_id), "subject": message.subject, "kind": message.kind},
+        {"id": str(message.public_id), "kind": message.kind},
     )
+
+
+def announce_outbox_rows(user_id: int, kind: str, inbox: list[str], outbound: list[int]) -> None:
+    """After commit: tell the owner's open pages about new inbox rows and send the others.
+
+    For outbox rows written without the ORM (the PostgreSQL transfer function)."""
+    from walletdesk.realtime.publish import publish_on_commit, user_group
+
+    for public_id in inbox:
+        publish_on_commit(
+            user_group(user_id), "notification", "add", {"id": public_id, "kind": kind}
+        )
+    if outbound:
+        on_commit(deliver_queued, outbound)
 
 
 def send_code(*, user_id: int, channel: str, destination: str, purpose: str, code: str) -> int:
@@ -170,11 +215,16 @@ def _deliver_code(message_id: int, text: str) -> None:
 
 
 def deliver_queued(message_ids: list[int]) -> None:
-    for message in Message.objects.filter(pk__in=message_ids, status=Status.QUEUED, redacted=False):
-        _deliver(message, message.body)
+    queued = Message.objects.filter(
+        pk__in=message_ids, status=Status.QUEUED, redacted=False
+    ).select_related("user")
+    for message in queued:
+        language = (message.user.preferred_language if message.user else "") or "zh-hans"
+        subject, body = message_text(message, language)
+        _deliver(message, body, subject)
 
 
-def _deliver(message: Message, text: str) -> None:
+def _deliver(message: Message, text: str, subject: str | None = None) -> None:
     result: SendResult
     try:
         if message.channel == Channel.SMS:
@@ -184,7 +234,7 @@ def _deliver(message: Message, text: str) -> None:
         else:
             message.provider = "email"
             email = EmailMessage(
-                subject=message.subject,
+                subject=message.subject if subject is None else subject,
                 body=text,
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=[message.destination],
@@ -222,25 +272,49 @@ def retry_queued(older_than: timedelta = timedelta(minutes=1)) -> int:
     return len(ids) + failed_codes
 
 
-def notify_debit(user_id: int, money: Money, description: str, reference: str) -> None:
+def debit_alert_context(
+    money: Money, reference: str, *, description_code: str = "", description: str = ""
+) -> dict[str, str | int]:
+    """What a debit alert stores: plain values only, formatted and translated when the alert
+    is read or sent (the time is the message's own). The PostgreSQL transfer function builds
+    the same object (payments migration 0004).
+
+    `description_code` names a kind of debit (messages.DEBIT_DESCRIPTIONS); `description` is
+    shown as it is (a merchant's name)."""
+    context: dict[str, str | int] = {
+        "amount_minor": abs(money.minor),
+        "currency": money.currency,
+        "reference": reference[:40],
+    }
+    if description_code:
+        context["description_code"] = description_code
+    else:
+        context["description"] = description[:80]
+    return context
+
+
+def notify_debit(
+    user_id: int,
+    money: Money,
+    reference: str,
+    *,
+    description_code: str = "",
+    description: str = "",
+) -> None:
+    """The transaction alert after a debit, if `money` reaches the customer's threshold.
+
+    The PostgreSQL transfer function writes the same rows itself (payments migration 0004)."""
     prefs = preference_for(user_id)
     if money.currency == prefs.debit_alert_currency and abs(money.minor) < prefs.debit_alert_minor:
         return
-    from walletdesk.identity.facade import freeze_link_for
-
-    contact = _contact(user_id)
     notify(
         user_id,
         "debit",
-        {
-            "amount": format_amount(Money(abs(money.minor), money.currency)),
-            "time": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
-            "description": description[:80],
-            "reference": reference[:40],
-            "link": freeze_link_for(contact.public_id),
-        },
-        contact=contact,
+        debit_alert_context(
+            money, reference, description_code=description_code, description=description
+        ),
         prefs=prefs,
+        render_late=True,
     )
 
 

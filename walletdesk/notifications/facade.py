@@ -22,11 +22,27 @@ def notify(
     return actions.notify(user_id, kind, dict(context), channels, destinations=destinations)
 
 
-def notify_debit(user_id: int, money: Money, description: str, reference: str) -> None:
+def notify_debit(
+    user_id: int,
+    money: Money,
+    reference: str,
+    *,
+    description_code: str = "",
+    description: str = "",
+) -> None:
     """Transaction alert after a debit, if `money` reaches the customer's threshold.
 
+    `description_code` is one of messages.DEBIT_DESCRIPTIONS ("transfer", "withdrawal");
+    `description` is free text shown as it is (a merchant's name).
     Safe inside a transaction: outbox rows are written with it and sent after commit."""
-    actions.notify_debit(user_id, money, description, reference)
+    actions.notify_debit(
+        user_id, money, reference, description_code=description_code, description=description
+    )
+
+
+debit_alert_context = actions.debit_alert_context
+announce_outbox_rows = actions.announce_outbox_rows
+message_text = actions.message_text
 
 
 def send_code(*, user_id: int, channel: str, destination: str, purpose: str, code: str) -> int:
@@ -77,4 +93,13 @@ def delivery_records(user_id: int, limit: int = 50) -> list[DeliveryRecord]:
     ]
 
 
-__all__ = ["DeliveryRecord", "delivery_records", "notify", "notify_debit", "send_code"]
+__all__ = [
+    "DeliveryRecord",
+    "announce_outbox_rows",
+    "debit_alert_context",
+    "delivery_records",
+    "message_text",
+    "notify",
+    "notify_debit",
+    "send_code",
+]

@@ -18,6 +18,15 @@ class Spec:
     subject: str | Promise
     body: str | Promise
     default_channels: tuple[Channel, ...]
+    # Rendered with a fresh emergency-freeze link for the message's owner (%(link)s).
+    freeze_link: bool = False
+
+
+# What a debit alert says the money went to, by code (merchant names are given as they are).
+DEBIT_DESCRIPTIONS: dict[str, str | Promise] = {
+    "transfer": _("a transfer"),
+    "withdrawal": _("a withdrawal to your bank card"),
+}
 
 
 SPECS: dict[str, Spec] = {
@@ -78,6 +87,7 @@ SPECS: dict[str, Spec] = {
             "If this wasn't you, freeze your account now: %(link)s"
         ),
         (Channel.INBOX,),
+        freeze_link=True,
     ),
     "kyc_approved": Spec(
         Category.ACCOUNT,

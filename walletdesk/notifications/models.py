@@ -15,6 +15,12 @@ class Message(PublicIdModel):
     Verification-code messages are stored `redacted`: the body keeps "******" in place of the code,
     which exists only in memory on its way to the provider (AUTH-8). Agents see the delivery status
     of these rows to diagnose "验证码收不到", never the code.
+
+    Text is either stored when the message is written (`subject` and `body`) or, when `body` is
+    empty, rendered from `kind` and `context` each time it is read or delivered, in the reader's
+    language (`actions.message_text`). Transaction alerts are written the second way: the payment
+    path then does no translation work in its transaction, and the alert reads in whatever
+    language the customer uses when they open it.
     """
 
     user = models.ForeignKey(
@@ -23,13 +29,15 @@ class Message(PublicIdModel):
         blank=True,
         on_delete=models.CASCADE,
         related_name="messages",
+        db_index=False,  # indexed by (user, channel, created_at)
     )
     channel = models.CharField(max_length=8, choices=Channel.choices)
     category = models.CharField(max_length=16, choices=Category.choices)
     kind = models.CharField(max_length=40)
     destination = models.CharField(max_length=254, blank=True)
-    subject = models.CharField(max_length=200)
-    body = models.TextField()
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
+    context = models.JSONField(default=dict, blank=True)
     link = models.CharField(max_length=300, blank=True)
     redacted = models.BooleanField(default=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
@@ -44,7 +52,13 @@ class Message(PublicIdModel):
     class Meta:
         indexes = [
             models.Index(fields=["user", "channel", "created_at"]),
-            models.Index(fields=["status", "created_at"]),
+            # The outbox sweep looks only at queued rows; sent inbox rows (most of them) are not
+            # indexed.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status=Status.QUEUED),
+                name="notifications_queued",
+            ),
         ]
 
     def __str__(self) -> str:

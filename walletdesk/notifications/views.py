@@ -25,8 +25,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     rows = Message.objects.filter(user_id=request.user.pk, channel=Channel.INBOX).order_by("-id")
     page = Paginator(rows, 30).get_page(request.GET.get("page"))
+    items = []
+    for message in page:
+        message.user = request.user  # for the freeze link, without a query
+        items.append((message, *actions.message_text(message)))
     unread = rows.filter(read_at__isnull=True).count()
-    return render(request, "notifications/inbox.html", {"page": page, "unread": unread})
+    return render(
+        request, "notifications/inbox.html", {"page": page, "items": items, "unread": unread}
+    )
 
 
 @never_cache

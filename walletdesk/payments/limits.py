@@ -19,7 +19,7 @@ _cache: dict[tuple[str, int, str], LimitRule | None] = {}
 _loaded_at = 0.0
 
 
-def _rule(operation: str, kyc_level: int, currency: str) -> LimitRule | None:
+def rule_for(operation: str, kyc_level: int, currency: str) -> LimitRule | None:
     global _loaded_at
     if time.monotonic() - _loaded_at > LIMIT_CACHE_SECONDS:
         _cache.clear()
@@ -44,18 +44,31 @@ def _hint(kyc_level: int) -> str:
     return _("Limits reset at midnight (Beijing time).")
 
 
+def limit_exceeded(
+    period: str, rule: LimitRule, currency: str, kyc_level: int
+) -> LimitExceededError:
+    """The refusal for breaking `rule`'s "single" (per-transaction) or "daily" limit."""
+    if period == "single":
+        return LimitExceededError(
+            period=_("single-transaction"),
+            limit=format_amount(Money(rule.per_transaction, currency)),
+            hint=_hint(kyc_level),
+        )
+    return LimitExceededError(
+        period=_("daily"),
+        limit=format_amount(Money(rule.per_day, currency)),
+        hint=_hint(kyc_level),
+    )
+
+
 def check_and_record_usage(*, user_id: int, operation: str, money: Money, kyc_level: int) -> None:
     """Refuse the operation if it breaks a limit; otherwise count it. Call inside the
     operation's transaction so a rolled-back operation is not counted."""
-    rule = _rule(operation, kyc_level, money.currency)
+    rule = rule_for(operation, kyc_level, money.currency)
     if rule is None:
         return
     if money.minor > rule.per_transaction:
-        raise LimitExceededError(
-            period=_("single-transaction"),
-            limit=format_amount(Money(rule.per_transaction, money.currency)),
-            hint=_hint(kyc_level),
-        )
+        raise limit_exceeded("single", rule, money.currency, kyc_level)
     if operation == "withdrawal" and rule.per_hour_count:
         recent = Withdrawal.objects.filter(
             user_id=user_id, created_at__gte=timezone.now() - timedelta(hours=1)
@@ -65,11 +78,7 @@ def check_and_record_usage(*, user_id: int, operation: str, money: Money, kyc_le
     today = local_today()
     counter = _lock_counter(user_id, operation, money.currency, today)
     if counter.total + money.minor > rule.per_day:
-        raise LimitExceededError(
-            period=_("daily"),
-            limit=format_amount(Money(rule.per_day, money.currency)),
-            hint=_hint(kyc_level),
-        )
+        raise limit_exceeded("daily", rule, money.currency, kyc_level)
     UsageCounter.objects.filter(pk=counter.pk).update(
         total=F("total") + money.minor, count=F("count") + 1
     )

@@ -16,12 +16,13 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from walletdesk.core.db import is_postgres
 from walletdesk.core.money import Money, format_amount, parse_amount
 from walletdesk.core.statemachine import check_transition
 from walletdesk.ledger import actions as ledger
 from walletdesk.ledger.enums import AccountKind, EntryKind
 from walletdesk.ledger.idempotency import IdempotentOutcome, run_idempotent
-from walletdesk.payments import accounts, activity, fx
+from walletdesk.payments import accounts, activity, fx, transfer_sql
 from walletdesk.payments.enums import (
     PAYMENT_TRANSITIONS,
     ActivityStatus,
@@ -54,11 +55,15 @@ class Actor:
     kyc_level: int = 0
 
 
-def _notify_debit(user_id: int, money: Money, description: str, reference: str) -> None:
+def _notify_debit(
+    user_id: int, money: Money, reference: str, *, description_code: str = "", description: str = ""
+) -> None:
     """Transaction alert, written to the notifications outbox in the operation's transaction."""
     from walletdesk.notifications.facade import notify_debit
 
-    notify_debit(user_id, money, description, reference)
+    notify_debit(
+        user_id, money, reference, description_code=description_code, description=description
+    )
 
 
 def _iso(value: Any) -> str:
@@ -91,9 +96,23 @@ def transfer(
     memo: str = "",
     idempotency_key: str | None,
 ) -> IdempotentOutcome:
+    """Send money to another customer's wallet, found by phone number or email.
+
+    On PostgreSQL the command is one database function call (`transfer_sql`); elsewhere it runs
+    below, statement by statement. The two are held to the same tests."""
     money = parse_amount(amount, currency)
     memo = (memo or "").strip()[:60]
     request = {"recipient": recipient, "amount": amount, "currency": currency, "memo": memo}
+    if is_postgres():
+        return transfer_sql.transfer(
+            user_id=actor.user_id,
+            kyc_level=actor.kyc_level,
+            recipient=recipient,
+            money=money,
+            memo=memo,
+            request=request,
+            idempotency_key=idempotency_key,
+        )
 
     def command() -> tuple[int, dict[str, Any]]:
         target = resolve_recipient(recipient)
@@ -164,8 +183,8 @@ def transfer(
         _notify_debit(
             actor.user_id,
             Money(money.minor + fee, money.currency),
-            "transfer",
             f"transfer:{public_id}",
+            description_code="transfer",
         )
         return 201, {
             "id": str(public_id),
@@ -321,8 +340,8 @@ def pay_merchant(
         _notify_debit(
             actor.user_id,
             Money(debit + fee, wallet_currency),
-            merchant.name,
             reference,
+            description=merchant.name,
         )
         return 201, payment_body(payment, merchant)
 

@@ -271,14 +271,9 @@ def fail_withdrawal(withdrawal: Withdrawal, reason: str, *, source: str, detail:
 
 
 def _notify_debit(user_id: int, money: Money, reference: str) -> None:
-    # The notifications app (another engineer) provides notify_debit(user_id, money,
-    # description, reference). Until it exists there is nothing to call: no fake, no error.
-    try:
-        from walletdesk.notifications import facade as notifications
-    except ImportError:
-        return
-    if hasattr(notifications, "notify_debit"):
-        notifications.notify_debit(user_id, money, _("Withdrawal to bank card"), reference)
+    from walletdesk.notifications import facade as notifications
+
+    notifications.notify_debit(user_id, money, reference, description_code="withdrawal")
 
 
 def get_withdrawal(user_id: int, public_id: Any) -> Withdrawal:

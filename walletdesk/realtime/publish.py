@@ -18,16 +18,21 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
+def _nobody_listens(layer: Any, group: str) -> bool:
+    # The in-memory layer never crosses processes: with nobody in this process in the group,
+    # skip the event-loop round trip that async_to_sync costs.
+    return isinstance(layer, InMemoryChannelLayer) and not layer.groups.get(group)
+
+
 def _send(group: str, event: dict[str, Any]) -> None:
     layer = get_channel_layer()
-    if layer is None:
-        return
-    if isinstance(layer, InMemoryChannelLayer) and not layer.groups.get(group):
-        # Nobody in this process listens to the group (the in-memory layer never crosses
-        # processes), so skip the event-loop round trip that async_to_sync costs.
+    if layer is None or _nobody_listens(layer, group):
         return
     async_to_sync(layer.group_send)(group, {"type": "realtime.event", "event": event})
 
 
 def publish_on_commit(group: str, event_type: str, op: str, payload: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None or _nobody_listens(layer, group):
+        return
     on_commit(_send, group, {"type": event_type, "op": op, **payload})

@@ -23,14 +23,40 @@ def test_debit_alert_respects_the_threshold_and_channels(
 ):
     save_preferences(customer.pk, debit_alert_minor=10000, transaction_sms=True)
     with django_capture_on_commit_callbacks(execute=True):
-        facade.notify_debit(customer.pk, Money(9999, "CNY"), "咖啡", "T-1")
+        facade.notify_debit(customer.pk, Money(9999, "CNY"), "T-1", description="咖啡")
     assert Message.objects.filter(user=customer).count() == 0
     with django_capture_on_commit_callbacks(execute=True):
-        facade.notify_debit(customer.pk, Money(10000, "CNY"), "Coffee beans", "T-2")
+        facade.notify_debit(customer.pk, Money(10000, "CNY"), "T-2", description="Coffee beans")
     rows = Message.objects.filter(user=customer).order_by("channel")
     assert [(r.channel, r.status) for r in rows] == [("inbox", "sent"), ("sms", "sent")]
-    assert "¥100.00" in rows[1].body and "T-2" in rows[1].body
-    assert dev_outbox()[0]["to"] == customer.phone
+    sent = dev_outbox()[0]
+    assert sent["to"] == customer.phone
+    assert "¥100.00" in sent["body"] and "T-2" in sent["body"] and "Coffee beans" in sent["body"]
+
+
+def test_debit_alert_is_rendered_when_read_in_the_readers_language(customer):
+    facade.notify_debit(
+        customer.pk, Money(2000_00, "CNY"), "transfer:T-9", description_code="transfer"
+    )
+    message = Message.objects.get(user=customer, kind="debit")
+    assert (message.subject, message.body) == ("", "")  # nothing rendered in the transaction
+    zh_subject, zh_body = facade.message_text(message, "zh-hans")
+    en_subject, en_body = facade.message_text(message, "en")
+    assert zh_subject == "支出 ¥2,000.00" and "：转账（单号 transfer:T-9）" in zh_body
+    assert (
+        en_subject == "Payment of ¥2,000.00" and ": a transfer (reference transfer:T-9)" in en_body
+    )
+    # A fresh emergency-freeze link for the owner, in either language.
+    link = zh_body.rsplit("：", 1)[1]
+    assert "/account/freeze/link/" in link and link in en_body
+
+
+def test_the_inbox_page_shows_alerts_in_the_page_language(customer, customer_client):
+    facade.notify_debit(
+        customer.pk, Money(5_00, "CNY"), "withdrawal:W-1", description_code="withdrawal"
+    )
+    zh = customer_client.get("/notifications/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "提现到银行卡" in zh and "支出 ¥5.00" in zh
 
 
 def test_debit_alert_inside_a_rolled_back_transaction_sends_nothing(
@@ -40,7 +66,7 @@ def test_debit_alert_inside_a_rolled_back_transaction_sends_nothing(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         try:
             with transaction.atomic():
-                facade.notify_debit(customer.pk, Money(500, "CNY"), "pay", "T-3")
+                facade.notify_debit(customer.pk, Money(500, "CNY"), "T-3", description="pay")
                 raise RuntimeError("payment failed later")
         except RuntimeError:
             pass
