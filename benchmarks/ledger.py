@@ -65,25 +65,26 @@ class CpuMeter:
         self.children = times.children_user + times.children_system
 
     @staticmethod
-    def _machine() -> float | None:
+    def _cpu_fields() -> list[float] | None:
+        """The machine's CPU time counters in seconds (/proc/stat's first line)."""
         try:
             with open("/proc/stat") as stat:
-                fields = [int(v) for v in stat.readline().split()[1:]]
+                ticks = [int(v) for v in stat.readline().split()[1:]]
         except OSError:
             return None
+        return [tick / os.sysconf("SC_CLK_TCK") for tick in ticks]
+
+    @classmethod
+    def _machine(cls) -> float | None:
         # user, nice, system, irq, softirq: not idle, I/O wait or steal (time the hypervisor
         # gave to other machines, which is high on busy shared hosts).
-        busy = fields[0] + fields[1] + fields[2] + fields[5] + fields[6]
-        return busy / os.sysconf("SC_CLK_TCK")
+        fields = cls._cpu_fields()
+        return None if fields is None else sum(fields[i] for i in (0, 1, 2, 5, 6))
 
-    @staticmethod
-    def steal() -> float | None:
-        try:
-            with open("/proc/stat") as stat:
-                fields = [int(v) for v in stat.readline().split()[1:]]
-        except OSError:
-            return None
-        return fields[7] / os.sysconf("SC_CLK_TCK")
+    @classmethod
+    def steal(cls) -> float | None:
+        fields = cls._cpu_fields()
+        return None if fields is None else fields[7]
 
     def per_operation(self, operations: int) -> dict[str, float]:
         machine = self._machine()

@@ -192,7 +192,7 @@ class WithdrawalListView(APIView):
         rows = Withdrawal.objects.select_related("card").filter(
             user_id=authenticated_user_id(request)
         )
-        items = [withdrawals_body(w) for w in rows.order_by("-created_at")[:LIST_LIMIT]]
+        items = [topups.operation_body(w) for w in rows.order_by("-created_at")[:LIST_LIMIT]]
         return Response({"results": items})
 
     @extend_schema(
@@ -223,10 +223,6 @@ class WithdrawalListView(APIView):
             idempotency_key=request.headers.get("Idempotency-Key"),
         )
         return outcome_response(outcome)
-
-
-def withdrawals_body(withdrawal: Withdrawal) -> dict[str, Any]:
-    return topups.operation_body(withdrawal)
 
 
 class WithdrawalDetailView(APIView):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import date, timedelta
+from typing import Literal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -45,7 +46,7 @@ def _hint(kyc_level: int) -> str:
 
 
 def limit_exceeded(
-    period: str, rule: LimitRule, currency: str, kyc_level: int
+    period: Literal["single", "daily"], rule: LimitRule, currency: str, kyc_level: int
 ) -> LimitExceededError:
     """The refusal for breaking `rule`'s "single" (per-transaction) or "daily" limit."""
     if period == "single":

@@ -136,7 +136,8 @@ def transfer(
             result["request_hash"], result["status"], result["response"], fingerprint
         )
     error = result.get("error")
-    if error == "limit_exceeded" and rule is not None:
+    if error == "limit_exceeded":
+        assert rule is not None  # the function checks limits only when it was given a rule
         raise limit_exceeded(result["period"], rule, currency, kyc_level)
     if error is not None:
         raise _REFUSALS[error]()

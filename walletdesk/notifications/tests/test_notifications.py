@@ -57,6 +57,8 @@ def test_the_inbox_page_shows_alerts_in_the_page_language(customer, customer_cli
     )
     zh = customer_client.get("/notifications/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "提现到银行卡" in zh and "支出 ¥5.00" in zh
+    en = customer_client.get("/notifications/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "a withdrawal to your bank card" in en and "Payment of ¥5.00" in en
 
 
 def test_debit_alert_inside_a_rolled_back_transaction_sends_nothing(
