@@ -145,6 +145,45 @@ def test_database_refuses_an_unbalanced_entry_at_commit(account: Any) -> None:
     assert not JournalEntry.objects.exists()
 
 
+@pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="deferred constraint trigger is PostgreSQL-only"
+)
+@pytest.mark.django_db(transaction=True)
+def test_the_check_at_commit_sees_every_entry_and_every_later_posting(account: Any) -> None:
+    """The check runs once per entry (ledger 0005); it must not skip a second entry of the same
+    transaction, nor a posting added to an entry after that entry was checked."""
+    wallet = account()
+    rail = account(AccountKind.RAIL_CLEARING)
+
+    def balanced_entry() -> JournalEntry:
+        entry = JournalEntry.objects.create(kind=EntryKind.ADJUSTMENT)
+        Posting.objects.create(entry=entry, account=wallet, amount=5_00, currency="CNY")
+        Posting.objects.create(entry=entry, account=rail, amount=-5_00, currency="CNY")
+        return entry
+
+    with pytest.raises(IntegrityError, match="does not sum to zero"), transaction.atomic():
+        balanced_entry()
+        second = JournalEntry.objects.create(kind=EntryKind.ADJUSTMENT)
+        Posting.objects.create(entry=second, account=wallet, amount=3_00, currency="CNY")
+        Posting.objects.create(entry=second, account=rail, amount=-2_00, currency="CNY")
+    assert not JournalEntry.objects.exists()
+
+    with pytest.raises(IntegrityError, match="does not sum to zero"), transaction.atomic():
+        entry = balanced_entry()
+        with connection.cursor() as cursor:
+            # Checked now, and found balanced; then the entry gets one more posting.
+            cursor.execute("SET CONSTRAINTS ledger_posting_balanced IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ledger_posting_balanced DEFERRED")
+        Posting.objects.create(entry=entry, account=wallet, amount=1_00, currency="CNY")
+    assert not JournalEntry.objects.exists()
+
+    with transaction.atomic():
+        balanced_entry()
+        balanced_entry()
+    assert JournalEntry.objects.count() == 2
+    assert Posting.objects.count() == 4
+
+
 class TestHolds:
     def hold(self, wallet: LedgerAccount, amount: int, minutes: int = 30) -> Hold:
         with transaction.atomic():
