@@ -1,9 +1,9 @@
 """The P2P transfer on PostgreSQL: one call to the `payments_transfer` function.
 
-The function (payments migration 0004) does in one round trip what `operations.transfer` does in
-Python on SQLite; this module prepares its arguments from the same caches the Python path uses
-(fee schedule, limit rules, ledger account ids), turns its refusals into the same typed errors,
-and schedules the same after-commit work. Both paths run the same tests.
+The function (payments migrations 0004 and 0005) does in one round trip what
+`operations.transfer` does in Python on SQLite; this module prepares its arguments from the same
+caches the Python path uses (fee schedule, limit rules, ledger account ids), turns its refusals
+into the same typed errors, and schedules the same after-commit work. Both paths run the same tests.
 
 A transfer costs about a dozen statements; as separate ORM round trips they cost ten times the
 database's own work in Python (docs/ledger.md, "Throughput").
@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import json
 import uuid
+import weakref
 from typing import Any
 
 import psycopg
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -53,13 +55,30 @@ _REFUSALS: dict[str, type[WalletDeskError]] = {
 }
 
 
-def _call(params: list[Any]) -> dict[str, Any]:
-    # Django's cursors bind parameters on the client (quoting 21 values into the SQL text each
+# One cursor per database connection, reused: creating and closing a psycopg cursor costs about
+# as much Python as the call itself. Keyed weakly, so a closed and replaced connection takes its
+# cursor with it.
+_cursors: weakref.WeakKeyDictionary[psycopg.Connection[Any], psycopg.Cursor[Any]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _cursor(database: BaseDatabaseWrapper) -> psycopg.Cursor[Any]:
+    database.ensure_connection()
+    raw = database.connection
+    cursor = _cursors.get(raw)
+    if cursor is None or cursor.closed:
+        cursor = _cursors[raw] = psycopg.Cursor(raw)
+    return cursor
+
+
+def _call(database: BaseDatabaseWrapper, params: list[Any]) -> dict[str, Any]:
+    # Django's cursors bind parameters on the client (quoting 18 values into the SQL text each
     # time); this one call uses a server-side prepared statement on Django's own connection
     # instead, prepared once per connection. Django's wrapper turns psycopg's errors into
     # django.db's, as for any query.
-    connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+    with database.wrap_database_errors:
+        cursor = _cursor(database)
         cursor.execute(_CALL, params, prepare=True)
         row = cursor.fetchone()
     assert row is not None
@@ -72,10 +91,11 @@ def _call_atomically(params: list[Any]) -> dict[str, Any]:
     """Outside a transaction the one statement is its own transaction (no BEGIN/COMMIT round
     trips); inside one it runs in a savepoint, so a lost idempotency race leaves the caller's
     transaction usable."""
-    if connection.in_atomic_block:
+    database = connections[DEFAULT_DB_ALIAS]
+    if database.in_atomic_block:
         with transaction.atomic():
-            return _call(params)
-    return _call(params)
+            return _call(database, params)
+    return _call(database, params)
 
 
 def transfer(

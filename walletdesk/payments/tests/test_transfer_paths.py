@@ -11,18 +11,26 @@ import uuid
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import IntegrityError, connection, connections, transaction
 from django.utils import translation
 
 from walletdesk.core.money import Money
-from walletdesk.ledger.errors import IdempotencyKeyReusedError
+from walletdesk.ledger.errors import (
+    AccountFrozenError,
+    IdempotencyKeyReusedError,
+    InsufficientBalanceError,
+)
 from walletdesk.ledger.invariants import check_ledger
 from walletdesk.ledger.models import IdempotencyRecord, JournalEntry, LedgerAccount
 from walletdesk.notifications.actions import save_preferences
 from walletdesk.notifications.facade import message_text
 from walletdesk.notifications.models import Message
 from walletdesk.payments import operations, wallets
-from walletdesk.payments.errors import RecipientCannotReceiveError, RecipientNotFoundError
+from walletdesk.payments.errors import (
+    LimitExceededError,
+    RecipientCannotReceiveError,
+    RecipientNotFoundError,
+)
 from walletdesk.payments.fees import invalidate_fee_cache
 from walletdesk.payments.limits import invalidate_limit_cache
 from walletdesk.payments.models import Activity, FeeRule, LimitRule, Transfer, UsageCounter
@@ -78,6 +86,66 @@ def test_a_closed_or_inactive_recipient_or_a_staff_member_cannot_receive(
             send(alice, login_name, "1.00")
     assert LedgerAccount.objects.get(code=f"wallet:{alice.pk}:CNY").posted == 100_00
     assert not Transfer.objects.exists() and not IdempotencyRecord.objects.exists()
+
+
+def _written() -> dict[str, Any]:
+    return {
+        "balances": sorted(LedgerAccount.objects.values_list("code", "posted", "held")),
+        "entries": JournalEntry.objects.count(),
+        "transfers": Transfer.objects.count(),
+        "records": Activity.objects.count(),
+        "messages": Message.objects.count(),
+        "stored": IdempotencyRecord.objects.count(),
+        "usage": sorted(UsageCounter.objects.values_list("user_id", "total", "count")),
+    }
+
+
+@pytest.mark.parametrize("sender_first", [True, False], ids=["sender-first", "recipient-first"])
+def test_refusals_at_the_balance_write_nothing_whichever_account_is_locked_first(
+    user_factory: Any, sender_first: bool
+) -> None:
+    """The database function updates balances in the ledger's lock order, so the recipient's
+    wallet may be credited before the sender's debit is refused; the refusal must undo it. The
+    precedence is the Python path's: the daily limit, then a frozen wallet, then the balance."""
+    first = wallet_user(user_factory, "王小明")
+    second = wallet_user(user_factory, "李华")
+    sender, recipient = (first, second) if sender_first else (second, first)
+    credit_wallet(sender.pk, Money(100_00, "CNY"))
+    LimitRule.objects.create(
+        operation="transfer", kyc_level=0, per_transaction=80_00, per_day=90_00
+    )
+    invalidate_limit_cache()
+    send(sender, recipient.login_name, "60.00")
+    before = _written()
+
+    with pytest.raises(LimitExceededError):  # over the day's limit and the balance
+        send(sender, recipient.login_name, "45.00", key="again")
+    with pytest.raises(LimitExceededError):  # within the balance, over the day's limit
+        send(sender, recipient.login_name, "30.01", key="again")
+    assert _written() == before
+
+    wallets.freeze_wallet(sender.pk, reason="phone lost", frozen_by="customer")
+    frozen = _written()  # the freeze itself sends the customer a notice
+    with pytest.raises(AccountFrozenError):
+        send(sender, recipient.login_name, "1.00", key="again")
+    assert _written() == frozen
+    wallets.unfreeze_wallet(sender.pk, frozen_by="customer")
+    LimitRule.objects.update(per_day=1_000_00)
+    invalidate_limit_cache()
+    before = _written()
+    with pytest.raises(InsufficientBalanceError):
+        send(sender, recipient.login_name, "40.01", key="again")
+    assert _written() == before
+
+    with transaction.atomic():
+        # Inside the caller's transaction the refusal undoes only the call.
+        with pytest.raises(InsufficientBalanceError):
+            send(sender, recipient.login_name, "40.01", key="again")
+        Activity.objects.count()
+    assert _written() == before
+    assert send(sender, recipient.login_name, "40.00", key="again").status == 201
+    assert LedgerAccount.objects.get(code=f"wallet:{sender.pk}:CNY").posted == 0
+    assert check_ledger().ok
 
 
 def test_the_recipient_gets_an_account_in_a_new_currency(user_factory: Any) -> None:
