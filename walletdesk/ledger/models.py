@@ -14,6 +14,7 @@ negative one takes from it.
 
 from __future__ import annotations
 
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -157,7 +158,9 @@ class IdempotencyRecord(models.Model):
     scope = models.CharField(max_length=120)
     key = models.CharField(max_length=255)
     request_hash = models.CharField(max_length=64)
-    response_status = models.PositiveSmallIntegerField(default=200)
+    # A plain integer: a CHECK constraint is compiled again by every statement that writes the
+    # table, once per money command.
+    response_status = models.SmallIntegerField(default=200, validators=[MinValueValidator(0)])
     # The exact JSON text of the first response: a replay must be byte-identical, and PostgreSQL's
     # jsonb would reorder the keys.
     response = models.TextField()

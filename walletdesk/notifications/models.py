@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -44,7 +45,9 @@ class Message(PublicIdModel):
     provider = models.CharField(max_length=40, blank=True)
     provider_ref = models.CharField(max_length=100, blank=True)
     error = models.CharField(max_length=200, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    # A plain integer: a CHECK constraint is compiled again by every statement that writes the
+    # table, and every debit alert does.
+    attempts = models.SmallIntegerField(default=0, validators=[MinValueValidator(0)])
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)

@@ -7,6 +7,7 @@ the id of its ledger entry (`entry_id`) so support can trace any balance change 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -290,8 +291,17 @@ class Refund(PublicIdModel):
 class Transfer(PublicIdModel):
     # Transfers are found by public id; lists per customer read Activity. No index per party:
     # each would cost every transfer a write that no query uses.
-    sender = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", db_index=False)
-    recipient = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", db_index=False)
+    #
+    # No foreign-key constraint either (here and on Activity.user): whoever sends, receives or
+    # has records has a wallet, and the wallet's own constraint keeps the database from deleting
+    # them. A constraint here would repeat that guarantee and cost every transfer four more
+    # checks at commit (docs/ledger.md, "Throughput"); the ORM's PROTECT still applies.
+    sender = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    recipient = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     currency = models.CharField(max_length=3)
     amount = models.BigIntegerField()
     fee = models.BigIntegerField(default=0)
@@ -418,7 +428,9 @@ class UsageCounter(models.Model):
     currency = models.CharField(max_length=3)
     day = models.DateField()
     total = models.BigIntegerField(default=0)
-    count = models.PositiveIntegerField(default=0)
+    # A plain integer: a CHECK constraint is compiled again by every statement that writes the
+    # table, and only this app's own updates write it.
+    count = models.IntegerField(default=0, validators=[MinValueValidator(0)])
 
     class Meta:
         verbose_name = _("usage counter")
@@ -436,8 +448,11 @@ class UsageCounter(models.Model):
 class Activity(models.Model):
     """The customer's records (账单): one row per operation they see, for fast filtered lists."""
 
-    # Indexed by payments_activity_user (user, -created_at, -id).
-    user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", db_index=False)
+    # Indexed by payments_activity_user (user, -created_at, -id). No foreign-key constraint: the
+    # wallet's keeps the row (see Transfer).
+    user = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     type = models.CharField(max_length=20, choices=ActivityType.choices)
     status = models.CharField(max_length=10, choices=ActivityStatus.choices)
     currency = models.CharField(max_length=3)

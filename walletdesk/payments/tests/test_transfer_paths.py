@@ -300,3 +300,21 @@ def test_concurrent_requests_with_one_key_move_money_once(user_factory: Any) -> 
     assert Transfer.objects.count() == 1
     assert LedgerAccount.objects.get(code=f"wallet:{alice.pk}:CNY").posted == 90_00
     assert connection.vendor == "postgresql" and check_ledger().ok
+
+
+def test_the_database_keeps_a_customer_with_transfers_and_records(user_factory: Any) -> None:
+    """Transfer and Activity have no foreign-key constraint of their own on their users
+    (see payments.models.Transfer): the wallet's constraint is what keeps such a customer's row.
+    Deleting it behind the ORM's back is refused by the database."""
+    alice = wallet_user(user_factory, "王小明", 100_00)
+    bob = wallet_user(user_factory, "李华")
+    send(alice, bob.login_name, "1.00")
+    assert Activity.objects.filter(user=bob).exists() and Transfer.objects.filter(recipient=bob)
+
+    table = type(bob)._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE id = %s", [bob.pk])
+        with pytest.raises(IntegrityError, match="payments_wallet"):
+            connection.check_constraints()
+        transaction.set_rollback(True)
+    assert type(bob).objects.filter(pk=bob.pk).exists()
