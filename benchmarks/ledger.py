@@ -9,7 +9,7 @@ psycopg TPC-B-like transaction (two balance updates and a history insert) as the
 8-client transfer and reference runs alternate for --rounds rounds, and the round with the median
 ratio is reported (each round's figures are in "rounds").
 
-    .venv/bin/python benchmarks/ledger.py [--seconds 10] [--wallets 200] [--rounds 3]
+    .venv/bin/python benchmarks/ledger.py [--seconds 10] [--wallets 200] [--rounds 5]
 
 Prints a report, draws benchmarks/out/ledger.png, and prints one JSON object as the last line:
 {"sqlite_1": {tps, p50_ms, p99_ms}, "postgres_1": {...}, "postgres_8": {..., raw_tps, ratio_to_raw}}
@@ -397,7 +397,7 @@ def main() -> None:
     parser.add_argument(
         "--rounds",
         type=int,
-        default=3,
+        default=5,
         help="8-client rounds (transfers, then raw); the round with the median ratio is reported",
     )
     args = parser.parse_args()

@@ -1,9 +1,9 @@
 """The P2P transfer on PostgreSQL: one call to the `payments_transfer` function.
 
-The function (payments migrations 0004 and 0005) does in one round trip what
-`operations.transfer` does in Python on SQLite; this module prepares its arguments from the same
-caches the Python path uses (fee schedule, limit rules, ledger account ids), turns its refusals
-into the same typed errors, and schedules the same after-commit work. Both paths run the same tests.
+The function (payments migration 0004) does in one round trip what `operations.transfer` does in
+Python on SQLite; this module prepares its arguments from the same caches the Python path uses
+(fee schedule, limit rules, ledger account ids), turns its refusals into the same typed errors,
+and schedules the same after-commit work. Both paths run the same tests.
 
 A transfer costs about a dozen statements; as separate ORM round trips they cost ten times the
 database's own work in Python (docs/ledger.md, "Throughput").

@@ -150,8 +150,8 @@ def test_database_refuses_an_unbalanced_entry_at_commit(account: Any) -> None:
 )
 @pytest.mark.django_db(transaction=True)
 def test_the_check_at_commit_sees_every_entry_and_every_later_posting(account: Any) -> None:
-    """The check runs once per entry (ledger 0005); it must not skip a second entry of the same
-    transaction, nor a posting added to an entry after that entry was checked."""
+    """Every entry of a transaction is checked, and a posting added to an entry after that entry
+    was checked is checked again with all the others."""
     wallet = account()
     rail = account(AccountKind.RAIL_CLEARING)
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ledger', '0005_balance_check_once_per_entry'),
+        ('ledger', '0004_fewer_indexes'),
     ]
 
     operations = [

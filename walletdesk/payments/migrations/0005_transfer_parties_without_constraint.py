@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0005_transfer_function_fewer_statements'),
+        ('payments', '0004_transfer_function'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
