@@ -305,13 +305,12 @@ def run_raw(dsn: str, clients: int, seconds: float, accounts: int) -> dict[str, 
 # --- Orchestration ------------------------------------------------------------------------------
 
 
-def attach_reference(result: dict[str, Any], raw_runs: list[dict[str, Any]]) -> None:
-    """The raw reference's figures (its run with the median throughput), and the ratio."""
-    raw = sorted(raw_runs, key=lambda run: run["tps"])[(len(raw_runs) - 1) // 2]
+def attach_reference(result: dict[str, Any], raw: dict[str, Any]) -> None:
+    """The raw reference's figures, measured right after the transfers, and the ratio."""
     result["raw_tps"] = raw["tps"]
     result["raw_p99_ms"] = raw["p99_ms"]
     result["raw_cpu_ms"] = raw.get("cpu_ms")
-    result["raw_steal_pct"] = max(run.get("steal_pct", 0.0) for run in raw_runs)
+    result["raw_steal_pct"] = raw.get("steal_pct", 0.0)
     result["ratio_to_raw"] = round(result["tps"] / raw["tps"], 3)
 
 
@@ -411,38 +410,36 @@ def main() -> None:
     pg_url = recreate_pg_database()
     log(f"[2/3] PostgreSQL, 1 client, then raw psycopg, {args.seconds:.0f} s each …")
     results["postgres_1"] = _subrun("transfers", pg_url, 1, args.seconds, args.wallets)
-    attach_reference(results["postgres_1"], [_subrun("raw", pg_url, 1, args.seconds, args.wallets)])
+    attach_reference(results["postgres_1"], _subrun("raw", pg_url, 1, args.seconds, args.wallets))
     # The 8-client pair runs back to back, several times: the host's speed drifts over a minute
     # (other machines share it), and the ratio should compare the two under the same conditions.
-    transfers_8: list[dict[str, Any]] = []
-    raw_8: list[dict[str, Any]] = []
+    rounds: list[dict[str, Any]] = []
     for round_number in range(1, args.rounds + 1):
         log(
             f"[3/3] PostgreSQL, 8 clients, then raw psycopg, {args.seconds:.0f} s each "
             f"(round {round_number}/{args.rounds}) …"
         )
-        transfers_8.append(_subrun("transfers", pg_url, 8, args.seconds, args.wallets))
-        raw_8.append(_subrun("raw", pg_url, 8, args.seconds, args.wallets))
+        transfers = _subrun("transfers", pg_url, 8, args.seconds, args.wallets)
+        attach_reference(transfers, _subrun("raw", pg_url, 8, args.seconds, args.wallets))
+        rounds.append(transfers)
         log(
-            f"      {transfers_8[-1]['tps']} transfers/s, raw {raw_8[-1]['tps']}/s, "
-            f"ratio {transfers_8[-1]['tps'] / raw_8[-1]['tps']:.3f}"
+            f"      {transfers['tps']} transfers/s, raw {transfers['raw_tps']}/s, "
+            f"ratio {transfers['ratio_to_raw']}"
         )
     # The round with the median ratio: both of its figures were measured under the same
     # conditions, which a ratio of separate medians would not promise.
-    rounds = sorted(
-        zip(transfers_8, raw_8, strict=True), key=lambda pair: pair[0]["tps"] / pair[1]["tps"]
+    by_ratio = sorted(rounds, key=lambda run: run["ratio_to_raw"])
+    results["postgres_8"] = dict(by_ratio[(len(by_ratio) - 1) // 2])
+    failed_checks = [run["ledger_check"] for run in rounds if run["ledger_check"] != "ok"]
+    results["postgres_8"].update(
+        ledger_check=failed_checks[0] if failed_checks else "ok",
+        steal_pct=max(run.get("steal_pct", 0.0) for run in rounds),
+        raw_steal_pct=max(run["raw_steal_pct"] for run in rounds),
+        rounds=[
+            {"tps": run["tps"], "raw_tps": run["raw_tps"], "ratio": run["ratio_to_raw"]}
+            for run in rounds
+        ],
     )
-    median_transfers, median_raw = rounds[(len(rounds) - 1) // 2]
-    results["postgres_8"] = dict(median_transfers)
-    failed_checks = [run["ledger_check"] for run in transfers_8 if run["ledger_check"] != "ok"]
-    results["postgres_8"]["ledger_check"] = failed_checks[0] if failed_checks else "ok"
-    attach_reference(results["postgres_8"], [median_raw])
-    results["postgres_8"]["raw_steal_pct"] = max(run.get("steal_pct", 0.0) for run in raw_8)
-    results["postgres_8"]["rounds"] = [
-        {"tps": t["tps"], "raw_tps": r["tps"], "ratio": round(t["tps"] / r["tps"], 3)}
-        for t, r in zip(transfers_8, raw_8, strict=True)
-    ]
-    results["postgres_8"]["steal_pct"] = max(run.get("steal_pct", 0.0) for run in transfers_8)
 
     log("")
     log(

@@ -141,7 +141,7 @@ def test_refusals_at_the_balance_write_nothing_whichever_account_is_locked_first
         # Inside the caller's transaction the refusal undoes only the call.
         with pytest.raises(InsufficientBalanceError):
             send(sender, recipient.login_name, "40.01", key="again")
-        Activity.objects.count()
+        assert Activity.objects.count() == before["records"]  # the transaction is still usable
     assert _written() == before
     assert send(sender, recipient.login_name, "40.00", key="again").status == 201
     assert LedgerAccount.objects.get(code=f"wallet:{sender.pk}:CNY").posted == 0
@@ -309,7 +309,8 @@ def test_the_database_keeps_a_customer_with_transfers_and_records(user_factory: 
     alice = wallet_user(user_factory, "王小明", 100_00)
     bob = wallet_user(user_factory, "李华")
     send(alice, bob.login_name, "1.00")
-    assert Activity.objects.filter(user=bob).exists() and Transfer.objects.filter(recipient=bob)
+    assert Activity.objects.filter(user=bob).exists()
+    assert Transfer.objects.filter(recipient=bob).exists()
 
     table = type(bob)._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
