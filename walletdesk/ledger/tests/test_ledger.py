@@ -358,3 +358,31 @@ class TestIdempotencyRetention:
         assert tasks.prune_idempotency_records() == 2
         assert sorted(IdempotencyRecord.objects.values_list("key", flat=True)) == ["k-2", "k-3"]
         assert tasks.prune_idempotency_records() == 0
+
+
+@pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="deferred constraint trigger is PostgreSQL-only"
+)
+@pytest.mark.django_db(transaction=True)
+def test_the_check_at_commit_balances_each_currency_on_its_own(account: Any) -> None:
+    """An entry in two currencies balances only if each currency does: 5 CNY in and 5 USD out
+    is not balanced, whatever the digits add up to."""
+    cny_wallet, cny_fx = account(), account(AccountKind.FX_POSITION)
+    usd_wallet, usd_fx = account(currency="USD"), account(AccountKind.FX_POSITION, "USD")
+
+    with pytest.raises(IntegrityError, match="does not sum to zero"), transaction.atomic():
+        entry = JournalEntry.objects.create(kind=EntryKind.ADJUSTMENT)
+        Posting.objects.create(entry=entry, account=cny_wallet, amount=5_00, currency="CNY")
+        Posting.objects.create(entry=entry, account=usd_fx, amount=-5_00, currency="USD")
+    with pytest.raises(IntegrityError, match="fewer than two postings"), transaction.atomic():
+        entry = JournalEntry.objects.create(kind=EntryKind.ADJUSTMENT)
+        Posting.objects.create(entry=entry, account=cny_wallet, amount=5_00, currency="CNY")
+    assert not JournalEntry.objects.exists()
+
+    with transaction.atomic():
+        entry = JournalEntry.objects.create(kind=EntryKind.FX)
+        Posting.objects.create(entry=entry, account=cny_fx, amount=-7_10, currency="CNY")
+        Posting.objects.create(entry=entry, account=cny_wallet, amount=7_10, currency="CNY")
+        Posting.objects.create(entry=entry, account=usd_wallet, amount=-1_00, currency="USD")
+        Posting.objects.create(entry=entry, account=usd_fx, amount=1_00, currency="USD")
+    assert Posting.objects.count() == 4
