@@ -1,9 +1,10 @@
 """The P2P transfer on PostgreSQL: one call to the `payments_transfer` function.
 
-The function (payments migration 0004) does in one round trip what `operations.transfer` does in
+The function (payments migration 0006) does in one round trip what `operations.transfer` does in
 Python on SQLite; this module prepares its arguments from the same caches the Python path uses
-(fee schedule, limit rules, ledger account ids), turns its refusals into the same typed errors,
-and schedules the same after-commit work. Both paths run the same tests.
+(fee schedule, limit rules, ledger account ids), turns its refusals — returned, or raised when
+found after a write — into the same typed errors, and schedules the same after-commit work. Both
+paths run the same tests.
 
 A transfer costs about a dozen statements; as separate ORM round trips they cost ten times the
 database's own work in Python (docs/ledger.md, "Throughput").
@@ -12,12 +13,11 @@ database's own work in Python (docs/ledger.md, "Throughput").
 from __future__ import annotations
 
 import json
-import uuid
 import weakref
 from typing import Any
 
 import psycopg
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,7 +44,10 @@ from walletdesk.payments.errors import (
 from walletdesk.payments.fees import compute_fee
 from walletdesk.payments.limits import limit_exceeded, local_today, rule_for
 
-_CALL = "SELECT payments_transfer(" + ", ".join(["%s"] * 18) + ")"
+_CALL = "SELECT payments_transfer(" + ", ".join(["%s"] * 17) + ")"
+
+# Raised by the function for a refusal found after its first write (the message is the code).
+_REFUSED_AFTER_WRITE = "WD001"
 
 _REFUSALS: dict[str, type[WalletDeskError]] = {
     "recipient_not_found": RecipientNotFoundError,
@@ -132,7 +135,6 @@ def transfer(
         rule.per_day if rule else None,
         local_today(),
         memo,
-        uuid.uuid4(),
         timezone.now(),
         _("Transfer to %(name)s"),
     ]
@@ -150,6 +152,12 @@ def transfer(
         return replay_stored(
             winner.request_hash, winner.response_status, winner.response, fingerprint
         )
+    except DatabaseError as exc:
+        # A refusal after the function's first write: the error undid the whole call.
+        cause = exc.__cause__
+        if not isinstance(cause, psycopg.Error) or cause.sqlstate != _REFUSED_AFTER_WRITE:
+            raise
+        raise _REFUSALS[str(cause.diag.message_primary)]() from None
 
     if result.get("replay"):
         return replay_stored(
@@ -162,6 +170,4 @@ def transfer(
     if error is not None:
         raise _REFUSALS[error]()
     announce_outbox_rows(user_id, "debit", list(result["inbox"]), list(result["outbound"]))
-    return IdempotentOutcome(
-        status=int(result["status"]), body=json.loads(result["response"]), replayed=False
-    )
+    return IdempotentOutcome(status=int(result["status"]), body=result["response"], replayed=False)

@@ -16,6 +16,8 @@ from walletdesk.core.money import Money
 from walletdesk.ledger.invariants import check_ledger
 from walletdesk.ledger.models import LedgerAccount
 from walletdesk.payments import operations, wallets
+from walletdesk.payments.limits import invalidate_limit_cache
+from walletdesk.payments.models import LimitRule, UsageCounter
 from walletdesk.payments.tests.factories import credit_wallet
 
 pytestmark = [
@@ -68,6 +70,39 @@ def test_twenty_concurrent_transfers_of_ten_from_a_hundred(user_factory: Any) ->
     outcomes = Counter(run_in_threads(20, send))
     assert outcomes == {"ok": 10, "insufficient_balance": 10}
     assert LedgerAccount.objects.get(code=f"wallet:{sender.pk}:CNY").posted == 0
+    assert check_ledger().ok
+
+
+def test_concurrent_transfers_pass_the_daily_limit_only_as_far_as_it_goes(
+    user_factory: Any,
+) -> None:
+    LimitRule.objects.create(
+        operation="transfer", kyc_level=0, per_transaction=50_00, per_day=100_00
+    )
+    invalidate_limit_cache()
+    sender, recipient = user_factory(), user_factory()
+    for user in (sender, recipient):
+        wallets.open_wallet(user.pk)
+    credit_wallet(sender.pk, Money(500_00, "CNY"))
+
+    def send(index: int) -> str:
+        try:
+            operations.transfer(
+                actor=operations.Actor(sender.pk),
+                recipient=recipient.login_name,
+                amount="30.00",
+                currency="CNY",
+                idempotency_key=f"d-{index}",
+            )
+        except WalletDeskError as error:
+            return error.code
+        return "ok"
+
+    outcomes = Counter(run_in_threads(10, send))
+    assert outcomes == {"ok": 3, "limit_exceeded": 7}
+    counter = UsageCounter.objects.get(user=sender, operation="transfer")
+    assert (counter.total, counter.count) == (90_00, 3)
+    assert LedgerAccount.objects.get(code=f"wallet:{sender.pk}:CNY").posted == 500_00 - 90_00
     assert check_ledger().ok
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import threading
 import uuid
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from walletdesk.core.money import Money
 from walletdesk.ledger.errors import (
@@ -146,6 +147,34 @@ def test_refusals_at_the_balance_write_nothing_whichever_account_is_locked_first
     assert send(sender, recipient.login_name, "40.00", key="again").status == 201
     assert LedgerAccount.objects.get(code=f"wallet:{sender.pk}:CNY").posted == 0
     assert check_ledger().ok
+
+
+def test_the_daily_limit_starts_again_at_midnight_beijing_time(
+    user_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    LimitRule.objects.create(
+        operation="transfer", kyc_level=0, per_transaction=80_00, per_day=100_00
+    )
+    sender = wallet_user(user_factory, "王小明", 500_00)
+    recipient = wallet_user(user_factory, "李华")
+    last_second = datetime(2026, 11, 22, 15, 59, 59, tzinfo=UTC)  # 23:59:59 in Beijing
+
+    monkeypatch.setattr(timezone, "now", lambda: last_second)
+    send(sender, recipient.login_name, "80.00")
+    with pytest.raises(LimitExceededError):
+        send(sender, recipient.login_name, "20.01")
+    monkeypatch.setattr(timezone, "now", lambda: last_second + timedelta(seconds=1))
+    assert send(sender, recipient.login_name, "80.00").status == 201
+    with pytest.raises(LimitExceededError):
+        send(sender, recipient.login_name, "20.01")
+    monkeypatch.setattr(timezone, "now", lambda: last_second)  # a clock set back
+    with pytest.raises(LimitExceededError):
+        send(sender, recipient.login_name, "20.01")
+
+    assert sorted(UsageCounter.objects.filter(user=sender).values_list("day", "total")) == [
+        (date(2026, 11, 22), 80_00),
+        (date(2026, 11, 23), 80_00),
+    ]
 
 
 def test_the_recipient_gets_an_account_in_a_new_currency(user_factory: Any) -> None:
