@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import date, datetime, timedelta, tzinfo
 from datetime import time as datetime_time
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -36,23 +36,34 @@ def invalidate_limit_cache() -> None:
     _loaded_at = 0.0
 
 
-# The bounds of the day last asked for, in UTC: most calls fall inside them and need no time-zone
+class _Day(NamedTuple):
+    zone: tzinfo
+    start: datetime
+    end: datetime
+    date: date
+
+
+# The day last asked for, with its bounds: most calls fall inside them and need no time-zone
 # conversion (a few microseconds of every transfer).
-_day: tuple[tzinfo, datetime, datetime, date] | None = None
+_day: _Day | None = None
 
 
-def local_today() -> date:
-    """Today in the service's time zone (settings.TIME_ZONE), where daily limits reset."""
+def local_today(now: datetime | None = None) -> date:
+    """The date of `now` (default: the current time) in the service's time zone
+    (settings.TIME_ZONE), where daily limits reset."""
     global _day
-    now = timezone.now()
+    now = now or timezone.now()
     zone = timezone.get_default_timezone()
     known = _day
-    if known is not None and known[0] is zone and known[1] <= now < known[2]:
-        return known[3]
+    if known is not None and known.zone is zone and known.start <= now < known.end:
+        return known.date
     today = timezone.localtime(now, zone).date()
-    start = datetime.combine(today, datetime_time.min, tzinfo=zone)
-    end = datetime.combine(today + timedelta(days=1), datetime_time.min, tzinfo=zone)
-    _day = (zone, start, end, today)
+    _day = _Day(
+        zone,
+        datetime.combine(today, datetime_time.min, tzinfo=zone),
+        datetime.combine(today + timedelta(days=1), datetime_time.min, tzinfo=zone),
+        today,
+    )
     return today
 
 

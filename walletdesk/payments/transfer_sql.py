@@ -117,6 +117,7 @@ def transfer(
     currency = money.currency
     fee = compute_fee("transfer", currency, money.minor)
     rule = rule_for("transfer", kyc_level, currency)
+    now = timezone.now()  # one instant for the usage counter's day and every row's time
     params = [
         scope,
         key,
@@ -133,9 +134,9 @@ def transfer(
         accounts.system_account_id(AccountKind.FEE_REVENUE, currency) if fee else None,
         rule.per_transaction if rule else None,
         rule.per_day if rule else None,
-        local_today(),
+        local_today(now),
         memo,
-        timezone.now(),
+        now,
         _("Transfer to %(name)s"),
     ]
     try:

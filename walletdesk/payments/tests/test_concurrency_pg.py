@@ -47,6 +47,21 @@ def run_in_threads(count: int, work: Any) -> list[Any]:
     return results
 
 
+def transfer_or_refusal(sender: Any, recipient_login: str, amount: str, key: str) -> str:
+    """ "ok", or the refusal's code."""
+    try:
+        operations.transfer(
+            actor=operations.Actor(sender.pk),
+            recipient=recipient_login,
+            amount=amount,
+            currency="CNY",
+            idempotency_key=key,
+        )
+    except WalletDeskError as error:
+        return error.code
+    return "ok"
+
+
 def test_twenty_concurrent_transfers_of_ten_from_a_hundred(user_factory: Any) -> None:
     sender = user_factory()
     recipients = [user_factory() for _ in range(4)]
@@ -55,17 +70,7 @@ def test_twenty_concurrent_transfers_of_ten_from_a_hundred(user_factory: Any) ->
     credit_wallet(sender.pk, Money(100_00, "CNY"))
 
     def send(index: int) -> str:
-        try:
-            operations.transfer(
-                actor=operations.Actor(sender.pk),
-                recipient=recipients[index % 4].login_name,
-                amount="10.00",
-                currency="CNY",
-                idempotency_key=f"t-{index}",
-            )
-        except WalletDeskError as error:
-            return error.code
-        return "ok"
+        return transfer_or_refusal(sender, recipients[index % 4].login_name, "10.00", f"t-{index}")
 
     outcomes = Counter(run_in_threads(20, send))
     assert outcomes == {"ok": 10, "insufficient_balance": 10}
@@ -86,17 +91,7 @@ def test_concurrent_transfers_pass_the_daily_limit_only_as_far_as_it_goes(
     credit_wallet(sender.pk, Money(500_00, "CNY"))
 
     def send(index: int) -> str:
-        try:
-            operations.transfer(
-                actor=operations.Actor(sender.pk),
-                recipient=recipient.login_name,
-                amount="30.00",
-                currency="CNY",
-                idempotency_key=f"d-{index}",
-            )
-        except WalletDeskError as error:
-            return error.code
-        return "ok"
+        return transfer_or_refusal(sender, recipient.login_name, "30.00", f"d-{index}")
 
     outcomes = Counter(run_in_threads(10, send))
     assert outcomes == {"ok": 3, "limit_exceeded": 7}
