@@ -58,6 +58,12 @@ _REFUSALS: dict[str, type[WalletDeskError]] = {
 }
 
 
+# Django opens its connections with prepare_threshold=None, which turns server-side prepared
+# statements off altogether (prepare=True included). Django's own cursors bind on the client and
+# never prepare, so a threshold no statement reaches leaves them as they are and lets this call
+# be prepared when it asks.
+_PREPARE_ONLY_WHEN_ASKED = 2**31 - 1
+
 # One cursor per database connection, reused: creating and closing a psycopg cursor costs about
 # 25 µs of Python, a third of the call itself. Keyed weakly, so a closed and replaced connection
 # takes its cursor with it.
@@ -71,6 +77,8 @@ def _cursor(database: BaseDatabaseWrapper) -> psycopg.Cursor[Any]:
     raw = database.connection
     cursor = _cursors.get(raw)
     if cursor is None or cursor.closed:
+        if raw.prepare_threshold is None:
+            raw.prepare_threshold = _PREPARE_ONLY_WHEN_ASKED
         cursor = _cursors[raw] = psycopg.Cursor(raw)
     return cursor
 

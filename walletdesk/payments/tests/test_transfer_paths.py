@@ -301,6 +301,24 @@ def test_both_paths_write_the_same_rows(user_factory: Any, monkeypatch: Any) -> 
 
 
 @postgres_only
+def test_the_transfer_call_is_prepared_on_the_server_and_the_orms_queries_are_not(
+    user_factory: Any,
+) -> None:
+    alice = wallet_user(user_factory, "王小明", 100_00)
+    bob = wallet_user(user_factory, "李华")
+    first = send(alice, bob.login_name, "1.00")
+    second = send(alice, bob.login_name, "2.00")
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+    assert len(statements) == 1, statements
+    assert statements[0].startswith("SELECT payments_transfer($1, $2,")
+    assert (first.body["amount"], second.body["amount"]) == ("1.00", "2.00")
+    assert LedgerAccount.objects.get(code=f"wallet:{bob.pk}:CNY").posted == 3_00
+
+
+@postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_requests_with_one_key_move_money_once(user_factory: Any) -> None:
     alice = wallet_user(user_factory, "王小明", 100_00)
