@@ -374,8 +374,11 @@ def draw_chart(results: dict[str, dict[str, Any]]) -> Path | None:
     ]
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     left.barh(labels, tps, color=["#8aa4d6", "#3a7bff", "#1556d6", "#999999"])
+    target = 0.40 * results["postgres_8"]["raw_tps"]
+    left.axvline(target, color="#c62f3a", linestyle="--", label="target: 40 % of raw, 8 clients")
     left.set_xlabel("transfers per second")
-    left.set_title("Throughput")
+    left.set_title(f"Throughput (8 clients: {results['postgres_8']['ratio_to_raw']:.0%} of raw)")
+    left.legend(loc="lower right")
     right.barh(labels, p99, color=["#8aa4d6", "#3a7bff", "#1556d6", "#999999"])
     right.axvline(50, color="#c62f3a", linestyle="--", label="p99 target 50 ms")
     right.set_xlabel("p99 latency (ms)")
