@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.helpers import choose_language
 from walletdesk.helpcenter import actions
 from walletdesk.helpcenter.content_files import load_categories, load_content_files
 from walletdesk.helpcenter.enums import ArticleStatus
@@ -83,8 +84,7 @@ def test_article_page_in_english_and_status_page(
     expect(page.locator("article h1")).to_contain_text("充值")
     expect(page.locator(".article-body img")).to_have_count(1)
     expect(page.locator(".article-body ol li").first).to_be_visible()
-    page.select_option("#lang-select", "en")
-    page.wait_for_load_state("networkidle")
+    choose_language(page, "en")
     expect(page.locator("article h1")).to_have_text("How to top up your wallet")
     page.goto(f"{live_server.url}/help/status/")
     expect(page.locator("[data-testid=components] li")).to_have_count(7)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
+from tests.browser.helpers import choose_language
 from walletdesk.core.money import Money
 from walletdesk.identity.tests.conftest import PASSWORD, last_code
 from walletdesk.payments import wallets
@@ -59,8 +60,7 @@ def test_login_page_in_english_with_the_wrong_password(
     page: Page, live_server: Any, customer: Any
 ) -> None:
     page.goto(f"{live_server.url}/account/login/")
-    page.select_option("#lang-select", "en")
-    page.wait_for_load_state("networkidle")
+    choose_language(page, "en")
     assert page.locator("h1").inner_text() == "Log in to your wallet"
     page.fill("input[name=username]", customer.login_name)
     page.fill("input[name=password]", "not my password at all")

@@ -5,6 +5,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
+from tests.browser.helpers import choose_language
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -13,8 +15,7 @@ def test_login_page_renders_in_chinese_and_switches_to_english(
 ) -> None:
     page.goto(f"{live_server.url}/account/login/")
     assert page.locator("h1").inner_text() == "登录你的钱包"
-    page.select_option("#lang-select", "en")
-    page.wait_for_load_state("networkidle")
+    choose_language(page, "en")
     assert page.locator("h1").inner_text() == "Log in to your wallet"
 
 

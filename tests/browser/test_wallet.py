@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
+from tests.browser.helpers import choose_language
 from walletdesk.core.money import Money
 from walletdesk.identity.facade import set_payment_password
 from walletdesk.ledger.models import LedgerAccount
@@ -67,8 +68,7 @@ def test_records_filter_and_english(
     page: Page, live_server: Any, rich_customer: Any, login_in_browser: Any
 ) -> None:
     login_in_browser(page, rich_customer.login_name)
-    page.select_option("#lang-select", "en")
-    page.wait_for_load_state("networkidle")
+    choose_language(page, "en")
     page.get_by_role("link", name="Records", exact=True).click()
     assert page.locator("h1").inner_text() == "Records"
     page.select_option("select[name=type]", "payment")
