@@ -12,7 +12,6 @@ database's own work in Python (docs/ledger.md, "Throughput").
 
 from __future__ import annotations
 
-import json
 import weakref
 from typing import Any
 
@@ -84,7 +83,7 @@ def _cursor(database: BaseDatabaseWrapper) -> psycopg.Cursor[Any]:
 
 
 def _call(database: BaseDatabaseWrapper, params: list[Any]) -> dict[str, Any]:
-    # Django's cursors bind parameters on the client (quoting 18 values into the SQL text each
+    # Django's cursors bind parameters on the client (quoting 17 values into the SQL text each
     # time); this one call uses a server-side prepared statement on Django's own connection
     # instead, prepared once per connection. Django's wrapper turns psycopg's errors into
     # django.db's, as for any query.
@@ -93,8 +92,7 @@ def _call(database: BaseDatabaseWrapper, params: list[Any]) -> dict[str, Any]:
         cursor.execute(_CALL, params, prepare=True)
         row = cursor.fetchone()
     assert row is not None
-    value = row[0]
-    result: dict[str, Any] = value if isinstance(value, dict) else json.loads(value)
+    result: dict[str, Any] = row[0]  # the function returns json, which psycopg loads
     return result
 
 

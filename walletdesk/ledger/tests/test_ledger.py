@@ -29,6 +29,11 @@ from walletdesk.ledger.models import Hold, IdempotencyRecord, JournalEntry, Ledg
 pytestmark = pytest.mark.django_db
 
 
+zero_sum_trigger_on_postgres = pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="deferred constraint trigger is PostgreSQL-only"
+)
+
+
 def balances(*accounts: LedgerAccount) -> list[tuple[int, int]]:
     return [
         (a.posted, a.held)
@@ -131,9 +136,7 @@ class TestAppendOnly:
         assert Posting.objects.count() == 2
 
 
-@pytest.mark.skipif(
-    "connection.vendor != 'postgresql'", reason="deferred constraint trigger is PostgreSQL-only"
-)
+@zero_sum_trigger_on_postgres
 @pytest.mark.django_db(transaction=True)
 def test_database_refuses_an_unbalanced_entry_at_commit(account: Any) -> None:
     wallet = account()
@@ -145,9 +148,7 @@ def test_database_refuses_an_unbalanced_entry_at_commit(account: Any) -> None:
     assert not JournalEntry.objects.exists()
 
 
-@pytest.mark.skipif(
-    "connection.vendor != 'postgresql'", reason="deferred constraint trigger is PostgreSQL-only"
-)
+@zero_sum_trigger_on_postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_check_at_commit_sees_every_entry_and_every_later_posting(account: Any) -> None:
     """Every entry of a transaction is checked, and a posting added to an entry after that entry
@@ -360,9 +361,7 @@ class TestIdempotencyRetention:
         assert tasks.prune_idempotency_records() == 0
 
 
-@pytest.mark.skipif(
-    "connection.vendor != 'postgresql'", reason="deferred constraint trigger is PostgreSQL-only"
-)
+@zero_sum_trigger_on_postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_check_at_commit_balances_each_currency_on_its_own(account: Any) -> None:
     """An entry in two currencies balances only if each currency does: 5 CNY in and 5 USD out
