@@ -11,6 +11,11 @@ import pytest
 from django.core import checks
 
 from walletdesk.core.secret_strength import weakness
+from walletdesk.core.tests.provider_plugins import AcquirerRail, SmsGateway
+from walletdesk.notifications.providers import sms_provider
+from walletdesk.payments.enums import RailMethod
+from walletdesk.payments.rails import registry
+from walletdesk.payments.rails.sandbox import SandboxRail
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -103,6 +108,49 @@ def test_production_starts_when_configured() -> None:
     assert result.returncode == 0, result.stderr
 
 
+PLUGINS = "walletdesk.core.tests.provider_plugins"
+REAL_PROVIDERS = {
+    "WALLETDESK_RAIL_PROVIDER_BANK_CARD": f"{PLUGINS}.AcquirerRail",
+    "WALLETDESK_RAIL_PROVIDER_BANK_TRANSFER": f"{PLUGINS}.AcquirerRail",
+    "WALLETDESK_RAIL_PROVIDER_THIRD_PARTY_WALLET": f"{PLUGINS}.AcquirerRail",
+    "WALLETDESK_SMS_PROVIDER": f"{PLUGINS}.SmsGateway",
+    "DJANGO_EMAIL_BACKEND": "smtp",
+}
+
+
+def test_the_asgi_start_up_refuses_sandbox_money_and_the_developer_outbox() -> None:
+    """Only the documented variables, as in the report: the sandbox would credit real top-ups."""
+    env = {key: value for key, value in GOOD.items() if key != "WALLETDESK_ALLOW_SANDBOX"}
+    result = _start_asgi({**env, "DJANGO_EMAIL_BACKEND": "dev-outbox"})
+    assert result.returncode != 0
+    for variable in [
+        "WALLETDESK_RAIL_PROVIDER_BANK_CARD",
+        "WALLETDESK_RAIL_PROVIDER_BANK_TRANSFER",
+        "WALLETDESK_RAIL_PROVIDER_THIRD_PARTY_WALLET",
+        "WALLETDESK_SMS_PROVIDER",
+        "DJANGO_EMAIL_BACKEND",
+    ]:
+        assert variable in result.stderr, result.stderr
+    assert result.stderr.count("(payments.E002)") == 3
+    assert "(notifications.E001)" in result.stderr and "(notifications.E002)" in result.stderr
+
+
+def test_production_starts_on_real_providers_without_the_sandbox_switch() -> None:
+    env = {key: value for key, value in GOOD.items() if key != "WALLETDESK_ALLOW_SANDBOX"}
+    result = _start_asgi({**env, **REAL_PROVIDERS})
+    assert result.returncode == 0, result.stderr
+
+
+def test_one_sandboxed_method_is_enough_to_refuse() -> None:
+    env = {key: value for key, value in GOOD.items() if key != "WALLETDESK_ALLOW_SANDBOX"}
+    result = _start_asgi(
+        {**env, **REAL_PROVIDERS, "WALLETDESK_RAIL_PROVIDER_BANK_TRANSFER": "sandbox"}
+    )
+    assert result.returncode != 0
+    assert result.stderr.count("(payments.E002)") == 1
+    assert "WALLETDESK_RAIL_PROVIDER_BANK_TRANSFER" in result.stderr
+
+
 @pytest.mark.parametrize(
     "value",
     [
@@ -158,3 +206,51 @@ def test_each_unsafe_setting_has_its_own_check_id(settings):
         "walletdesk.E007",
         "payments.E001",
     } <= _deploy_check_ids()
+
+
+def test_sandbox_checks_follow_the_configured_providers(settings):
+    providers = {method: f"{PLUGINS}.AcquirerRail" for method in RailMethod.values}
+    settings.WALLETDESK = {**settings.WALLETDESK, "ALLOW_SANDBOX": False}
+    settings.WALLETDESK_NOTIFICATIONS = {
+        **settings.WALLETDESK_NOTIFICATIONS,
+        "SMS_PROVIDER": "dev-outbox",
+    }
+    settings.EMAIL_BACKEND = "walletdesk.notifications.providers.DevOutboxEmailBackend"
+    ids = [message.id for message in checks.run_checks(include_deployment_checks=True)]
+    assert ids.count("payments.E002") == len(RailMethod.values)
+    assert "notifications.E001" in ids and "notifications.E002" in ids
+
+    settings.WALLETDESK = {**settings.WALLETDESK, "RAIL_PROVIDERS": providers}
+    settings.WALLETDESK_NOTIFICATIONS = {
+        **settings.WALLETDESK_NOTIFICATIONS,
+        "SMS_PROVIDER": f"{PLUGINS}.SmsGateway",
+    }
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    ids = [message.id for message in checks.run_checks(include_deployment_checks=True)]
+    assert not {"payments.E002", "notifications.E001", "notifications.E002"} & set(ids)
+    assert isinstance(registry.get_provider(RailMethod.BANK_CARD), AcquirerRail)
+    assert isinstance(sms_provider(), SmsGateway)
+
+    settings.WALLETDESK = {
+        **settings.WALLETDESK,
+        "RAIL_PROVIDERS": {**providers, "bank_card": "sandbox"},
+        "ALLOW_SANDBOX": True,
+    }
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    ids = [message.id for message in checks.run_checks(include_deployment_checks=True)]
+    assert not {"payments.E002", "notifications.E002"} & set(ids)
+    assert isinstance(registry.get_provider(RailMethod.BANK_CARD), SandboxRail)
+
+
+def test_a_provider_that_cannot_serve_is_reported(settings):
+    settings.WALLETDESK = {
+        **settings.WALLETDESK,
+        "RAIL_PROVIDERS": {"bank_card": f"{PLUGINS}.NotARailProvider"},
+    }
+    settings.WALLETDESK_NOTIFICATIONS = {
+        **settings.WALLETDESK_NOTIFICATIONS,
+        "SMS_PROVIDER": "no.such.Gateway",
+    }
+    errors = {message.id: message.msg for message in checks.run_checks()}
+    assert "WALLETDESK_RAIL_PROVIDER_BANK_CARD" in errors["payments.E003"]
+    assert "WALLETDESK_SMS_PROVIDER" in errors["notifications.E003"]
