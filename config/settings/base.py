@@ -21,6 +21,9 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+# Peers whose X-Forwarded-For (and X-Forwarded-Proto) we believe: the load balancer's addresses or
+# networks (walletdesk/core/client_address.py). Empty: the direct peer is the client.
+WALLETDESK_TRUSTED_PROXIES = env_list("WALLETDESK_TRUSTED_PROXIES", [])
 
 # Our apps come before Django's contrib apps so that our translations (e.g. 退出登录 for
 # "Log out", where the admin says 注销, which in a wallet means closing the account) and
@@ -52,6 +55,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "walletdesk.core.client_address.ClientAddressMiddleware",
     "walletdesk.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -264,6 +268,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "walletdesk.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Throttles key on REMOTE_ADDR, which ClientAddressMiddleware has already resolved; DRF's own
+    # reading of X-Forwarded-For (the whole header, from anyone) must not come back.
+    "NUM_PROXIES": 0,
     "DEFAULT_THROTTLE_RATES": {"anon": "100/min", "user": "200/min", "nlu_parse": "60/min"},
 }
 SPECTACULAR_SETTINGS = {

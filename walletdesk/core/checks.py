@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
 
+from walletdesk.core.client_address import parse_network
 from walletdesk.core.secret_strength import GENERATE_HINT, weakness
 
 SECRET_KEY_MIN_LENGTH = 50
@@ -110,6 +111,56 @@ def check_csrf_trusted_origins(**kwargs: Any) -> list[CheckMessage]:
                 "A form posted over plain HTTP can be read and altered on the way.",
                 hint="List only https:// origins in DJANGO_CSRF_TRUSTED_ORIGINS.",
                 id="walletdesk.E007",
+            )
+        ]
+    return []
+
+
+@register(Tags.security)
+def check_trusted_proxies_parse(**kwargs: Any) -> list[CheckMessage]:
+    invalid = [
+        entry
+        for entry in getattr(settings, "WALLETDESK_TRUSTED_PROXIES", [])
+        if parse_network(str(entry)) is None
+    ]
+    if invalid:
+        return [
+            Error(
+                f"WALLETDESK_TRUSTED_PROXIES has entries that are not IP addresses or networks: "
+                f"{', '.join(map(str, invalid))}.",
+                hint="List the load balancer's addresses or CIDR networks, e.g. 10.0.0.0/8. "
+                '"*" is not allowed: it would let anyone choose their own address.',
+                id="walletdesk.E010",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def check_trusted_proxies(**kwargs: Any) -> list[CheckMessage]:
+    entries = [str(entry) for entry in getattr(settings, "WALLETDESK_TRUSTED_PROXIES", [])]
+    if not entries and getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        return [
+            Error(
+                "WALLETDESK_TRUSTED_PROXIES is empty, but production runs behind a proxy that "
+                "terminates TLS: every client would share the proxy's address (one lockout for "
+                "everyone) and its X-Forwarded-Proto would be ignored.",
+                hint="Set WALLETDESK_TRUSTED_PROXIES to the load balancer's addresses or networks.",
+                id="walletdesk.E008",
+            )
+        ]
+    everything = [
+        entry
+        for entry in entries
+        if (network := parse_network(entry)) is not None and network.prefixlen == 0
+    ]
+    if everything:
+        return [
+            Error(
+                f"WALLETDESK_TRUSTED_PROXIES trusts every address ({', '.join(everything)}): "
+                "anyone could set X-Forwarded-For and escape per-address limits.",
+                hint="List only the load balancer's addresses or networks.",
+                id="walletdesk.E009",
             )
         ]
     return []

@@ -57,6 +57,7 @@ GOOD = {
     "WALLETDESK_RAIL_CALLBACK_SECRET": STRONG_RAIL_SECRET,
     "DJANGO_ALLOWED_HOSTS": "wallet.example",
     "DJANGO_CSRF_TRUSTED_ORIGINS": "https://wallet.example",
+    "WALLETDESK_TRUSTED_PROXIES": "10.0.0.0/8",
     "WALLETDESK_ALLOW_SANDBOX": "1",
 }
 
@@ -72,6 +73,7 @@ def test_the_asgi_start_up_refuses_unsafe_settings_and_names_each_setting() -> N
             "DJANGO_CSRF_TRUSTED_ORIGINS": "https://wallet.example,http://wallet.example",
             "DATABASE_URL": "sqlite:////tmp/walletdesk-prod-check.sqlite3",
             "REDIS_URL": "",
+            "WALLETDESK_TRUSTED_PROXIES": "",
         }
     )
     assert result.returncode != 0
@@ -84,6 +86,7 @@ def test_the_asgi_start_up_refuses_unsafe_settings_and_names_each_setting() -> N
         ("walletdesk.E005", "REDIS_URL"),
         ("walletdesk.E006", "DJANGO_ALLOWED_HOSTS"),
         ("walletdesk.E007", "DJANGO_CSRF_TRUSTED_ORIGINS"),
+        ("walletdesk.E008", "WALLETDESK_TRUSTED_PROXIES"),
     ]:
         line = next((text for text in result.stderr.split("?: ") if f"({check_id})" in text), "")
         assert setting in line, (check_id, result.stderr)
