@@ -44,3 +44,9 @@ def test_no_ribbon_without_the_sandbox_switch(settings) -> None:
     settings.WALLETDESK = {**settings.WALLETDESK, "ALLOW_SANDBOX": False}
     response = Client().get("/account/login/")
     assert "data-sandbox-ribbon" not in response.content.decode()
+
+
+@pytest.mark.usefixtures("sandbox_allowed")
+def test_the_error_page_carries_the_ribbon(rf: RequestFactory) -> None:
+    html = render_to_string("500.html", request=rf.get("/"))
+    assert "data-sandbox-ribbon" in html

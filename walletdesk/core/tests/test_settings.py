@@ -92,6 +92,16 @@ def test_the_asgi_start_up_refuses_unsafe_settings_and_names_each_setting() -> N
         assert setting in line, (check_id, result.stderr)
 
 
+def test_job_workers_refuse_to_start_too() -> None:
+    """Celery worker and beat start-ups (they query the rails) run the same guard."""
+    env = {key: value for key, value in GOOD.items() if key != "WALLETDESK_ALLOW_SANDBOX"}
+    result = _run(
+        ["-c", "from config.celery import refuse_unsafe_settings; refuse_unsafe_settings()"], env
+    )
+    assert result.returncode != 0
+    assert "(payments.E002)" in result.stderr
+
+
 def test_manage_check_deploy_runs_the_same_checks() -> None:
     result = _run(["manage.py", "check", "--deploy"], {**GOOD, "DJANGO_ALLOWED_HOSTS": "*"})
     assert result.returncode != 0
