@@ -36,8 +36,8 @@ class SendResult:
 
 
 class SmsProvider(Protocol):
-    """What an SMS gateway implements. `send` never raises for a refused message: it returns
-    ``SendResult(ok=False, error=...)`` so the message is retried (notifications.tasks)."""
+    """What an SMS gateway implements: `send` returns ``SendResult(ok=False, error=...)`` for a
+    refused message (an exception is treated the same); messages other than codes are retried."""
 
     name: str
 
