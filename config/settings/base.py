@@ -21,6 +21,9 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+# Peers whose X-Forwarded-For (and X-Forwarded-Proto) we believe: the load balancer's addresses or
+# networks (walletdesk/core/client_address.py). Empty: the direct peer is the client.
+WALLETDESK_TRUSTED_PROXIES = env_list("WALLETDESK_TRUSTED_PROXIES", [])
 
 # Our apps come before Django's contrib apps so that our translations (e.g. 退出登录 for
 # "Log out", where the admin says 注销, which in a wallet means closing the account) and
@@ -52,6 +55,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "walletdesk.core.client_address.ClientAddressMiddleware",
     "walletdesk.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -264,6 +268,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "walletdesk.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Throttles key on REMOTE_ADDR, which ClientAddressMiddleware has already resolved; DRF's own
+    # reading of X-Forwarded-For (the whole header, from anyone) must not come back.
+    "NUM_PROXIES": 0,
     "DEFAULT_THROTTLE_RATES": {"anon": "100/min", "user": "200/min", "nlu_parse": "60/min"},
 }
 SPECTACULAR_SETTINGS = {
@@ -311,6 +318,16 @@ WALLETDESK = {
     "RAIL_CALLBACK_SECRET": env_str("WALLETDESK_RAIL_CALLBACK_SECRET", ""),
     "RAIL_CALLBACK_TOLERANCE_SECONDS": 300,
     "SANDBOX_RAIL_LATENCY_SECONDS": env_int("WALLETDESK_SANDBOX_RAIL_LATENCY_SECONDS", 3),
+    # Which provider serves each rail method: a name from payments.rails.registry.PROVIDER_NAMES
+    # ("sandbox") or the dotted path of a class implementing rails.base.RailProvider.
+    "RAIL_PROVIDERS": {
+        "bank_card": env_str("WALLETDESK_RAIL_PROVIDER_BANK_CARD", "sandbox"),
+        "bank_transfer": env_str("WALLETDESK_RAIL_PROVIDER_BANK_TRANSFER", "sandbox"),
+        "third_party_wallet": env_str("WALLETDESK_RAIL_PROVIDER_THIRD_PARTY_WALLET", "sandbox"),
+    },
+    # Production refuses the sandbox rail and the developer outbox unless this is on; then every
+    # page carries a "sandbox" ribbon (a staging or demo deployment).
+    "ALLOW_SANDBOX": env_bool("WALLETDESK_ALLOW_SANDBOX", False),
 }
 
 # --- Identity and security ----------------------------------------------------------------------
@@ -344,9 +361,9 @@ CELERY_BEAT_SCHEDULE["notifications-retry-queued"] = {
     "schedule": timedelta(minutes=1),
 }
 WALLETDESK_NOTIFICATIONS = {
-    "SMS_PROVIDER": env_str(
-        "WALLETDESK_SMS_PROVIDER", "walletdesk.notifications.providers.DevOutboxSmsProvider"
-    ),
+    # A name from notifications.providers.SMS_PROVIDER_NAMES ("dev-outbox") or the dotted path of
+    # a class implementing notifications.providers.SmsProvider (a real SMS gateway).
+    "SMS_PROVIDER": env_str("WALLETDESK_SMS_PROVIDER", "dev-outbox"),
     # Absolute base for links in SMS/email sent outside a request (freeze links in debit alerts).
     "SITE_URL": env_str("WALLETDESK_SITE_URL", "http://127.0.0.1:8000"),
     # Show the developer outbox page (messages as sent, codes included) to staff. Never in prod.
@@ -358,11 +375,13 @@ EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = 10
-# DEBUG without an SMTP server: email goes to the developer outbox page like SMS does.
-EMAIL_BACKEND = env_str(
-    "DJANGO_EMAIL_BACKEND",
-    "walletdesk.notifications.providers.DevOutboxEmailBackend"
-    if DEBUG
-    else "django.core.mail.backends.smtp.EmailBackend",
-)
+# "smtp" (Django's SMTP backend with the EMAIL_* settings above), "dev-outbox", or the dotted path
+# of any Django email backend. Unset: the developer outbox page in DEBUG, SMTP otherwise.
+_EMAIL_BACKEND_NAMES = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "dev-outbox": "walletdesk.notifications.providers.DevOutboxEmailBackend",
+}
+_email_backend = env_str("DJANGO_EMAIL_BACKEND", "").strip() or ("dev-outbox" if DEBUG else "smtp")
+EMAIL_BACKEND = _EMAIL_BACKEND_NAMES.get(_email_backend, _email_backend)

@@ -1,29 +1,14 @@
-"""Production: PostgreSQL, Redis and a job-queue broker, refusing to start on unsafe settings."""
+"""Production: PostgreSQL, Redis and a job-queue broker, refusing to start on unsafe settings.
 
-from django.core.exceptions import ImproperlyConfigured
+The refusals are Django system checks with stable ids (walletdesk/core/checks.py and each app's
+checks.py), so ``manage.py check --deploy`` lists them all at once; ``WALLETDESK_STARTUP_CHECKS``
+makes the ASGI/WSGI application and the Celery worker and beat run the same checks when they start
+and stop on any error (walletdesk/core/startup.py). docs/deployment.md lists them.
+"""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import DATABASE_IS_POSTGRES, DEBUG, REDIS_URL, SECRET_KEY, WALLETDESK
 
-_KNOWN_DEFAULT_SECRETS = {
-    "dev-only-insecure-secret-key-change-me",
-    "test-secret-key-not-for-production-use-0000",
-    "change-me",
-}
-
-if DEBUG:
-    raise ImproperlyConfigured("DJANGO_DEBUG must be off in production (config.settings.prod).")
-if SECRET_KEY in _KNOWN_DEFAULT_SECRETS or len(SECRET_KEY) < 50:
-    raise ImproperlyConfigured(
-        "DJANGO_SECRET_KEY is a default or shorter than 50 characters. Generate one with: "
-        "python -c 'import secrets; print(secrets.token_urlsafe(64))'"
-    )
-if not DATABASE_IS_POSTGRES:
-    raise ImproperlyConfigured("Production needs PostgreSQL: set DATABASE_URL=postgres://...")
-if not REDIS_URL:
-    raise ImproperlyConfigured("Production needs Redis: set REDIS_URL=redis://...")
-if len(str(WALLETDESK["RAIL_CALLBACK_SECRET"])) < 32:
-    raise ImproperlyConfigured("WALLETDESK_RAIL_CALLBACK_SECRET must be at least 32 characters.")
+WALLETDESK_STARTUP_CHECKS = True
 
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

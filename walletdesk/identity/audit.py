@@ -18,6 +18,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from walletdesk.core.client_address import client_address
 from walletdesk.core.request_context import current_request_id
 from walletdesk.identity.models import AuditChainHead, AuditEvent, User
 
@@ -79,8 +80,8 @@ class RequestMeta:
 
 
 def client_ip(request: HttpRequest) -> str:
-    # The proxy in front (deploy/) overwrites REMOTE_ADDR; we never trust X-Forwarded-For here.
-    return str(request.META.get("REMOTE_ADDR", ""))[:64]
+    # X-Forwarded-For counts only from WALLETDESK_TRUSTED_PROXIES (core.client_address).
+    return client_address(request)[:64]
 
 
 def escape_for_log(value: str) -> str:

@@ -6,3 +6,6 @@ class NotificationsConfig(AppConfig):
     name = "walletdesk.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from walletdesk.notifications import checks  # noqa: F401  (registers the checks)

@@ -2,8 +2,11 @@
 mail backends (real SMTP in production; the developer outbox in DEBUG).
 
 The developer outbox keeps the last messages *as sent* (codes included) in the cache, never in the
-database, and only the DEBUG-only outbox page shows them. Plug a real SMS gateway by pointing
-WALLETDESK_NOTIFICATIONS["SMS_PROVIDER"] at a class with `name` and `send(to, text) -> SendResult`.
+database, and only the DEBUG-only outbox page shows them. Plug a real SMS gateway by setting
+WALLETDESK_SMS_PROVIDER to the dotted path of a class with `name` and `send(to, text) ->
+SendResult` (`SmsProvider`), constructed without arguments; "dev-outbox" names the built-in one.
+Providers that deliver nowhere real say so with ``sandbox = True``: production refuses them unless
+WALLETDESK_ALLOW_SANDBOX is on (notifications/checks.py).
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ class SendResult:
 
 
 class SmsProvider(Protocol):
+    """What an SMS gateway implements: `send` returns ``SendResult(ok=False, error=...)`` for a
+    refused message (an exception is treated the same); messages other than codes are retried."""
+
     name: str
 
     def send(self, to: str, text: str) -> SendResult: ...
@@ -66,12 +72,15 @@ def dev_outbox_clear() -> None:
 
 class DevOutboxSmsProvider:
     name = "dev-outbox"
+    sandbox = True
 
     def send(self, to: str, text: str) -> SendResult:
         return SendResult(ok=True, provider_ref=dev_outbox_append("sms", to, "", text))
 
 
 class DevOutboxEmailBackend(BaseEmailBackend):
+    sandbox = True
+
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         for message in email_messages:
             dev_outbox_append(
@@ -80,11 +89,25 @@ class DevOutboxEmailBackend(BaseEmailBackend):
         return len(email_messages)
 
 
+SMS_PROVIDER_NAMES = {"dev-outbox": "walletdesk.notifications.providers.DevOutboxSmsProvider"}
+
+
+def sms_provider_path() -> str:
+    """The configured SMS provider as a dotted path (names resolved)."""
+    configured = str(settings.WALLETDESK_NOTIFICATIONS["SMS_PROVIDER"]).strip() or "dev-outbox"
+    return SMS_PROVIDER_NAMES.get(configured, configured)
+
+
+def is_sandbox(component: object) -> bool:
+    """Whether a provider class or instance delivers nowhere real (declares ``sandbox = True``)."""
+    return bool(getattr(component, "sandbox", False))
+
+
 @cache
 def _sms_provider(path: str) -> Any:
     return import_string(path)()
 
 
 def sms_provider() -> SmsProvider:
-    provider: SmsProvider = _sms_provider(settings.WALLETDESK_NOTIFICATIONS["SMS_PROVIDER"])
+    provider: SmsProvider = _sms_provider(sms_provider_path())
     return provider

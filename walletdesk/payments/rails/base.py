@@ -41,6 +41,14 @@ class CardVerification:
 
 
 class RailProvider(Protocol):
+    """What an acquirer or bank integration implements to serve one rail method.
+
+    The class is chosen per method by WALLETDESK_RAIL_PROVIDER_<METHOD> (a dotted path; see
+    rails/registry.py) and constructed with the method name. It reports outcomes by POSTing
+    callbacks signed as in rails/signing.py to /api/v1/rails/<method>/callback, and answers
+    `query` for reconciliation. A provider that moves no real money sets ``sandbox = True``.
+    """
+
     method: str
 
     def start_top_up(

@@ -140,6 +140,8 @@ def _trace_prefix(method: str) -> str:
 class SandboxRail:
     """A sandbox provider for one rail method (implements `RailProvider`)."""
 
+    sandbox = True  # moves no real money: production refuses it unless WALLETDESK_ALLOW_SANDBOX
+
     def __init__(self, method: str) -> None:
         self.method = method
 
