@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "walletdesk.notifications",
     "walletdesk.realtime",
     "walletdesk.helpcenter",
+    "walletdesk.tickets",
     "walletdesk.assistant",
     "walletdesk.api",
     "walletdesk.demo",

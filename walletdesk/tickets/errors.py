@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from walletdesk.core.errors import WalletDeskError
+
+
+class CalendarNotFoundError(WalletDeskError):
+    code = "calendar_not_found"
+    http_status = 404
+    message = _("There is no business calendar named %(name)s.")
+
+
+class CalendarDataMissingError(WalletDeskError):
+    code = "calendar_data_missing"
+    http_status = 422
+    message = _(
+        "The calendar %(name)s has holiday data from %(first_year)s through %(last_year)s only, "
+        "so it cannot count business time on %(date)s. Add that year's holidays and make-up "
+        "working days to the calendar first."
+    )
+
+
+class CalendarHasNoHoursError(WalletDeskError):
+    code = "calendar_has_no_hours"
+    http_status = 422
+    message = _("The calendar %(name)s has no working hours, so no deadline can be computed.")
