@@ -25,3 +25,36 @@ class CalendarHasNoHoursError(WalletDeskError):
     code = "calendar_has_no_hours"
     http_status = 422
     message = _("The calendar %(name)s has no working hours, so no deadline can be computed.")
+
+
+class TicketNotFoundError(WalletDeskError):
+    code = "ticket_not_found"
+    http_status = 404
+    message = _("We could not find this ticket.")
+
+
+class TicketClosedError(WalletDeskError):
+    code = "ticket_closed"
+    http_status = 409
+    message = _(
+        "This ticket is closed and can no longer be reopened. Please open a new ticket; you can "
+        "mention the old number %(number)s in it."
+    )
+
+
+class CategoryNotFoundError(WalletDeskError):
+    code = "ticket_category_not_found"
+    http_status = 400
+    message = _("Choose one of the listed topics.")
+
+
+class TicketActionNotAllowedError(WalletDeskError):
+    code = "ticket_action_not_allowed"
+    http_status = 403
+    message = _("You cannot do this on this ticket.")
+
+
+class TicketMergeInvalidError(WalletDeskError):
+    code = "ticket_merge_invalid"
+    http_status = 409
+    message = _("These tickets cannot be merged: %(reason)s")
