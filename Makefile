@@ -6,12 +6,12 @@ UV_VERSION := $(shell sed -n '/^name = "uv"$$/{n;s/version = "\(.*\)"/\1/p;}' uv
 MANAGE := $(BIN)/python manage.py
 PYTEST_WORKERS ?= 2
 
-.PHONY: help install messages compilemessages migrate seed run serve test test-postgres lint format typecheck check browser-deps benchmarks clean
+.PHONY: help install messages compilemessages migrate seed run serve test test-postgres lint format typecheck imports check browser-deps benchmarks clean
 
 help:
 	@echo "make run        set up everything and serve http://127.0.0.1:8000 (SQLite, no services)"
 	@echo "make test       run the whole test suite (DATABASE_URL/REDIS_URL pick the backends)"
-	@echo "make check      ruff, mypy, migrations check"
+	@echo "make check      ruff, mypy, import contracts, migrations check"
 	@echo "make benchmarks run the scripts in benchmarks/"
 
 $(BIN)/uv:
@@ -61,7 +61,10 @@ format: install
 typecheck: install
 	$(BIN)/mypy .
 
-check: lint typecheck
+imports: install
+	$(BIN)/lint-imports
+
+check: lint typecheck imports
 	$(MANAGE) makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) check
 

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "walletdesk.notifications",
     "walletdesk.realtime",
     "walletdesk.helpcenter",
+    "walletdesk.tickets",
     "walletdesk.assistant",
     "walletdesk.api",
     "walletdesk.demo",

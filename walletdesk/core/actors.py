@@ -1,0 +1,59 @@
+"""Who does something: the typed actor every action takes instead of an HTTP request.
+
+Views, API endpoints, consumers, jobs and the assistant all build an `Actor` and pass it to an
+action; the action never sees HTTP. `label` is the house form stored in history rows and audit
+entries: `customer:<id>`, `agent:<id>`, `system` or `assistant`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ActorKind(StrEnum):
+    CUSTOMER = "customer"
+    AGENT = "agent"  # any staff member: agent, senior agent, supervisor or admin
+    SYSTEM = "system"
+    ASSISTANT = "assistant"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    kind: ActorKind
+    user_id: int | None = None
+    ip: str | None = None
+    device: str | None = None
+
+    def __post_init__(self) -> None:
+        needs_user = self.kind in (ActorKind.CUSTOMER, ActorKind.AGENT)
+        if needs_user != (self.user_id is not None):
+            raise ValueError(f"a {self.kind} actor {'needs' if needs_user else 'has no'} user id")
+
+    @classmethod
+    def customer(cls, user_id: int, *, ip: str | None = None, device: str | None = None) -> Actor:
+        return cls(ActorKind.CUSTOMER, user_id, ip, device)
+
+    @classmethod
+    def agent(cls, user_id: int, *, ip: str | None = None, device: str | None = None) -> Actor:
+        return cls(ActorKind.AGENT, user_id, ip, device)
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(ActorKind.SYSTEM)
+
+    @classmethod
+    def assistant(cls) -> Actor:
+        return cls(ActorKind.ASSISTANT)
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}:{self.user_id}" if self.user_id is not None else str(self.kind)
+
+    @property
+    def is_customer(self) -> bool:
+        return self.kind == ActorKind.CUSTOMER
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind == ActorKind.AGENT

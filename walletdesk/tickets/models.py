@@ -1,0 +1,304 @@
+"""Support desk models. Business calendars first: SLA targets in business time count on them."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from walletdesk.core.models import PublicIdModel, TimeStampedModel
+from walletdesk.tickets.enums import (
+    OPEN_STATUSES,
+    AuthorKind,
+    Channel,
+    EventKind,
+    LinkKind,
+    Priority,
+    TicketKind,
+    TicketStatus,
+    Visibility,
+)
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(zone)s is not a known time zone."), params={"zone": value})
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class BusinessCalendar(TimeStampedModel):
+    """When a team works: weekly windows in one time zone, holidays and make-up working days."""
+
+    name = models.SlugField(_("name"), max_length=40, unique=True)
+    title_zh = models.CharField(_("title (Chinese)"), max_length=80)
+    title_en = models.CharField(_("title (English)"), max_length=80)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Asia/Shanghai", validators=[validate_time_zone]
+    )
+    always_open = models.BooleanField(
+        _("always open"), default=False, help_text=_("Every minute counts (24x7).")
+    )
+    holidays_known_from = models.DateField(
+        _("holiday data from"),
+        null=True,
+        blank=True,
+        help_text=_("Deadlines before this date are refused. Empty: no holiday data needed."),
+    )
+    holidays_known_through = models.DateField(
+        _("holiday data through"),
+        null=True,
+        blank=True,
+        help_text=_("Deadlines after this date are refused until next year's holidays are added."),
+    )
+
+    class Meta:
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkingWindow(models.Model):
+    """One open period of a weekday. Several per day are allowed (a lunch break is a gap)."""
+
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="windows")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    # 00:00 as the closing time means midnight at the end of the day.
+    closes = models.TimeField(
+        _("closes"), help_text=_("00:00 means midnight at the end of the day.")
+    )
+
+    class Meta:
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
+        ordering = ("calendar", "weekday", "opens")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes__gt=F("opens")) | Q(closes="00:00:00"),
+                name="tickets_window_closes_after_opening",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+
+class DayKind(models.TextChoices):
+    HOLIDAY = "holiday", pgettext_lazy("calendar day", "Holiday")
+    WORKDAY = "workday", pgettext_lazy("calendar day", "Make-up working day")
+
+
+class CalendarDay(models.Model):
+    """A date that breaks the weekly pattern: a public holiday, or a make-up working day (调休)."""
+
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="days")
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=10, choices=DayKind.choices)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=80, blank=True)
+    name_en = models.CharField(_("name (English)"), max_length=80, blank=True)
+    hours_like = models.PositiveSmallIntegerField(
+        _("hours as on"),
+        choices=Weekday.choices,
+        default=Weekday.MONDAY,
+        help_text=_("A make-up working day keeps the working hours of this weekday."),
+    )
+
+    class Meta:
+        verbose_name = _("holiday or make-up day")
+        verbose_name_plural = _("holidays and make-up days")
+        ordering = ("calendar", "date")
+        constraints = [
+            models.UniqueConstraint(fields=("calendar", "date"), name="tickets_one_entry_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"
+
+
+class Category(models.Model):
+    """What a ticket is about. Top-level categories hold subcategories, each tied to the assistant
+    intent it answers (../shared/spec/intents.md), so a handoff lands in the right place."""
+
+    slug = models.SlugField(_("code"), max_length=40, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent category"),
+    )
+    name_zh = models.CharField(_("name (Chinese)"), max_length=60)
+    name_en = models.CharField(_("name (English)"), max_length=60)
+    intent = models.CharField(_("assistant intent"), max_length=40, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ("position", "slug")
+
+    def __str__(self) -> str:
+        return self.slug
+
+    def name_in(self, language: str) -> str:
+        return self.name_en if language.startswith("en") else self.name_zh
+
+
+class TicketNumberCounter(models.Model):
+    """One row whose value only grows: ticket numbers never repeat and never reset."""
+
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class TicketEventQuerySet(models.QuerySet["TicketEvent"]):
+    def update(self, **kwargs: object) -> int:
+        raise TypeError("the ticket timeline is append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("the ticket timeline is append-only")
+
+
+class Ticket(PublicIdModel):
+    number = models.CharField(_("number"), max_length=24, unique=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=TicketKind.choices)
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=TicketStatus.choices, default=TicketStatus.NEW
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("customer"),
+    )
+    # For people who cannot sign in (public form, email): the contact we verified.
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    language = models.CharField(_("language"), max_length=8, default="zh-hans")
+    subject = models.CharField(_("subject"), max_length=200)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("category")
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("assignee"),
+    )
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_tickets",
+        verbose_name=_("merged into"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    solved_at = models.DateTimeField(_("solved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            # A customer's tickets, newest first (My tickets).
+            models.Index(fields=["customer", "-created_at"], name="ticket_customer_recent"),
+            # Auto-closing solved tickets.
+            models.Index(fields=["status", "solved_at"], name="ticket_status_solved"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class TicketMessage(PublicIdModel):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    author_kind = models.CharField(max_length=10, choices=AuthorKind.choices)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["ticket", "created_at"], name="ticket_message_order")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}:{self.pk}"
+
+
+class TicketEvent(models.Model):
+    """The ticket's timeline: who changed what, when, from what to what. Append-only."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    actor = models.CharField(max_length=64)
+    kind = models.CharField(max_length=16, choices=EventKind.choices)
+    from_value = models.CharField(max_length=200, blank=True)
+    to_value = models.CharField(max_length=200, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    message = models.ForeignKey(
+        TicketMessage, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TicketEventQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["ticket", "created_at"], name="ticket_event_order")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind} {self.from_value}→{self.to_value}"
+
+
+class TicketLink(models.Model):
+    """A wallet record the ticket is about, by the record's public id (live status is read from
+    the payments facade when the ticket is shown)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links")
+    kind = models.CharField(_("kind"), max_length=12, choices=LinkKind.choices)
+    object_id = models.CharField(_("record id"), max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("ticket", "kind", "object_id"), name="ticket_link_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.object_id}"
