@@ -181,6 +181,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "walletdesk.payments.tasks.expire_stale_top_ups",
         "schedule": timedelta(minutes=5),
     },
+    "sweep-sla-timers": {
+        "task": "walletdesk.tickets.tasks.sweep_sla",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 # --- Auth ---------------------------------------------------------------------------------------

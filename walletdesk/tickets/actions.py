@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from walletdesk.core.actors import Actor, ActorKind
 from walletdesk.core.errors import ValidationFailedError
 from walletdesk.core.statemachine import check_transition
+from walletdesk.tickets import sla
 from walletdesk.tickets.enums import (
     REOPEN_WINDOW,
     TICKET_TRANSITIONS,
@@ -75,6 +76,7 @@ def import_mainland_holidays(calendar_name: str) -> HolidayImport:
         calendar.holidays_known_from = min(filter(None, (calendar.holidays_known_from, first)))
         calendar.holidays_known_through = max(filter(None, (calendar.holidays_known_through, last)))
         calendar.save(update_fields=["holidays_known_from", "holidays_known_through", "updated_at"])
+        sla.replan_calendar(calendar.name)
     return HolidayImport(
         len(missing), calendar.holidays_known_from, calendar.holidays_known_through
     )
@@ -172,6 +174,7 @@ def _move(ticket: Ticket, actor: Actor, target: TicketStatus, *, note: str = "")
     ticket.updated_at = now
     ticket.save(update_fields=["status", "solved_at", "closed_at", "updated_at"])
     _event(ticket, actor, EventKind.STATUS, before=before, after=target, note=note, at=now)
+    sla.status_changed(ticket, before, target, now)
 
 
 def open_ticket(
@@ -224,6 +227,7 @@ def open_ticket(
         )
         _event(ticket, actor, EventKind.MESSAGE, message=message, at=now)
         _link(ticket, actor, records)
+        sla.ticket_opened(ticket, now, by_customer=not actor.is_staff)
     return ticket
 
 
@@ -267,6 +271,8 @@ def add_message(
             created_at=now,
         )
         _event(ticket, actor, EventKind.MESSAGE, message=message, at=now)
+        if visibility == Visibility.PUBLIC:
+            sla.public_message(ticket, now, by_staff=actor.is_staff)
         if actor.is_customer and ticket.status in (TicketStatus.SOLVED, TicketStatus.PENDING):
             _move(ticket, actor, TicketStatus.OPEN)
         elif then_status is not None:
@@ -353,6 +359,8 @@ def triage(
         if fields:
             ticket.updated_at = timezone.now()
             ticket.save(update_fields=[*fields, "updated_at"])
+            if {"priority", "category"} & set(fields):
+                sla.reapply(ticket, ticket.updated_at)
     return ticket
 
 
@@ -409,6 +417,7 @@ def merge(actor: Actor, source_number: str, target_number: str, *, note: str = "
         source.updated_at = now
         source.save(update_fields=["status", "closed_at", "merged_into", "updated_at"])
         _event(source, actor, EventKind.STATUS, before=before, after=TicketStatus.CLOSED, at=now)
+        sla.ticket_merged_away(source, now)
         for link in source.links.all():
             _link(target, actor, [RecordRef(LinkKind(link.kind), link.object_id)])
     return target

@@ -6,3 +6,6 @@ class TicketsConfig(AppConfig):
     name = "walletdesk.tickets"
     label = "tickets"
     verbose_name = _("Support desk")
+
+    def ready(self) -> None:
+        from walletdesk.tickets import signals  # noqa: F401 - connects the receivers

@@ -86,6 +86,8 @@ class EventKind(models.TextChoices):
     MERGED_INTO = "merged_into", _("Merged into another ticket")
     MERGED_FROM = "merged_from", _("Another ticket merged in")
     SPLIT_FROM = "split_from", _("Split from another ticket")
+    SLA_WARNING = "sla_warning", _("SLA target nearly reached")
+    SLA_BREACHED = "sla_breached", _("SLA target missed")
 
 
 class LinkKind(models.TextChoices):
@@ -97,3 +99,18 @@ class LinkKind(models.TextChoices):
     CARD = "card", _("Bank card")
     DEVICE = "device", _("Device")
     LOGIN = "login", _("Sign-in")
+
+
+class SlaMetric(models.TextChoices):
+    FIRST_REPLY = "first_reply", _("First reply")
+    NEXT_REPLY = "next_reply", _("Next reply")
+    PERIODIC_UPDATE = "periodic_update", _("Periodic update")
+    REQUESTER_WAIT = "requester_wait", _("Requester wait time")
+    RESOLUTION = "resolution", _("Resolution")
+
+
+class TimerState(models.TextChoices):
+    RUNNING = "running", pgettext_lazy("SLA timer", "Running")
+    PAUSED = "paused", pgettext_lazy("SLA timer", "Paused")
+    ACHIEVED = "achieved", pgettext_lazy("SLA timer", "Achieved")
+    CANCELLED = "cancelled", pgettext_lazy("SLA timer", "Cancelled")

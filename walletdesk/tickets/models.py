@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,8 +21,10 @@ from walletdesk.tickets.enums import (
     EventKind,
     LinkKind,
     Priority,
+    SlaMetric,
     TicketKind,
     TicketStatus,
+    TimerState,
     Visibility,
 )
 
@@ -227,6 +230,8 @@ class Ticket(PublicIdModel):
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
     solved_at = models.DateTimeField(_("solved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # The earliest deadline of the ticket's running SLA timers (tickets.sla keeps it current).
+    sla_due_at = models.DateTimeField(_("SLA due"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("ticket")
@@ -236,6 +241,12 @@ class Ticket(PublicIdModel):
             models.Index(fields=["customer", "-created_at"], name="ticket_customer_recent"),
             # Auto-closing solved tickets.
             models.Index(fields=["status", "solved_at"], name="ticket_status_solved"),
+            # The desk's default order: the most urgent deadline first.
+            models.Index(
+                fields=["sla_due_at"],
+                name="ticket_open_by_sla_due",
+                condition=Q(status__in=["new", "open", "pending", "on_hold"]),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -302,3 +313,116 @@ class TicketLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.object_id}"
+
+
+class SlaPolicy(TimeStampedModel):
+    """Targets for tickets that match its conditions; the first active match by position wins.
+
+    An empty condition matches everything, so the last policy can be the catch-all.
+    """
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+    active = models.BooleanField(_("active"), default=True)
+    kinds = models.JSONField(_("ticket kinds"), default=list, blank=True)
+    priorities = models.JSONField(_("priorities"), default=list, blank=True)
+    channels = models.JSONField(_("channels"), default=list, blank=True)
+    categories = models.ManyToManyField(
+        Category,
+        blank=True,
+        related_name="sla_policies",
+        verbose_name=_("categories"),
+        help_text=_("A top-level category also covers its subcategories."),
+    )
+    calendar = models.ForeignKey(
+        BusinessCalendar,
+        on_delete=models.PROTECT,
+        related_name="sla_policies",
+        verbose_name=_("business calendar"),
+        help_text=_("Business-time targets count on this calendar."),
+    )
+    warn_at_percent = models.PositiveSmallIntegerField(
+        _("warn at (%)"),
+        default=75,
+        help_text=_("Warn and escalate when this share of a target has been used."),
+    )
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        ordering = ("position", "pk")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlaTarget(models.Model):
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="targets")
+    metric = models.CharField(_("metric"), max_length=20, choices=SlaMetric.choices)
+    minutes = models.PositiveIntegerField(_("minutes"))
+    business_hours = models.BooleanField(
+        _("business hours"),
+        default=True,
+        help_text=_("Count only the calendar's working hours (otherwise every minute)."),
+    )
+
+    class Meta:
+        verbose_name = _("SLA target")
+        verbose_name_plural = _("SLA targets")
+        constraints = [
+            models.UniqueConstraint(fields=("policy", "metric"), name="sla_one_target_per_metric"),
+            models.CheckConstraint(condition=Q(minutes__gt=0), name="sla_target_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.minutes} min"
+
+
+class SlaTimer(models.Model):
+    """One run of one metric on one ticket. Recurring metrics (next reply, periodic update) get a
+    new cycle each time they start again.
+
+    While running, `due_at` and `warn_at` are absolute instants computed from `run_started_at`
+    and the business time already `elapsed` in earlier runs, so the sweep finds what is due with
+    one indexed query and nothing is counted while paused.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_timers")
+    metric = models.CharField(max_length=20, choices=SlaMetric.choices)
+    cycle = models.PositiveIntegerField(default=1)
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.PROTECT, related_name="+")
+    target_minutes = models.PositiveIntegerField()
+    business_hours = models.BooleanField(default=True)
+    calendar = models.CharField(max_length=40)
+    state = models.CharField(max_length=10, choices=TimerState.choices)
+    started_at = models.DateTimeField()
+    run_started_at = models.DateTimeField(null=True, blank=True)
+    elapsed = models.DurationField(default=timedelta(0))
+    due_at = models.DateTimeField(null=True, blank=True)
+    warn_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=("ticket", "metric", "cycle"), name="sla_timer_cycle_once"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                name="sla_timer_due_unbreached",
+                condition=Q(state="running", breached_at__isnull=True),
+            ),
+            models.Index(
+                fields=["warn_at"],
+                name="sla_timer_warn_pending",
+                condition=Q(state="running", warned_at__isnull=True),
+            ),
+            models.Index(fields=["ticket", "metric", "-cycle"], name="sla_timer_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.metric}#{self.cycle} {self.state}"

@@ -15,7 +15,7 @@ def _shipped_desk_data(request: pytest.FixtureRequest) -> None:
     ):
         return
     request.getfixturevalue("django_db_blocker")
-    from walletdesk.tickets.models import BusinessCalendar, Category
+    from walletdesk.tickets.models import BusinessCalendar, Category, SlaPolicy
 
     if not BusinessCalendar.objects.exists():
         importlib.import_module(
@@ -25,3 +25,7 @@ def _shipped_desk_data(request: pytest.FixtureRequest) -> None:
         importlib.import_module("walletdesk.tickets.migrations.0004_categories").create_categories(
             apps, None
         )
+    if not SlaPolicy.objects.exists():
+        importlib.import_module(
+            "walletdesk.tickets.migrations.0006_default_sla_policies"
+        ).create_policies(apps, None)
