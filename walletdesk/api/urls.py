@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("walletdesk.payments.api_urls")),
     path("help/", include("walletdesk.helpcenter.api_urls")),
     path("assistant/", include("walletdesk.assistant.api_urls")),
+    path("", include("walletdesk.tickets.api_urls")),
 ]

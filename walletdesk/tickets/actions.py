@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from walletdesk.core.actors import Actor, ActorKind
 from walletdesk.core.errors import ValidationFailedError
 from walletdesk.core.statemachine import check_transition
+from walletdesk.payments import facade as payments_facade
 from walletdesk.tickets import sla
 from walletdesk.tickets.enums import (
     REOPEN_WINDOW,
@@ -39,6 +40,8 @@ from walletdesk.tickets.errors import (
     TicketClosedError,
     TicketMergeInvalidError,
     TicketNotFoundError,
+    TicketNotRateableError,
+    TicketRecordNotFoundError,
 )
 from walletdesk.tickets.holiday_data import mainland_days
 from walletdesk.tickets.models import (
@@ -49,6 +52,7 @@ from walletdesk.tickets.models import (
     TicketEvent,
     TicketLink,
     TicketMessage,
+    TicketRating,
 )
 from walletdesk.tickets.numbering import format_number, next_sequence
 
@@ -226,9 +230,25 @@ def open_ticket(
             created_at=now,
         )
         _event(ticket, actor, EventKind.MESSAGE, message=message, at=now)
-        _link(ticket, actor, records)
+        _link(ticket, actor, _owned_records(customer_id, records))
         sla.ticket_opened(ticket, now, by_customer=not actor.is_staff)
     return ticket
+
+
+def _owned_records(customer_id: int | None, records: Sequence[RecordRef]) -> list[RecordRef]:
+    """Only the customer's own wallet records can be linked (a ticket must not become a way to
+    read someone else's record status)."""
+    if not records:
+        return []
+    found = (
+        payments_facade.customer_records(customer_id, [(r.kind, r.object_id) for r in records])
+        if customer_id is not None
+        else {}
+    )
+    missing = [r for r in records if (r.kind, r.object_id) not in found]
+    if missing:
+        raise TicketRecordNotFoundError()
+    return list(records)
 
 
 def _link(ticket: Ticket, actor: Actor, records: Iterable[RecordRef]) -> None:
@@ -431,3 +451,42 @@ def _merge_notice(language: str, target_number: str) -> str:
             "This request duplicates ticket %(number)s, so we have merged it there. "
             "Please follow ticket %(number)s for updates."
         ) % {"number": target_number}
+
+
+RATING_COMMENT_MAX = 1_000
+
+
+def rate(actor: Actor, number: str, score: int, comment: str = "") -> TicketRating:
+    """The customer rates a solved (or closed) ticket, 1-5 with an optional comment; rating again
+    replaces the earlier rating."""
+    if not actor.is_customer:
+        raise TicketActionNotAllowedError()
+    if not 1 <= score <= 5:
+        raise ValidationFailedError(fields={"score": [_("Choose from 1 to 5 stars.")]})
+    comment = (comment or "").strip()
+    if len(comment) > RATING_COMMENT_MAX:
+        raise ValidationFailedError(
+            fields={
+                "comment": [
+                    _("Keep it under %(limit)d characters.") % {"limit": RATING_COMMENT_MAX}
+                ]
+            }
+        )
+    with transaction.atomic():
+        ticket = _lock(number)
+        _require_access(ticket, actor)
+        if ticket.status not in (TicketStatus.SOLVED, TicketStatus.CLOSED) or ticket.merged_into_id:
+            raise TicketNotRateableError()
+        now = timezone.now()
+        rating, _created = TicketRating.objects.update_or_create(
+            ticket=ticket,
+            defaults={"score": score, "comment": comment, "updated_at": now},
+            create_defaults={
+                "score": score,
+                "comment": comment,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+        _event(ticket, actor, EventKind.RATED, after=score, note=comment[:500], at=now)
+    return rating

@@ -86,6 +86,7 @@ class EventKind(models.TextChoices):
     MERGED_INTO = "merged_into", _("Merged into another ticket")
     MERGED_FROM = "merged_from", _("Another ticket merged in")
     SPLIT_FROM = "split_from", _("Split from another ticket")
+    RATED = "rated", _("Rated by the customer")
     SLA_WARNING = "sla_warning", _("SLA target nearly reached")
     SLA_BREACHED = "sla_breached", _("SLA target missed")
 
@@ -94,7 +95,8 @@ class LinkKind(models.TextChoices):
     TOP_UP = "top_up", _("Top-up")
     WITHDRAWAL = "withdrawal", _("Withdrawal")
     PAYMENT = "payment", _("Payment")
-    TRANSFER = "transfer", _("Transfer")
+    TRANSFER_OUT = "transfer_out", _("Transfer sent")
+    TRANSFER_IN = "transfer_in", _("Transfer received")
     REFUND = "refund", _("Refund")
     CARD = "card", _("Bank card")
     DEVICE = "device", _("Device")

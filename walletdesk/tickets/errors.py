@@ -58,3 +58,15 @@ class TicketMergeInvalidError(WalletDeskError):
     code = "ticket_merge_invalid"
     http_status = 409
     message = _("These tickets cannot be merged: %(reason)s")
+
+
+class TicketRecordNotFoundError(WalletDeskError):
+    code = "ticket_record_not_found"
+    http_status = 400
+    message = _("We could not find this record in your account. Choose one of your own records.")
+
+
+class TicketNotRateableError(WalletDeskError):
+    code = "ticket_not_rateable"
+    http_status = 409
+    message = _("You can rate a ticket once it has been solved.")

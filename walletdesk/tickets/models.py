@@ -426,3 +426,25 @@ class SlaTimer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.metric}#{self.cycle} {self.state}"
+
+
+class TicketRating(models.Model):
+    """The customer's satisfaction rating (CSAT) of a solved ticket: 1-5 and a comment."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="rating")
+    score = models.PositiveSmallIntegerField(_("score"))
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("satisfaction rating")
+        verbose_name_plural = _("satisfaction ratings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__gte=1, score__lte=5), name="ticket_rating_one_to_five"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.score}"

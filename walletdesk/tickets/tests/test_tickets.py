@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -31,6 +32,8 @@ from walletdesk.tickets.errors import (
     TicketClosedError,
     TicketMergeInvalidError,
     TicketNotFoundError,
+    TicketNotRateableError,
+    TicketRecordNotFoundError,
 )
 from walletdesk.tickets.models import Category, Ticket, TicketEvent
 from walletdesk.tickets.numbering import format_number
@@ -46,6 +49,23 @@ def agent(user_factory: Callable[..., Any]) -> Actor:
 @pytest.fixture
 def me(customer: Any) -> Actor:
     return Actor.customer(customer.pk)
+
+
+def a_record(user_id: int, kind: str = "top_up") -> actions.RecordRef:
+    """A record in the customer's records list (the row the records page reads)."""
+    from walletdesk.payments.models import Activity
+
+    row = Activity.objects.create(
+        user_id=user_id,
+        type=kind,
+        status="pending",
+        currency="CNY",
+        amount=2_000_00,
+        title="银行卡充值",
+        object_public_id=uuid.uuid4(),
+        created_at=timezone.now(),
+    )
+    return actions.RecordRef(LinkKind(kind), str(row.object_public_id))
 
 
 def open_for(actor: Actor, **overrides: Any) -> Ticket:
@@ -91,13 +111,8 @@ def test_numbers_grow_past_six_digits() -> None:
 
 
 def test_opening_writes_the_first_message_the_timeline_and_the_links(me: Actor) -> None:
-    ticket = open_for(
-        me,
-        records=[
-            actions.RecordRef(LinkKind.TOP_UP, "tu_1"),
-            actions.RecordRef(LinkKind.TOP_UP, "tu_1"),
-        ],
-    )
+    record = a_record(me.user_id or 0)
+    ticket = open_for(me, records=[record, record])
     assert ticket.status == TicketStatus.NEW
     assert ticket.category.slug == "topup_not_arrived"
     assert [m.body for m in ticket.messages.all()] == ["我昨天充值了 2,000 元，到现在还没到账。"]
@@ -106,7 +121,18 @@ def test_opening_writes_the_first_message_the_timeline_and_the_links(me: Actor) 
         EventKind.MESSAGE,
         EventKind.LINKED,
     ]
-    assert list(ticket.links.values_list("kind", "object_id")) == [("top_up", "tu_1")]
+    assert list(ticket.links.values_list("kind", "object_id")) == [("top_up", record.object_id)]
+
+
+def test_only_the_customers_own_records_can_be_linked(
+    me: Actor, user_factory: Callable[..., Any]
+) -> None:
+    theirs = a_record(user_factory().pk)
+    with pytest.raises(TicketRecordNotFoundError):
+        open_for(me, records=[theirs])
+    with pytest.raises(TicketRecordNotFoundError):
+        open_for(me, records=[actions.RecordRef(LinkKind.TOP_UP, "not-a-uuid")])
+    assert not Ticket.objects.exists()
 
 
 def test_a_customer_cannot_open_a_ticket_for_someone_else(
@@ -295,14 +321,15 @@ def test_merging_closes_the_duplicate_tells_its_customer_and_keeps_its_links(
     me: Actor, agent: Actor
 ) -> None:
     keep = open_for(me)
-    duplicate = open_for(me, records=[actions.RecordRef(LinkKind.TOP_UP, "tu_9")])
+    record = a_record(me.user_id or 0)
+    duplicate = open_for(me, records=[record])
     actions.merge(agent, duplicate.number, keep.number, note="同一笔充值")
     duplicate.refresh_from_db()
     assert duplicate.status == TicketStatus.CLOSED
     assert duplicate.merged_into_id == keep.pk
     notice = selectors.visible_messages(me, duplicate).last()
     assert notice is not None and keep.number in notice.body
-    assert keep.links.filter(kind="top_up", object_id="tu_9").exists()
+    assert keep.links.filter(kind="top_up", object_id=record.object_id).exists()
     assert (EventKind.MERGED_FROM, "", duplicate.number) in timeline(keep)
     steps = [step.text for step in selectors.customer_progress(duplicate)]
     assert any(keep.number in text for text in steps)
@@ -350,3 +377,37 @@ def test_customer_progress_is_written_for_customers(me: Actor, agent: Actor) -> 
     steps = [step.text for step in selectors.customer_progress(ticket)]
     assert len(steps) == 2
     assert all("vip" not in text and "内部" not in text for text in steps)
+
+
+# --- Satisfaction ------------------------------------------------------------------------------
+
+
+def test_customers_rate_solved_tickets_once_and_may_change_their_mind(
+    me: Actor, agent: Actor
+) -> None:
+    ticket = open_for(me)
+    with pytest.raises(TicketNotRateableError):
+        actions.rate(me, ticket.number, 5)
+    actions.add_message(agent, ticket.number, "已到账。", then_status=TicketStatus.SOLVED)
+    actions.rate(me, ticket.number, 2, "太慢了")
+    rating = actions.rate(me, ticket.number, 4, "后来解决了")
+    assert (rating.score, rating.comment) == (4, "后来解决了")
+    assert ticket.__class__.objects.get(pk=ticket.pk).rating.score == 4
+    assert [t for k, _, t in timeline(ticket) if k == EventKind.RATED] == ["2", "4"]
+
+
+@pytest.mark.parametrize("score", [0, 6, -1])
+def test_a_rating_is_one_to_five(me: Actor, agent: Actor, score: int) -> None:
+    ticket = open_for(me)
+    actions.change_status(agent, ticket.number, TicketStatus.SOLVED)
+    with pytest.raises(ValidationFailedError):
+        actions.rate(me, ticket.number, score)
+
+
+def test_only_the_customer_rates(me: Actor, agent: Actor, user_factory: Callable[..., Any]) -> None:
+    ticket = open_for(me)
+    actions.change_status(agent, ticket.number, TicketStatus.SOLVED)
+    with pytest.raises(TicketActionNotAllowedError):
+        actions.rate(agent, ticket.number, 5)
+    with pytest.raises(TicketNotFoundError):
+        actions.rate(Actor.customer(user_factory().pk), ticket.number, 1)
