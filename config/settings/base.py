@@ -311,6 +311,20 @@ WALLETDESK = {
     "RAIL_CALLBACK_SECRET": env_str("WALLETDESK_RAIL_CALLBACK_SECRET", ""),
     "RAIL_CALLBACK_TOLERANCE_SECONDS": 300,
     "SANDBOX_RAIL_LATENCY_SECONDS": env_int("WALLETDESK_SANDBOX_RAIL_LATENCY_SECONDS", 3),
+    # Security guide MON-1: the most one money command (top-up, withdrawal, transfer, payment,
+    # refund, FX quote) may move, per currency, in minor units. 10 000.00 yuan, and about as
+    # much in each other currency (rounded down); operator limits by verification level apply
+    # on top. Every currency in core.money needs one (system check payments.E001).
+    "PER_OPERATION_CAPS": {
+        "CNY": 1_000_000,  # 10,000.00
+        "USD": 140_000,  # 1,400.00
+        "EUR": 129_000,  # 1,290.00
+        "HKD": 1_095_000,  # 10,950.00
+        "GBP": 110_000,  # 1,100.00
+        "SGD": 188_000,  # 1,880.00
+        "JPY": 210_000,  # 210,000
+        "KRW": 1_950_000,  # 1,950,000
+    },
 }
 
 # --- Identity and security ----------------------------------------------------------------------

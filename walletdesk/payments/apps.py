@@ -6,3 +6,6 @@ class PaymentsConfig(AppConfig):
     name = "walletdesk.payments"
     label = "payments"
     verbose_name = _("Wallet operations")
+
+    def ready(self) -> None:
+        from walletdesk.payments import caps  # noqa: F401  (registers its system check)

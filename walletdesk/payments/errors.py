@@ -12,6 +12,12 @@ class LimitExceededError(WalletDeskError):
     message = _("This is over your %(period)s limit of %(limit)s. %(hint)s")
 
 
+class RailAmountTooLargeError(WalletDeskError):
+    code = "rail_amount_too_large"
+    http_status = 400
+    message = _("A single top-up or withdrawal can be at most %(limit)s.")
+
+
 class WithdrawalRateLimitedError(WalletDeskError):
     code = "withdrawal_rate_limited"
     http_status = 429

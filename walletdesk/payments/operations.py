@@ -23,6 +23,7 @@ from walletdesk.ledger import actions as ledger
 from walletdesk.ledger.enums import AccountKind, EntryKind
 from walletdesk.ledger.idempotency import IdempotentOutcome, run_idempotent
 from walletdesk.payments import accounts, activity, fx, transfer_sql
+from walletdesk.payments.caps import CappedOperation, check_cap
 from walletdesk.payments.enums import (
     PAYMENT_TRANSITIONS,
     ActivityStatus,
@@ -100,7 +101,7 @@ def transfer(
 
     On PostgreSQL the command is one database function call (`transfer_sql`); elsewhere it runs
     below, statement by statement. The two are held to the same tests."""
-    money = parse_amount(amount, currency)
+    money = check_cap(CappedOperation.TRANSFER, parse_amount(amount, currency))
     memo = (memo or "").strip()[:60]
     request = {"recipient": recipient, "amount": amount, "currency": currency, "memo": memo}
     if is_postgres():
@@ -249,7 +250,7 @@ def pay_merchant(
     )
     if merchant is None:
         raise MerchantNotFoundError()
-    price = parse_amount(amount, merchant.currency)
+    price = check_cap(CappedOperation.PAYMENT, parse_amount(amount, merchant.currency))
     description = (description or "").strip()[:120]
     request = {
         "merchant": str(merchant.public_id),
@@ -270,6 +271,9 @@ def pay_merchant(
                 user_id=actor.user_id, quote_public_id=fx_quote_id or "", buy=price
             )
             debit, fee, rate = quote.sell_amount, quote.fee, str(quote.customer_rate)
+            # What leaves the wallet, in its own currency, is capped too (a quote taken
+            # before a cap was lowered must not slip past it).
+            check_cap(CappedOperation.PAYMENT, Money(debit + fee, wallet_currency))
             legs = [
                 ledger.Leg(wallet_id, -(debit + fee)),
                 ledger.Leg(
@@ -401,7 +405,7 @@ def refund_payment(
     )
     if payment is None:
         raise OperationNotFoundError()
-    money = parse_amount(amount, payment.currency)
+    money = check_cap(CappedOperation.REFUND, parse_amount(amount, payment.currency))
     request = {"payment": str(payment.public_id), "amount": amount, "reason": reason[:200]}
 
     def command() -> tuple[int, dict[str, Any]]:
