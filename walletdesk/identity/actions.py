@@ -46,7 +46,12 @@ from walletdesk.identity.errors import (
     StepUpRequiredError,
     UnfreezeCoolOffError,
 )
-from walletdesk.identity.identifiers import normalise_email, normalise_login_name, normalise_phone
+from walletdesk.identity.identifiers import (
+    check_identifier_characters,
+    normalise_email,
+    normalise_login_name,
+    normalise_phone,
+)
 from walletdesk.identity.models import (
     Device,
     LoginEvent,
@@ -57,7 +62,7 @@ from walletdesk.identity.models import (
     UserSession,
 )
 from walletdesk.identity.regions import ip_prefix, region_for
-from walletdesk.identity.text import clean_display_text
+from walletdesk.identity.text import clean_display_text, skeleton
 
 PASSWORD_BACKEND = "walletdesk.identity.backends.LoginNameBackend"  # noqa: S105
 PASSKEY_BACKEND = "walletdesk.identity.backends.PasskeyBackend"
@@ -117,10 +122,11 @@ def start_signup(
     account: that owner gets a heads-up instead, and the caller shows the very same page, so the
     response never tells whether a phone number is registered.
     """
+    check_identifier_characters(identifier)
     login_name = normalise_login_name(identifier)
     if login_name is None:
         raise IdentifierTakenError()
-    name = clean_display_text(display_name) if display_name else ""
+    name = _clean_display_name(display_name)
     validate_new_password(password, User(login_name=login_name, display_name=name))
     if throttle.hit(throttle.SIGNUP_IP, meta.ip) > throttle.SIGNUP_IP.limit:
         audit.record(Actions.RATE_LIMITED, "denied", meta=meta, what="signup")
@@ -659,6 +665,7 @@ CONTACT_PENDING_KEY = "_wd_contact_change"
 def start_contact_change(request: HttpRequest, user: User, kind: str, raw: str) -> str:
     require_step_up(request)
     meta = RequestMeta.from_request(request)
+    check_identifier_characters(raw)
     new = normalise_phone(raw) if kind == "phone" else normalise_email(raw)
     if new is None:
         raise IdentifierTakenError()
@@ -924,8 +931,23 @@ def approve_unfreeze_request(request_id: str, approver: User, *, meta: RequestMe
 # --- Profile --------------------------------------------------------------------------------
 
 
+def _clean_display_name(raw: str, user: User | None = None) -> str:
+    """A customer's display name is shown to payees: it may not imitate staff (UPL-7).
+    Staff names themselves are set by the operator and may say who they are."""
+    if not raw:
+        return ""
+    if user is not None and user.role != Role.CUSTOMER:
+        return clean_display_text(raw, reserved_check=False)
+    staff_names = (
+        User.objects.exclude(role=Role.CUSTOMER)
+        .exclude(display_name="")
+        .values_list("display_name", flat=True)
+    )
+    return clean_display_text(raw, staff_skeletons=frozenset(skeleton(n) for n in staff_names))
+
+
 def update_profile(user: User, *, display_name: str, address: str, meta: RequestMeta) -> User:
-    name = clean_display_text(display_name) if display_name else ""
+    name = _clean_display_name(display_name, user)
     place = clean_display_text(address, max_length=200, reserved_check=False) if address else ""
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(display_name=name, address=place)
