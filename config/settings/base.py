@@ -264,7 +264,22 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "walletdesk.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    "DEFAULT_THROTTLE_RATES": {"anon": "100/min", "user": "200/min", "nlu_parse": "60/min"},
+    # API-2 (walletdesk/api/throttling.py): per account (all its sessions and tokens), per IP
+    # without an account, per IP for everything; and the tighter scopes of look-ups.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "walletdesk.api.throttling.AccountRateThrottle",
+        "walletdesk.api.throttling.AnonymousIpRateThrottle",
+        "walletdesk.api.throttling.IpRateThrottle",
+        "walletdesk.api.throttling.LookupRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "account": "200/min",
+        "anon": "100/min",
+        "ip": "600/min",
+        "wallet_read": "30/min",
+        "recipient_lookup": "10/min",
+        "nlu_parse": "60/min",
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "WalletDesk API",

@@ -51,6 +51,15 @@ class RecipientNotFoundError(WalletDeskError):
     message = _("No wallet uses this phone number or email. Check it and try again.")
 
 
+class RecipientLookupsLimitedError(WalletDeskError):
+    code = "recipient_lookups_limited"
+    http_status = 429
+    message = _(
+        "You have entered several phone numbers or emails that have no wallet. For everyone's "
+        "safety, transfers are paused for an hour. Check the recipient's details with them."
+    )
+
+
 class SelfTransferError(WalletDeskError):
     code = "transfer_to_self"
     http_status = 400

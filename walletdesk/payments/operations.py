@@ -17,10 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from walletdesk.core.db import is_postgres
+from walletdesk.core.errors import WalletDeskError
 from walletdesk.core.money import Money, format_amount, parse_amount
 from walletdesk.core.statemachine import check_transition
 from walletdesk.ledger import actions as ledger
 from walletdesk.ledger.enums import AccountKind, EntryKind
+from walletdesk.ledger.errors import AccountFrozenError, InsufficientBalanceError
+from walletdesk.ledger.facade import wallet_balances
 from walletdesk.ledger.idempotency import IdempotentOutcome, run_idempotent
 from walletdesk.payments import accounts, activity, fx, transfer_sql
 from walletdesk.payments.caps import CappedOperation, check_cap
@@ -36,13 +39,14 @@ from walletdesk.payments.errors import (
     OperationNotFoundError,
     PaymentNotRefundableError,
     RecipientCannotReceiveError,
+    RecipientLookupsLimitedError,
     RecipientNotFoundError,
     RefundExceedsPaymentError,
     RiskRejectedError,
     SelfTransferError,
 )
 from walletdesk.payments.fees import compute_fee
-from walletdesk.payments.limits import check_and_record_usage
+from walletdesk.payments.limits import check_and_record_usage, limit_refusal
 from walletdesk.payments.models import Merchant, Payment, Refund, Transfer, Wallet
 
 PAYMENTS_PER_MINUTE = 30  # security guide MON-6: at most 30 payments per minute per wallet
@@ -100,9 +104,54 @@ def transfer(
     """Send money to another customer's wallet, found by phone number or email.
 
     On PostgreSQL the command is one database function call (`transfer_sql`); elsewhere it runs
-    below, statement by statement. The two are held to the same tests."""
+    in `_transfer`, statement by statement. The two are held to the same tests."""
+    from walletdesk.identity.facade import recipient_lookups_blocked, record_recipient_miss
+
     money = check_cap(CappedOperation.TRANSFER, parse_amount(amount, currency))
     memo = (memo or "").strip()[:60]
+    if recipient_lookups_blocked(actor.user_id):
+        raise RecipientLookupsLimitedError(_retry_after=3600)
+    try:
+        return _transfer(actor, recipient, money, amount, memo, idempotency_key)
+    except (RecipientNotFoundError, RecipientCannotReceiveError) as refusal:
+        # Say "no such wallet" only to someone who could have sent the money: everyone else
+        # gets the refusal a real recipient would have met, so a caller without the balance
+        # (or over a limit, or frozen) learns nothing about who has a wallet (issue 12).
+        hidden = _refusal_whoever_the_recipient(actor, money)
+        if hidden is not None:
+            raise hidden from None
+        record_recipient_miss(actor.user_id, "email" if "@" in (recipient or "") else "phone")
+        raise refusal from None
+
+
+def _refusal_whoever_the_recipient(actor: Actor, money: Money) -> WalletDeskError | None:
+    """The first refusal a transfer of `money` to an existing, open wallet would meet: limits
+    first, then a frozen account, then the balance (the order of both transfer paths)."""
+    refused_by_limit = limit_refusal(
+        user_id=actor.user_id, operation="transfer", money=money, kyc_level=actor.kyc_level
+    )
+    if refused_by_limit is not None:
+        return refused_by_limit
+    fee = compute_fee("transfer", money.currency, money.minor)
+    for balance in wallet_balances(actor.user_id):
+        if balance.currency == money.currency:
+            if balance.debits_blocked:
+                return AccountFrozenError()
+            if balance.available.minor < money.minor + fee:
+                return InsufficientBalanceError()
+            return None
+    return InsufficientBalanceError()
+
+
+def _transfer(
+    actor: Actor,
+    recipient: str,
+    money: Money,
+    amount: object,
+    memo: str,
+    idempotency_key: str | None,
+) -> IdempotentOutcome:
+    currency = money.currency
     request = {"recipient": recipient, "amount": amount, "currency": currency, "memo": memo}
     if is_postgres():
         return transfer_sql.transfer(
