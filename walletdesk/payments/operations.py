@@ -124,6 +124,31 @@ def transfer(
         raise refusal from None
 
 
+def find_recipient(*, actor: Actor, recipient: str, amount: object, currency: str) -> Wallet:
+    """The payee's wallet, for a confirm step that names the payee before the customer pays.
+
+    Answers as `transfer` would: a caller who could not send `amount` gets that refusal whoever
+    the recipient is; "no such wallet" is audited and counts towards the hourly pause."""
+    from walletdesk.identity.facade import recipient_lookups_blocked, record_recipient_miss
+
+    money = check_cap(CappedOperation.TRANSFER, parse_amount(amount, currency))
+    if recipient_lookups_blocked(actor.user_id):
+        raise RecipientLookupsLimitedError(_retry_after=3600)
+    refusal = _refusal_whoever_the_recipient(actor, money)
+    if refusal is not None:
+        raise refusal
+    try:
+        target = resolve_recipient(recipient)
+        if target.status == WalletStatus.CLOSED:
+            raise RecipientCannotReceiveError()
+    except (RecipientNotFoundError, RecipientCannotReceiveError):
+        record_recipient_miss(actor.user_id, "email" if "@" in (recipient or "") else "phone")
+        raise
+    if target.user_id == actor.user_id:
+        raise SelfTransferError()
+    return target
+
+
 def _refusal_whoever_the_recipient(actor: Actor, money: Money) -> WalletDeskError | None:
     """The first refusal a transfer of `money` to an existing, open wallet would meet: limits
     first, then a frozen account, then the balance (the order of both transfer paths)."""

@@ -126,3 +126,26 @@ def test_a_caller_who_could_pay_is_told_and_audited_and_ten_misses_pause_transfe
         assert paused.json()["error"]["code"] == "recipient_lookups_limited"
         assert int(paused["Retry-After"]) == 3600
     assert not Transfer.objects.exists()
+
+
+def test_the_payee_preview_answers_like_the_transfer(user_factory: Any, payee: Any) -> None:
+    from walletdesk.core.errors import WalletDeskError
+    from walletdesk.payments import operations
+
+    def preview(user: Any, recipient: str, amount: str) -> str:
+        try:
+            found = operations.find_recipient(
+                actor=operations.Actor(user.pk), recipient=recipient, amount=amount, currency="CNY"
+            )
+        except WalletDeskError as error:
+            return error.code
+        return str(found.user_id)
+
+    empty, _client = _caller(user_factory, 0)
+    assert preview(empty, payee.login_name, "1.00") == preview(empty, UNKNOWN, "1.00")
+    assert preview(empty, UNKNOWN, "1.00") == "insufficient_balance"
+
+    funded, _client = _caller(user_factory, 100_00)
+    assert preview(funded, payee.login_name, "1.00") == str(payee.pk)
+    assert preview(funded, UNKNOWN, "1.00") == "recipient_not_found"
+    assert AuditEvent.objects.filter(subject_id=funded.pk, action="recipient_lookup").count() == 1
