@@ -147,3 +147,20 @@ def test_the_window_slides_instead_of_resetting(settings: Any, wallet_owner: Any
         assert int(limited["Retry-After"]) <= 3
         clock.shift(int(limited["Retry-After"]))
         assert client.get("/api/v1/records").status_code == 200
+
+
+def test_parallel_requests_cannot_slip_past_the_limit(settings: Any) -> None:
+    """Each request is one atomic increment: 40 threads at once, exactly 30 get through (DRF's
+    stock throttle reads and writes back a list, so parallel requests can all pass)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from types import SimpleNamespace
+
+    from walletdesk.api.throttling import LookupRateThrottle
+
+    request: Any = SimpleNamespace(user=SimpleNamespace(is_authenticated=True, pk=4242), META={})
+    view: Any = SimpleNamespace(throttle_scope="wallet_read")
+    with time_machine.travel(START, tick=False), ThreadPoolExecutor(max_workers=8) as pool:
+        allowed = list(
+            pool.map(lambda _: LookupRateThrottle().allow_request(request, view), range(40))
+        )
+    assert allowed.count(True) == 30
