@@ -108,10 +108,10 @@ _RESERVED_WHOLE_SKELETONS = frozenset(skeleton(word) for word in RESERVED_WHOLE_
 def is_lookalike(text: str) -> bool:
     """Mixed-script confusables (Cyrillic "а" among Latin letters), or non-ASCII text made only of
     characters that have ASCII look-alikes (an all-Cyrillic "раураl")."""
+    if text.isascii():  # Latin and common characters only: nothing to mix up
+        return False
     if confusables.is_dangerous(text, preferred_aliases=["latin", "han"]):
         return True
-    if text.isascii():
-        return False
     return all(
         ch.isascii() or _prototype(ch).isascii() for ch in unicodedata.normalize("NFD", text)
     )
