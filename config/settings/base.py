@@ -276,7 +276,22 @@ REST_FRAMEWORK = {
     # Throttles key on REMOTE_ADDR, which ClientAddressMiddleware has already resolved; DRF's own
     # reading of X-Forwarded-For (the whole header, from anyone) must not come back.
     "NUM_PROXIES": 0,
-    "DEFAULT_THROTTLE_RATES": {"anon": "100/min", "user": "200/min", "nlu_parse": "60/min"},
+    # API-2 (walletdesk/api/throttling.py): per account (all its sessions and tokens), per IP
+    # without an account, per IP for everything; and the tighter scopes of look-ups.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "walletdesk.api.throttling.AccountRateThrottle",
+        "walletdesk.api.throttling.AnonymousIpRateThrottle",
+        "walletdesk.api.throttling.IpRateThrottle",
+        "walletdesk.api.throttling.LookupRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "account": "200/min",
+        "anon": "100/min",
+        "ip": "600/min",
+        "wallet_read": "30/min",
+        "recipient_lookup": "10/min",
+        "nlu_parse": "60/min",
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "WalletDesk API",
@@ -333,6 +348,20 @@ WALLETDESK = {
     # Production refuses the sandbox rail and the developer outbox unless this is on; then every
     # page carries a "sandbox" ribbon (a staging or demo deployment).
     "ALLOW_SANDBOX": env_bool("WALLETDESK_ALLOW_SANDBOX", False),
+    # Security guide MON-1: the most one money command (top-up, withdrawal, transfer, payment,
+    # refund, FX quote) may move, per currency, in minor units. 10 000.00 yuan, and about as
+    # much in each other currency (rounded down); operator limits by verification level apply
+    # on top. Every currency in core.money needs one (system check payments.E001).
+    "PER_OPERATION_CAPS": {
+        "CNY": 1_000_000,  # 10,000.00
+        "USD": 140_000,  # 1,400.00
+        "EUR": 129_000,  # 1,290.00
+        "HKD": 1_095_000,  # 10,950.00
+        "GBP": 110_000,  # 1,100.00
+        "SGD": 188_000,  # 1,880.00
+        "JPY": 210_000,  # 210,000
+        "KRW": 1_950_000,  # 1,950,000
+    },
 }
 
 # --- Identity and security ----------------------------------------------------------------------

@@ -57,8 +57,11 @@ def _drf_message(exc: drf_exceptions.APIException, code: str) -> str:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, WalletDeskError):
+        retry_after = exc.details.get("_retry_after")
         return Response(
-            error_body(exc.code, exc.user_message, exc.public_details()), status=exc.http_status
+            error_body(exc.code, exc.user_message, exc.public_details()),
+            status=exc.http_status,
+            headers={"Retry-After": str(retry_after)} if retry_after else None,
         )
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()

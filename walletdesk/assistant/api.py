@@ -9,7 +9,6 @@ from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from walletdesk.api.serializers import StrictSerializer
@@ -81,8 +80,7 @@ class ParseView(APIView):
     """Understand one message. Signed-in callers only (the wallet's chat widget), 60 a minute."""
 
     permission_classes = [IsAuthenticated]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "nlu_parse"
+    throttle_scope = "nlu_parse"  # walletdesk.api.throttling.LookupRateThrottle
 
     @extend_schema(
         summary="Understand a customer message (intent, entities, language)",

@@ -10,7 +10,6 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from walletdesk.helpcenter import facade, selectors
@@ -87,8 +86,7 @@ class AnnouncementSerializer(serializers.Serializer[Any]):
 
 class PublicAPIView(APIView):
     permission_classes = [AllowAny]
-    authentication_classes = []
-    throttle_classes = [AnonRateThrottle]
+    authentication_classes = []  # anonymous: the default per-IP throttles apply
 
 
 def _lang(request: Request) -> str:

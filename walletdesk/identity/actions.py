@@ -19,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, password_validation
+from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -27,6 +28,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from walletdesk.core.db import on_commit
 from walletdesk.core.errors import NotFoundError, PermissionDeniedError
 from walletdesk.identity import audit, otp, sessions, throttle, totp
 from walletdesk.identity.audit import Actions, RequestMeta
@@ -46,7 +48,12 @@ from walletdesk.identity.errors import (
     StepUpRequiredError,
     UnfreezeCoolOffError,
 )
-from walletdesk.identity.identifiers import normalise_email, normalise_login_name, normalise_phone
+from walletdesk.identity.identifiers import (
+    check_identifier_characters,
+    normalise_email,
+    normalise_login_name,
+    normalise_phone,
+)
 from walletdesk.identity.models import (
     Device,
     LoginEvent,
@@ -57,7 +64,7 @@ from walletdesk.identity.models import (
     UserSession,
 )
 from walletdesk.identity.regions import ip_prefix, region_for
-from walletdesk.identity.text import clean_display_text
+from walletdesk.identity.text import clean_display_text, skeleton
 
 PASSWORD_BACKEND = "walletdesk.identity.backends.LoginNameBackend"  # noqa: S105
 PASSKEY_BACKEND = "walletdesk.identity.backends.PasskeyBackend"
@@ -108,23 +115,44 @@ def is_pending_signup(user: User) -> bool:
     return not user.is_active and user.closed_at is None and user.last_login is None
 
 
-def start_signup(
-    identifier: str, password: str, display_name: str, *, meta: RequestMeta
-) -> int | None:
-    """Create (or refresh) an unverified account and send a code to prove the phone or email.
+def start_signup(identifier: str, password: str, display_name: str, *, meta: RequestMeta) -> str:
+    """Check the input, hash the password, and queue the rest (`register_signup`) as a job.
 
-    Returns the account id to verify, or None when the identifier already belongs to an active
-    account: that owner gets a heads-up instead, and the caller shows the very same page, so the
-    response never tells whether a phone number is registered.
+    The request does the same work whether or not the identifier is registered: the same checks,
+    one run of the password hasher, the same queries, one job queued. Whether the account exists
+    is only looked at in the job, after the response has gone (issue 12: the signup's timing
+    told registered numbers apart). Returns the normalised login name, which the verify step
+    uses to find the pending account; a registered owner gets a heads-up instead of a code.
     """
+    check_identifier_characters(identifier)
     login_name = normalise_login_name(identifier)
     if login_name is None:
         raise IdentifierTakenError()
-    name = clean_display_text(display_name) if display_name else ""
+    name = _clean_display_name(display_name)
     validate_new_password(password, User(login_name=login_name, display_name=name))
     if throttle.hit(throttle.SIGNUP_IP, meta.ip) > throttle.SIGNUP_IP.limit:
         audit.record(Actions.RATE_LIMITED, "denied", meta=meta, what="signup")
-        return None
+        return login_name
+    password_hash = make_password(password)
+    on_commit(_queue_signup, login_name, password_hash, name, meta.ip, meta.user_agent)
+    return login_name
+
+
+def _queue_signup(
+    login_name: str, password_hash: str, display_name: str, ip: str, user_agent: str
+) -> None:
+    from walletdesk.identity.tasks import process_signup
+
+    process_signup.delay(login_name, password_hash, display_name, ip, user_agent)
+
+
+def register_signup(
+    login_name: str, password_hash: str, display_name: str, *, meta: RequestMeta
+) -> int | None:
+    """The job behind `start_signup`: create (or refresh) an unverified account and send a code
+    to prove the phone or email; or, when the identifier belongs to an active account, tell its
+    owner someone tried (at most once an hour). Returns the pending account's id, or None."""
+    name = display_name
     is_phone = login_name.startswith("+")
     with transaction.atomic():
         user = User.objects.select_for_update().filter(login_name=login_name).first()
@@ -136,18 +164,19 @@ def start_signup(
         if user is None:
             try:
                 with transaction.atomic():
-                    user = User.objects.create_user(
-                        login_name,
-                        password,
+                    user = User(
+                        login_name=login_name,
+                        password=password_hash,
                         phone=login_name if is_phone else None,
                         email=None if is_phone else login_name,
                         display_name=name,
                         is_active=False,
                     )
+                    user.save()
             except IntegrityError:
                 return None
         else:
-            user.set_password(password)
+            user.password = password_hash
             user.display_name = name
             user.save(update_fields=["password", "display_name"])
         audit.record(Actions.SIGNUP, "pending", subject=user, meta=meta)
@@ -156,8 +185,8 @@ def start_signup(
     return user.pk
 
 
-def complete_signup(user_id: int, code: str, *, meta: RequestMeta) -> User:
-    user = User.objects.filter(pk=user_id).first()
+def complete_signup(login_name: str, code: str, *, meta: RequestMeta) -> User:
+    user = User.objects.filter(login_name=login_name).first()
     if user is None or not is_pending_signup(user):
         raise CodeInvalidError()
     otp.verify_code(user, OtpPurpose.SIGNUP, code, meta=meta)
@@ -659,6 +688,7 @@ CONTACT_PENDING_KEY = "_wd_contact_change"
 def start_contact_change(request: HttpRequest, user: User, kind: str, raw: str) -> str:
     require_step_up(request)
     meta = RequestMeta.from_request(request)
+    check_identifier_characters(raw)
     new = normalise_phone(raw) if kind == "phone" else normalise_email(raw)
     if new is None:
         raise IdentifierTakenError()
@@ -924,8 +954,23 @@ def approve_unfreeze_request(request_id: str, approver: User, *, meta: RequestMe
 # --- Profile --------------------------------------------------------------------------------
 
 
+def _clean_display_name(raw: str, user: User | None = None) -> str:
+    """A customer's display name is shown to payees: it may not imitate staff (UPL-7).
+    Staff names themselves are set by the operator and may say who they are."""
+    if not raw:
+        return ""
+    if user is not None and user.role != Role.CUSTOMER:
+        return clean_display_text(raw, reserved_check=False)
+    staff_names = (
+        User.objects.exclude(role=Role.CUSTOMER)
+        .exclude(display_name="")
+        .values_list("display_name", flat=True)
+    )
+    return clean_display_text(raw, staff_skeletons=frozenset(skeleton(n) for n in staff_names))
+
+
 def update_profile(user: User, *, display_name: str, address: str, meta: RequestMeta) -> User:
-    name = clean_display_text(display_name) if display_name else ""
+    name = _clean_display_name(display_name, user)
     place = clean_display_text(address, max_length=200, reserved_check=False) if address else ""
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(display_name=name, address=place)

@@ -64,6 +64,7 @@ class Actions:
     CLOSURE = "account_closure"
     ACCESS_DENIED = "access_denied"
     RATE_LIMITED = "rate_limited"
+    RECIPIENT_LOOKUP = "recipient_lookup"
     NOTIFICATION_PREFERENCES = "notification_preferences"
 
 

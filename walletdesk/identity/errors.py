@@ -162,3 +162,18 @@ class WithdrawalHoldError(WalletDeskError):
     message = _(
         "Withdrawals are paused for 24 hours after a phone or email change, until %(until)s."
     )
+
+
+class StaffNameError(WalletDeskError):
+    code = "staff_name"
+    http_status = 400
+    message = _("This name looks like the name of one of our staff. Choose another one.")
+
+
+class UnsafeIdentifierError(WalletDeskError):
+    code = "identifier_unsafe"
+    http_status = 400
+    message = _(
+        "This phone number or email contains hidden characters or letters that imitate others. "
+        "Type it again with ordinary characters."
+    )

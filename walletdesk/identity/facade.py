@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.functional import Promise
 
-from walletdesk.identity import actions, sessions
+from walletdesk.identity import actions, audit, sessions, throttle
 from walletdesk.identity.enums import OtpPurpose
 from walletdesk.identity.errors import StepUpRequiredError
 from walletdesk.identity.models import User
@@ -64,6 +65,47 @@ def get_contact(user_id: int) -> Contact:
     return Contact(
         row["phone"], row["email"], row["preferred_language"] or "zh-hans", str(row["public_id"])
     )
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's IP address: the one function every per-IP limit and log line uses."""
+    return audit.client_ip(request)
+
+
+_RECIPIENT_LOOKUPS_BLOCKED = "recipient-lookups-blocked:%s"
+
+
+def recipient_lookups_blocked(user_id: int) -> bool:
+    """True for an hour after `user_id` met "no such recipient" 10 times (one cache read: this
+    is on every transfer's path)."""
+    return cache.get(_RECIPIENT_LOOKUPS_BLOCKED % user_id) is not None
+
+
+def record_recipient_miss(user_id: int, identifier_kind: str) -> None:
+    """Audit one answer that told `user_id` a recipient has no wallet; the 10th in an hour
+    blocks their transfers for an hour and is audited as a rate-limit hit."""
+    rule = throttle.RECIPIENT_MISSES
+    count = throttle.hit(rule, str(user_id))
+    meta = audit.RequestMeta(ip="", user_agent="")
+    audit.record(
+        audit.Actions.RECIPIENT_LOOKUP,
+        "not_found",
+        subject=user_id,
+        actor_type="customer",
+        meta=meta,
+        kind=identifier_kind,
+        count=count,
+    )
+    if count >= rule.limit:
+        cache.set(_RECIPIENT_LOOKUPS_BLOCKED % user_id, 1, rule.window)
+        audit.record(
+            audit.Actions.RATE_LIMITED,
+            "denied",
+            subject=user_id,
+            actor_type="customer",
+            meta=meta,
+            what="recipient_lookup",
+        )
 
 
 def purpose_label(purpose: str) -> str | Promise:

@@ -39,6 +39,9 @@ CONTACT_CHANGE_DAILY = Rule("contact_d", 5, 86400)
 # Sign-up and unauthenticated code sends per IP.
 SIGNUP_IP = Rule("signup_ip", 10, 3600)
 PASSKEY_LOGIN_IP = Rule("passkey_ip", 20, 10 * 60)
+# Answers that told a customer "no wallet uses this phone number or email" (issue 12: look-ups
+# must not enumerate customers): 10 an hour, then no transfers for an hour.
+RECIPIENT_MISSES = Rule("recipient_miss", 10, 3600)
 
 
 def _digest(key: str) -> str:

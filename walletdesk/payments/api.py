@@ -87,6 +87,7 @@ def _actor(request: Request) -> operations.Actor:
 
 class WalletView(APIView):
     permission_classes = [IsAuthenticated]
+    throttle_scope = "wallet_read"  # tighter than the general limit (API-2)
 
     @extend_schema(
         summary="Wallet status and balances",
@@ -131,6 +132,7 @@ class TransferInput(StrictSerializer):
 
 class TransferListView(APIView):
     permission_classes = [IsAuthenticated]
+    throttle_scope = "recipient_lookup"  # every transfer looks a recipient up (API-2)
 
     @extend_schema(
         summary="Send money to another wallet",

@@ -9,3 +9,4 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from walletdesk.payments import checks  # noqa: F401  (registers the deployment checks)
+        from walletdesk.payments import caps  # noqa: F401  (registers its system check)

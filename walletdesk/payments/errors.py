@@ -12,6 +12,12 @@ class LimitExceededError(WalletDeskError):
     message = _("This is over your %(period)s limit of %(limit)s. %(hint)s")
 
 
+class RailAmountTooLargeError(WalletDeskError):
+    code = "rail_amount_too_large"
+    http_status = 400
+    message = _("A single top-up or withdrawal can be at most %(limit)s.")
+
+
 class WithdrawalRateLimitedError(WalletDeskError):
     code = "withdrawal_rate_limited"
     http_status = 429
@@ -43,6 +49,15 @@ class RecipientNotFoundError(WalletDeskError):
     code = "recipient_not_found"
     http_status = 404
     message = _("No wallet uses this phone number or email. Check it and try again.")
+
+
+class RecipientLookupsLimitedError(WalletDeskError):
+    code = "recipient_lookups_limited"
+    http_status = 429
+    message = _(
+        "You have entered several phone numbers or emails that have no wallet. For everyone's "
+        "safety, transfers are paused for an hour. Check the recipient's details with them."
+    )
 
 
 class SelfTransferError(WalletDeskError):

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from walletdesk.core.money import CURRENCY_EXPONENTS, Money, check_currency
+from walletdesk.payments.caps import CappedOperation, check_cap
 from walletdesk.payments.errors import FxQuoteExpiredError, FxQuoteUsedError, FxRateUnavailableError
 from walletdesk.payments.fees import compute_fee
 from walletdesk.payments.models import FxQuote, FxRate
@@ -134,7 +135,11 @@ def preview_quote(
 
 
 def create_quote(*, user_id: int, sell_currency: str, buy: Money) -> FxQuote:
+    """A quote the customer may accept; both what they buy and what they would pay (with the
+    fee) are within the per-operation cap of their currencies (MON-1)."""
+    check_cap(CappedOperation.FX_QUOTE, buy)
     preview = preview_quote(sell_currency=sell_currency, buy=buy)
+    check_cap(CappedOperation.FX_QUOTE, preview.sell + preview.fee)
     return FxQuote.objects.create(
         user_id=user_id,
         sell_currency=sell_currency,

@@ -113,6 +113,27 @@ def check_and_record_usage(*, user_id: int, operation: str, money: Money, kyc_le
     )
 
 
+def limit_refusal(
+    *, user_id: int, operation: str, money: Money, kyc_level: int
+) -> LimitExceededError | None:
+    """The refusal `check_and_record_usage` would raise now, read without locking or counting."""
+    rule = rule_for(operation, kyc_level, money.currency)
+    if rule is None:
+        return None
+    if money.minor > rule.per_transaction:
+        return limit_exceeded("single", rule, money.currency, kyc_level)
+    used = (
+        UsageCounter.objects.filter(
+            user_id=user_id, operation=operation, currency=money.currency, day=local_today()
+        )
+        .values_list("total", flat=True)
+        .first()
+    )
+    if (used or 0) + money.minor > rule.per_day:
+        return limit_exceeded("daily", rule, money.currency, kyc_level)
+    return None
+
+
 def _lock_counter(user_id: int, operation: str, currency: str, day: date) -> UsageCounter:
     lookup = {"user_id": user_id, "operation": operation, "currency": currency, "day": day}
     counter = UsageCounter.objects.select_for_update().filter(**lookup).first()

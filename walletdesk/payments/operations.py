@@ -17,12 +17,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from walletdesk.core.db import is_postgres
+from walletdesk.core.errors import WalletDeskError
 from walletdesk.core.money import Money, format_amount, parse_amount
 from walletdesk.core.statemachine import check_transition
 from walletdesk.ledger import actions as ledger
 from walletdesk.ledger.enums import AccountKind, EntryKind
+from walletdesk.ledger.errors import AccountFrozenError, InsufficientBalanceError
+from walletdesk.ledger.facade import wallet_balances
 from walletdesk.ledger.idempotency import IdempotentOutcome, run_idempotent
 from walletdesk.payments import accounts, activity, fx, transfer_sql
+from walletdesk.payments.caps import CappedOperation, check_cap
 from walletdesk.payments.enums import (
     PAYMENT_TRANSITIONS,
     ActivityStatus,
@@ -35,13 +39,14 @@ from walletdesk.payments.errors import (
     OperationNotFoundError,
     PaymentNotRefundableError,
     RecipientCannotReceiveError,
+    RecipientLookupsLimitedError,
     RecipientNotFoundError,
     RefundExceedsPaymentError,
     RiskRejectedError,
     SelfTransferError,
 )
 from walletdesk.payments.fees import compute_fee
-from walletdesk.payments.limits import check_and_record_usage
+from walletdesk.payments.limits import check_and_record_usage, limit_refusal
 from walletdesk.payments.models import Merchant, Payment, Refund, Transfer, Wallet
 
 PAYMENTS_PER_MINUTE = 30  # security guide MON-6: at most 30 payments per minute per wallet
@@ -99,9 +104,79 @@ def transfer(
     """Send money to another customer's wallet, found by phone number or email.
 
     On PostgreSQL the command is one database function call (`transfer_sql`); elsewhere it runs
-    below, statement by statement. The two are held to the same tests."""
-    money = parse_amount(amount, currency)
+    in `_transfer`, statement by statement. The two are held to the same tests."""
+    from walletdesk.identity.facade import recipient_lookups_blocked, record_recipient_miss
+
+    money = check_cap(CappedOperation.TRANSFER, parse_amount(amount, currency))
     memo = (memo or "").strip()[:60]
+    if recipient_lookups_blocked(actor.user_id):
+        raise RecipientLookupsLimitedError(_retry_after=3600)
+    try:
+        return _transfer(actor, recipient, money, amount, memo, idempotency_key)
+    except (RecipientNotFoundError, RecipientCannotReceiveError) as refusal:
+        # Say "no such wallet" only to someone who could have sent the money: everyone else
+        # gets the refusal a real recipient would have met, so a caller without the balance
+        # (or over a limit, or frozen) learns nothing about who has a wallet (issue 12).
+        hidden = _refusal_whoever_the_recipient(actor, money)
+        if hidden is not None:
+            raise hidden from None
+        record_recipient_miss(actor.user_id, "email" if "@" in (recipient or "") else "phone")
+        raise refusal from None
+
+
+def find_recipient(*, actor: Actor, recipient: str, amount: object, currency: str) -> Wallet:
+    """The payee's wallet, for a confirm step that names the payee before the customer pays.
+
+    Answers as `transfer` would: a caller who could not send `amount` gets that refusal whoever
+    the recipient is; "no such wallet" is audited and counts towards the hourly pause."""
+    from walletdesk.identity.facade import recipient_lookups_blocked, record_recipient_miss
+
+    money = check_cap(CappedOperation.TRANSFER, parse_amount(amount, currency))
+    if recipient_lookups_blocked(actor.user_id):
+        raise RecipientLookupsLimitedError(_retry_after=3600)
+    refusal = _refusal_whoever_the_recipient(actor, money)
+    if refusal is not None:
+        raise refusal
+    try:
+        target = resolve_recipient(recipient)
+        if target.status == WalletStatus.CLOSED:
+            raise RecipientCannotReceiveError()
+    except (RecipientNotFoundError, RecipientCannotReceiveError):
+        record_recipient_miss(actor.user_id, "email" if "@" in (recipient or "") else "phone")
+        raise
+    if target.user_id == actor.user_id:
+        raise SelfTransferError()
+    return target
+
+
+def _refusal_whoever_the_recipient(actor: Actor, money: Money) -> WalletDeskError | None:
+    """The first refusal a transfer of `money` to an existing, open wallet would meet: limits
+    first, then a frozen account, then the balance (the order of both transfer paths)."""
+    refused_by_limit = limit_refusal(
+        user_id=actor.user_id, operation="transfer", money=money, kyc_level=actor.kyc_level
+    )
+    if refused_by_limit is not None:
+        return refused_by_limit
+    fee = compute_fee("transfer", money.currency, money.minor)
+    for balance in wallet_balances(actor.user_id):
+        if balance.currency == money.currency:
+            if balance.debits_blocked:
+                return AccountFrozenError()
+            if balance.available.minor < money.minor + fee:
+                return InsufficientBalanceError()
+            return None
+    return InsufficientBalanceError()
+
+
+def _transfer(
+    actor: Actor,
+    recipient: str,
+    money: Money,
+    amount: object,
+    memo: str,
+    idempotency_key: str | None,
+) -> IdempotentOutcome:
+    currency = money.currency
     request = {"recipient": recipient, "amount": amount, "currency": currency, "memo": memo}
     if is_postgres():
         return transfer_sql.transfer(
@@ -249,7 +324,7 @@ def pay_merchant(
     )
     if merchant is None:
         raise MerchantNotFoundError()
-    price = parse_amount(amount, merchant.currency)
+    price = check_cap(CappedOperation.PAYMENT, parse_amount(amount, merchant.currency))
     description = (description or "").strip()[:120]
     request = {
         "merchant": str(merchant.public_id),
@@ -270,6 +345,9 @@ def pay_merchant(
                 user_id=actor.user_id, quote_public_id=fx_quote_id or "", buy=price
             )
             debit, fee, rate = quote.sell_amount, quote.fee, str(quote.customer_rate)
+            # What leaves the wallet, in its own currency, is capped too (a quote taken
+            # before a cap was lowered must not slip past it).
+            check_cap(CappedOperation.PAYMENT, Money(debit + fee, wallet_currency))
             legs = [
                 ledger.Leg(wallet_id, -(debit + fee)),
                 ledger.Leg(
@@ -401,7 +479,7 @@ def refund_payment(
     )
     if payment is None:
         raise OperationNotFoundError()
-    money = parse_amount(amount, payment.currency)
+    money = check_cap(CappedOperation.REFUND, parse_amount(amount, payment.currency))
     request = {"payment": str(payment.public_id), "amount": amount, "reason": reason[:200]}
 
     def command() -> tuple[int, dict[str, Any]]:

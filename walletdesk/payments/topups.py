@@ -28,6 +28,7 @@ from walletdesk.ledger import actions as ledger
 from walletdesk.ledger.enums import AccountKind, EntryKind
 from walletdesk.ledger.idempotency import IdempotentOutcome, run_idempotent
 from walletdesk.payments import activity
+from walletdesk.payments.caps import CappedOperation, check_cap
 from walletdesk.payments.enums import (
     RAIL_OPERATION_TRANSITIONS,
     ActivityStatus,
@@ -62,8 +63,6 @@ TERMINAL_STATUSES = (
     RailOperationStatus.FAILED,
     RailOperationStatus.EXPIRED,
 )
-# Security guide MON-1: one rail operation moves at most 10 000.00 (in major units).
-MAX_AMOUNT_MAJOR_UNITS = 10_000
 
 
 class AmountBelowFeeError(WalletDeskError):
@@ -76,12 +75,6 @@ class CardRequiredError(WalletDeskError):
     code = "card_required"
     http_status = 400
     message = gettext_lazy("Choose one of your bound bank cards for this method.")
-
-
-class RailAmountTooLargeError(WalletDeskError):
-    code = "rail_amount_too_large"
-    http_status = 400
-    message = gettext_lazy("A single top-up or withdrawal can be at most %(limit)s.")
 
 
 RailOperation = TopUp | Withdrawal
@@ -130,12 +123,8 @@ def timeline(operation: RailOperation) -> list[RailOperationEvent]:
     )
 
 
-def parse_rail_amount(raw: object, currency: str) -> Money:
-    money = parse_amount(raw, currency)
-    cap = MAX_AMOUNT_MAJOR_UNITS * 10**money.exponent
-    if money.minor > cap:
-        raise RailAmountTooLargeError(limit=format_amount(Money(cap, currency)))
-    return money
+def parse_rail_amount(raw: object, currency: str, operation: CappedOperation) -> Money:
+    return check_cap(operation, parse_amount(raw, currency))
 
 
 def open_wallet_of(user_id: int) -> Wallet:
@@ -256,7 +245,7 @@ def create_top_up(
     }
 
     def command() -> tuple[int, dict[str, Any]]:
-        money = parse_rail_amount(amount, currency)
+        money = parse_rail_amount(amount, currency, CappedOperation.TOP_UP)
         if method not in RailMethod.values:
             raise RailUnavailableError()
         open_wallet_of(user_id)

@@ -28,6 +28,7 @@ from walletdesk.ledger import actions as ledger
 from walletdesk.ledger.enums import AccountKind, EntryKind
 from walletdesk.ledger.idempotency import IdempotentOutcome, run_idempotent
 from walletdesk.payments import activity
+from walletdesk.payments.caps import CappedOperation
 from walletdesk.payments.enums import (
     ActivityStatus,
     ActivityType,
@@ -101,7 +102,7 @@ def quote_withdrawal(
     *, user_id: int, amount: object, currency: str, card_id: str | None
 ) -> WithdrawalQuote:
     """The fee and total shown before the customer confirms. Moves no money."""
-    money = parse_rail_amount(amount, currency)
+    money = parse_rail_amount(amount, currency, CappedOperation.WITHDRAWAL)
     card = active_card(user_id, card_id)
     fee = compute_fee("withdrawal", currency, money.minor, WITHDRAWAL_METHOD)
     if fee >= money.minor:

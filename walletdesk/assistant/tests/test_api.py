@@ -5,7 +5,6 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from rest_framework.throttling import ScopedRateThrottle
 
 from walletdesk.assistant.nlu.pipeline import Pipeline
 
@@ -75,10 +74,10 @@ def test_malformed_json_is_refused(customer_client: Client, nlu: Pipeline) -> No
     assert response.json()["error"]["code"] == "malformed_json"
 
 
-def test_parse_is_rate_limited(
-    customer_client: Client, nlu: Pipeline, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"nlu_parse": "3/min"})
+def test_parse_is_rate_limited(customer_client: Client, nlu: Pipeline, settings: Any) -> None:
+    rest = settings.REST_FRAMEWORK
+    rates = {**rest["DEFAULT_THROTTLE_RATES"], "nlu_parse": "3/min"}
+    settings.REST_FRAMEWORK = {**rest, "DEFAULT_THROTTLE_RATES": rates}
     codes = [post(customer_client, {"text": "余额多少"}).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     response = post(customer_client, {"text": "余额多少"})

@@ -157,7 +157,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         from django.core.exceptions import ValidationError
 
         try:
-            user_id = actions.start_signup(
+            login_name = actions.start_signup(
                 form.cleaned_data["identifier"],
                 form.cleaned_data["password"],
                 form.cleaned_data["display_name"],
@@ -169,7 +169,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         except WalletDeskError as error:
             status = form_error(form, error)
         else:
-            request.session[SIGNUP_KEY] = user_id
+            request.session[SIGNUP_KEY] = login_name
             return redirect("identity:signup_verify")
     elif request.method == "POST":
         status = 400
@@ -184,14 +184,14 @@ def signup_verify(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        user_id = request.session.get(SIGNUP_KEY)
+        login_name = request.session.get(SIGNUP_KEY)
         try:
-            if not isinstance(user_id, int):
+            if not isinstance(login_name, str):
                 from walletdesk.identity.errors import CodeInvalidError
 
                 raise CodeInvalidError()
             user = actions.complete_signup(
-                user_id, form.cleaned_data["code"], meta=RequestMeta.from_request(request)
+                login_name, form.cleaned_data["code"], meta=RequestMeta.from_request(request)
             )
         except WalletDeskError as error:
             status = form_error(form, error)
