@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from walletdesk.core.money import Money
 from walletdesk.ledger.enums import AccountKind
+from walletdesk.ledger.errors import AccountFrozenError, InsufficientBalanceError
 from walletdesk.ledger.models import LedgerAccount
 
 
@@ -41,3 +42,12 @@ def wallet_balances(owner_id: int) -> list[AccountBalance]:
         owner_id=owner_id, kind=AccountKind.CUSTOMER_WALLET
     ).order_by("currency")
     return [_balance(account) for account in accounts]
+
+
+# The refusals a debit can meet, for callers that answer them (the payments app).
+__all__ = [
+    "AccountBalance",
+    "AccountFrozenError",
+    "InsufficientBalanceError",
+    "wallet_balances",
+]

@@ -22,8 +22,11 @@ from walletdesk.core.money import Money, format_amount, parse_amount
 from walletdesk.core.statemachine import check_transition
 from walletdesk.ledger import actions as ledger
 from walletdesk.ledger.enums import AccountKind, EntryKind
-from walletdesk.ledger.errors import AccountFrozenError, InsufficientBalanceError
-from walletdesk.ledger.facade import wallet_balances
+from walletdesk.ledger.facade import (
+    AccountFrozenError,
+    InsufficientBalanceError,
+    wallet_balances,
+)
 from walletdesk.ledger.idempotency import IdempotentOutcome, run_idempotent
 from walletdesk.payments import accounts, activity, fx, transfer_sql
 from walletdesk.payments.caps import CappedOperation, check_cap
