@@ -18,6 +18,7 @@ urlpatterns = [
     path("notifications/", include("walletdesk.notifications.urls")),
     path("help/", include("walletdesk.helpcenter.urls")),
     path("assistant/", include("walletdesk.assistant.urls")),
+    path("support/", include("walletdesk.tickets.urls")),
     path("", include("walletdesk.payments.urls")),
 ]
 

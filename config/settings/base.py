@@ -89,6 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "csp.context_processors.nonce",
                 "walletdesk.core.context_processors.site",
+                "walletdesk.tickets.context_processors.support",
             ],
         },
     },
@@ -352,6 +353,15 @@ WALLETDESK = {
     # refund, FX quote) may move, per currency, in minor units. 10 000.00 yuan, and about as
     # much in each other currency (rounded down); operator limits by verification level apply
     # on top. Every currency in core.money needs one (system check payments.E001).
+    # Where customers reach a person: shown on every page and in every ticket. The complaint
+    # contacts are where a customer may go when not satisfied (mainland China: the consumer
+    # association and the People's Bank of China's financial consumer hotline).
+    "SUPPORT": {
+        "HOTLINE": env_str("WALLETDESK_SUPPORT_HOTLINE", "400-000-0000"),
+        "HOTLINE_HOURS": env_str("WALLETDESK_SUPPORT_HOTLINE_HOURS", "08:00–22:00"),
+        "CONSUMER_HOTLINE": env_str("WALLETDESK_CONSUMER_HOTLINE", "12315"),
+        "REGULATOR_HOTLINE": env_str("WALLETDESK_REGULATOR_HOTLINE", "12363"),
+    },
     "PER_OPERATION_CAPS": {
         "CNY": 1_000_000,  # 10,000.00
         "USD": 140_000,  # 1,400.00

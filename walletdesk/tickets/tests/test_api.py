@@ -90,7 +90,9 @@ def test_reply_reopen_and_rate(customer: Any, customer_client: Client, user_fact
         category="withdraw_failed",
     )
     actions.add_message(agent, ticket.number, "内部备注", visibility="internal")  # type: ignore[arg-type]
-    actions.add_message(agent, ticket.number, "银行退回了，请换一张卡。", then_status=TicketStatus.SOLVED)
+    actions.add_message(
+        agent, ticket.number, "银行退回了，请换一张卡。", then_status=TicketStatus.SOLVED
+    )
 
     seen = customer_client.get(f"/api/v1/tickets/{ticket.number}").json()
     assert [m["author"] for m in seen["messages"]] == ["you", "support"]
@@ -105,7 +107,9 @@ def test_reply_reopen_and_rate(customer: Any, customer_client: Client, user_fact
 
     reopened = post(customer_client, f"/api/v1/tickets/{ticket.number}/reopen")
     assert reopened.json()["status"] == "open"
-    replied = post(customer_client, f"/api/v1/tickets/{ticket.number}/replies", {"body": "换了还是不行"})
+    replied = post(
+        customer_client, f"/api/v1/tickets/{ticket.number}/replies", {"body": "换了还是不行"}
+    )
     assert replied.json()["messages"][-1]["body"] == "换了还是不行"
 
 

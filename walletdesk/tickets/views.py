@@ -1,0 +1,229 @@
+"""The customer's support pages: contact support, my tickets, one ticket (reply, reopen, rate).
+
+Thin: parse the form, call one action, render what the presenters give.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from walletdesk.core.errors import ValidationFailedError, WalletDeskError
+from walletdesk.payments import facade as payments_facade
+from walletdesk.tickets import actions, presenters, selectors
+from walletdesk.tickets.context_processors import support_config
+from walletdesk.tickets.enums import Channel, LinkKind, TicketKind, TicketStatus
+from walletdesk.tickets.forms import NewTicketForm, RatingForm, ReplyForm
+
+TICKETS_PER_PAGE = 20
+
+# The topic a question about a record most likely is, by the record's kind and status.
+TOPIC_FOR_RECORD = {
+    ("top_up", "pending"): "topup_not_arrived",
+    ("top_up", "failed"): "topup_failed",
+    ("withdrawal", "pending"): "withdraw_not_arrived",
+    ("withdrawal", "failed"): "withdraw_failed",
+    ("payment", "failed"): "payment_failed",
+    ("payment", "succeeded"): "refund_request",
+    ("transfer_out", "succeeded"): "transfer_not_received",
+    ("refund", "pending"): "refund_not_received",
+}
+
+
+def customer_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not getattr(request.user, "is_customer", False):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def hotline() -> dict[str, str]:
+    support = support_config()
+    return {"number": support["HOTLINE"], "hours": support["HOTLINE_HOURS"]}
+
+
+def _record_from_query(request: HttpRequest) -> payments_facade.RecordSummary | None:
+    kind, _sep, public_id = request.GET.get("record", "").partition(":")
+    found = payments_facade.customer_records(int(request.user.pk or 0), [(kind, public_id)])
+    return next(iter(found.values()), None)
+
+
+@customer_only
+def support_home(request: HttpRequest) -> HttpResponse:
+    actor = presenters.actor_for(request)
+    page = Paginator(selectors.customer_tickets(actor.user_id or 0), TICKETS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "tickets/home.html",
+        {
+            "page": page,
+            "tickets": [presenters.summary(ticket) for ticket in page],
+            "hotline": hotline(),
+            "nav": "support",
+        },
+    )
+
+
+@customer_only
+def new_ticket(request: HttpRequest) -> HttpResponse:
+    actor = presenters.actor_for(request)
+    language = get_language() or "zh-hans"
+    categories = presenters.category_tree(language)
+    record = _record_from_query(request) if request.method == "GET" else None
+    if request.method == "POST":
+        form = NewTicketForm(request.POST, categories=categories)
+        if form.is_valid():
+            data = form.cleaned_data
+            records = []
+            kind, _sep, public_id = data["record"].partition(":")
+            if kind in payments_facade.RECORD_KINDS and public_id:
+                records = [actions.RecordRef(LinkKind(kind), public_id)]
+            try:
+                ticket = actions.open_ticket(
+                    actor,
+                    customer_id=actor.user_id,
+                    subject=data["subject"],
+                    body=data["body"],
+                    category=data["category"],
+                    kind=TicketKind(data["kind"]),
+                    channel=Channel.APP,
+                    language=language,
+                    records=records,
+                )
+            except ValidationFailedError as error:
+                for field, problems in error.details.get("fields", {}).items():
+                    form.add_error(field if field in form.fields else None, problems)
+            except WalletDeskError as error:
+                form.add_error(None, error.user_message)
+            else:
+                messages.success(
+                    request,
+                    _("We received your request. Your ticket number is %(number)s.")
+                    % {"number": ticket.number},
+                )
+                return redirect("tickets:detail", number=ticket.number)
+        record_kind, _sep, record_id = request.POST.get("record", "").partition(":")
+        found = payments_facade.customer_records(actor.user_id or 0, [(record_kind, record_id)])
+        record = next(iter(found.values()), None)
+    else:
+        initial: dict[str, Any] = {}
+        if request.GET.get("kind") in (TicketKind.COMPLAINT, TicketKind.FEEDBACK):
+            initial["kind"] = request.GET["kind"]
+        if record is not None:
+            initial["record"] = f"{record.kind}:{record.public_id}"
+            initial["category"] = TOPIC_FOR_RECORD.get((record.kind, record.status), "")
+        form = NewTicketForm(initial=initial, categories=categories)
+    return render(
+        request,
+        "tickets/new.html",
+        {"form": form, "record": record, "hotline": hotline(), "nav": "support"},
+    )
+
+
+def _detail_context(request: HttpRequest, number: str, **forms: Any) -> dict[str, Any]:
+    actor = presenters.actor_for(request)
+    ticket = selectors.ticket_for(actor, number)
+    detail = presenters.detail(actor, ticket)
+    return {
+        "ticket": detail,
+        "reply_due_at": parse_datetime(detail["reply_due"]) if detail["reply_due"] else None,
+        "is_complaint": ticket.kind == TicketKind.COMPLAINT,
+        "complaint_contacts": support_config(),
+        "reply_form": forms.get("reply_form") or ReplyForm(),
+        "rating_form": forms.get("rating_form") or RatingForm(),
+        "hotline": hotline(),
+        "nav": "support",
+    }
+
+
+def _ticket_or_404(request: HttpRequest, number: str) -> dict[str, Any]:
+    from django.http import Http404
+
+    from walletdesk.tickets.errors import TicketNotFoundError
+
+    try:
+        return _detail_context(request, number)
+    except TicketNotFoundError as missing:
+        raise Http404 from missing
+
+
+@customer_only
+def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
+    return render(request, "tickets/detail.html", _ticket_or_404(request, number))
+
+
+def _act(request: HttpRequest, number: str, act: Callable[[], object], done: str) -> HttpResponse:
+    _ticket_or_404(request, number)
+    try:
+        act()
+    except WalletDeskError as error:
+        messages.error(request, error.user_message)
+    else:
+        messages.success(request, done)
+    return redirect("tickets:detail", number=number)
+
+
+@customer_only
+@require_POST
+def reply(request: HttpRequest, number: str) -> HttpResponse:
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        context = _ticket_or_404(request, number)
+        context["reply_form"] = form
+        return render(request, "tickets/detail.html", context, status=400)
+    actor = presenters.actor_for(request)
+    return _act(
+        request,
+        number,
+        lambda: actions.add_message(actor, number, form.cleaned_data["body"]),
+        _("Reply sent."),
+    )
+
+
+@customer_only
+@require_POST
+def reopen(request: HttpRequest, number: str) -> HttpResponse:
+    actor = presenters.actor_for(request)
+    return _act(
+        request,
+        number,
+        lambda: actions.change_status(actor, number, TicketStatus.OPEN),
+        _("Your ticket is open again. We will get back to you."),
+    )
+
+
+@customer_only
+@require_POST
+def rate(request: HttpRequest, number: str) -> HttpResponse:
+    form = RatingForm(request.POST)
+    if not form.is_valid():
+        context = _ticket_or_404(request, number)
+        context["rating_form"] = form
+        return render(request, "tickets/detail.html", context, status=400)
+    actor = presenters.actor_for(request)
+    return _act(
+        request,
+        number,
+        lambda: actions.rate(
+            actor, number, form.cleaned_data["score"], form.cleaned_data["comment"]
+        ),
+        _("Thank you for your rating."),
+    )
