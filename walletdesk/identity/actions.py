@@ -186,20 +186,26 @@ def check_password_login(
 ) -> LoginOutcome:
     """First step of a password login, with AUTH-3 throttling.
 
+    Every 5th consecutive failure on a username (10th for staff) starts a cool-off of 30 min,
+    1 h, 2 h, … capped at 24 h; 20 failures from one IP inside 10 minutes lock that IP on the
+    same schedule. A third party guessing as fast as the locks allow needs about two weeks to
+    reach CONSECUTIVE_FAILURE_CEILING, the only thing that closes the password path for good,
+    and the owner reopens it with a password reset through their verified phone or email.
+
     Refusals are InvalidCredentialsError (400) or LoginThrottledError (429) with bodies that do not
     depend on whether the account exists.
     """
     meta = RequestMeta.from_request(request)
     key = _username_key(identifier)
     user = User.objects.filter(login_name=key).first()
-    rule = (
-        throttle.LOGIN_USERNAME_STAFF
+    lock = (
+        throttle.LOGIN_LOCK_USERNAME_STAFF
         if user is not None and user.is_staff
-        else throttle.LOGIN_USERNAME
+        else throttle.LOGIN_LOCK_USERNAME
     )
     locked = (
-        throttle.is_limited(throttle.LOGIN_IP, meta.ip)
-        or throttle.is_limited(rule, key)
+        throttle.locked_for(throttle.LOGIN_LOCK_IP, meta.ip) > 0
+        or throttle.locked_for(lock, key) > 0
         or (user is not None and user.failed_login_streak >= CONSECUTIVE_FAILURE_CEILING)
     )
     if locked:
@@ -209,17 +215,36 @@ def check_password_login(
         raise LoginThrottledError()
     authed = authenticate(request, username=identifier, password=password)
     if authed is None:
-        count = throttle.hit(rule, key)
-        throttle.hit(throttle.LOGIN_IP, meta.ip)
+        streak: int | None = None
         audit.record(Actions.LOGIN, "failed", subject=user, meta=meta)
         if user is not None:
             User.objects.filter(pk=user.pk).update(failed_login_streak=F("failed_login_streak") + 1)
+            streak = (
+                User.objects.filter(pk=user.pk)
+                .values_list("failed_login_streak", flat=True)
+                .first()
+            )
             _login_event(user, meta, LoginResult.FAILED)
-        if count == rule.limit:
-            audit.record(Actions.LOCKOUT, "locked", subject=user, meta=meta, limit=rule.limit)
+        cool_off = throttle.record_failure(lock, key, consecutive=streak)
+        if cool_off:
+            audit.record(
+                Actions.LOCKOUT,
+                "locked",
+                subject=user,
+                meta=meta,
+                limit=lock.threshold,
+                cool_off_seconds=cool_off,
+            )
+        if streak is not None and streak == CONSECUTIVE_FAILURE_CEILING:
+            audit.record(Actions.LOCKOUT, "closed", subject=user, meta=meta, streak=streak)
+        ip_cool_off = throttle.record_failure(throttle.LOGIN_LOCK_IP, meta.ip)
+        if ip_cool_off:
+            audit.record(
+                Actions.LOCKOUT, "locked", meta=meta, scope="ip", cool_off_seconds=ip_cool_off
+            )
         raise InvalidCredentialsError()
     assert isinstance(authed, User)
-    throttle.reset(rule, key)
+    throttle.clear_lockout(lock, key)
     if authed.failed_login_streak:
         User.objects.filter(pk=authed.pk).update(failed_login_streak=0)
     if not establish_session:
@@ -627,7 +652,9 @@ def reset_password(
             },
             channels=channels,
         )
-    throttle.reset(throttle.LOGIN_USERNAME, key)
+    # The owner proved the phone or email: sign-in reopens, whatever a third party tried.
+    for name in {key, user.login_name}:
+        throttle.clear_lockout(throttle.LOGIN_LOCK_USERNAME, name)
     return user
 
 
