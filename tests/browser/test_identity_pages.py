@@ -154,7 +154,7 @@ def test_emergency_freeze_stops_transfers_and_shows_the_banner(
     page.goto(f"{live_server.url}/transfer/")
     page.fill("input[name=recipient]", friend.login_name)
     page.fill("input[name=amount]", "10.00")
-    page.get_by_role("button", name="确认转账").click()
+    page.get_by_role("button", name="下一步：核对收款人").click()
     page.wait_for_load_state("networkidle")
     assert "冻结" in page.locator("[role=alert]").first.inner_text()
     from walletdesk.ledger.models import LedgerAccount

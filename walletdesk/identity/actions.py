@@ -348,6 +348,8 @@ def complete_login(request: HttpRequest, user: User, *, method: str) -> None:
         )
         _login_event(user, meta, LoginResult.SUCCEEDED, method=method, new_device=is_new_device)
         audit.record(Actions.LOGIN, "ok", subject=user, actor=user, meta=meta, method=method)
+        if alert and is_new_device:
+            mark_security_change(user.pk)
         if alert:
             audit.record(
                 Actions.NEW_DEVICE,
@@ -634,7 +636,8 @@ def reset_password(
     with transaction.atomic():
         user.set_password(new_password)
         user.failed_login_streak = 0
-        user.save(update_fields=["password", "failed_login_streak"])
+        user.security_changed_at = timezone.now()
+        user.save(update_fields=["password", "failed_login_streak", "security_changed_at"])
         sessions.revoke_everything(user, reason="password_reset")
         audit.record(Actions.PASSWORD_RESET, subject=user, meta=meta)
         # Tell the customer on the *other* channel; with only one channel, on that one.
@@ -667,7 +670,8 @@ def change_password(request: HttpRequest, user: User, old: str, new: str) -> Non
     validate_new_password(new, user)
     with transaction.atomic():
         user.set_password(new)
-        user.save(update_fields=["password"])
+        user.security_changed_at = timezone.now()
+        user.save(update_fields=["password", "security_changed_at"])
         keep = sessions.current_session(request)
         sessions.revoke_everything(user, reason="password_change", keep=keep)
         from django.contrib.auth import update_session_auth_hash
@@ -731,10 +735,18 @@ def finish_contact_change(request: HttpRequest, user: User, code: str) -> None:
             locked.email = new
         if locked.login_name == old:
             locked.login_name = new
-        locked.contact_changed_at = timezone.now()
+        locked.contact_changed_at = locked.security_changed_at = timezone.now()
         try:
             with transaction.atomic():
-                locked.save(update_fields=["phone", "email", "login_name", "contact_changed_at"])
+                locked.save(
+                    update_fields=[
+                        "phone",
+                        "email",
+                        "login_name",
+                        "contact_changed_at",
+                        "security_changed_at",
+                    ]
+                )
         except IntegrityError as exc:
             raise IdentifierTakenError() from exc
         audit.record(
@@ -758,6 +770,41 @@ def finish_contact_change(request: HttpRequest, user: User, code: str) -> None:
     request.session.pop(CONTACT_PENDING_KEY, None)
     sessions.clear_step_up(request)
     user.refresh_from_db()
+
+
+def mark_security_change(user_id: int) -> None:
+    """Start the outflow hold: a password, phone or email change, or a new device."""
+    User.objects.filter(pk=user_id).update(security_changed_at=timezone.now())
+
+
+@dataclass(frozen=True, slots=True)
+class OutflowHold:
+    """Money may not leave the wallet (except to payees paid before `since`) until `until`.
+    `contact_change` says whether a phone or email change is behind it (withdrawals keep their
+    own code for that case)."""
+
+    since: datetime
+    until: datetime
+    contact_change: bool
+
+
+def outflow_hold(user_id: int) -> OutflowHold | None:
+    """The hold after the latest password, phone or email change or new-device sign-in."""
+    row = (
+        User.objects.filter(pk=user_id)
+        .values_list("security_changed_at", "contact_changed_at")
+        .first()
+    )
+    if row is None:
+        return None
+    security, contact = row
+    hours = timedelta(hours=_identity_settings()["CONTACT_CHANGE_HOLD_HOURS"])
+    now = timezone.now()
+    since = max((moment for moment in (security, contact) if moment is not None), default=None)
+    if since is None or since + hours <= now:
+        return None
+    contact_change = contact is not None and contact + hours > now
+    return OutflowHold(since=since, until=since + hours, contact_change=contact_change)
 
 
 def withdrawals_blocked_until(user_id: int) -> datetime | None:

@@ -104,6 +104,9 @@ class User(PublicIdModel, AbstractBaseUser, PermissionsMixin):
     failed_login_streak = models.PositiveIntegerField(default=0)
     frozen_at = models.DateTimeField(null=True, blank=True)
     contact_changed_at = models.DateTimeField(null=True, blank=True)
+    # Last password, phone or email change or sign-in from a new device: every way money leaves
+    # the wallet is held for a while after it (`actions.outflow_hold`).
+    security_changed_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     # After closure the phone and email are released for new sign-ups but kept here, with the
     # rest of the record, for the legal retention period (docs/identity.md, "Closure").

@@ -8,6 +8,7 @@ business row and the customer's records, and stores its outcome under the idempo
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from walletdesk.core.statemachine import check_transition
 from walletdesk.ledger import actions as ledger
 from walletdesk.ledger.enums import AccountKind, EntryKind
 from walletdesk.ledger.idempotency import IdempotentOutcome, run_idempotent
-from walletdesk.payments import accounts, activity, fx, transfer_sql
+from walletdesk.payments import accounts, activity, fx, outflow, transfer_sql
 from walletdesk.payments.enums import (
     PAYMENT_TRANSITIONS,
     ActivityStatus,
@@ -33,6 +34,7 @@ from walletdesk.payments.enums import (
 from walletdesk.payments.errors import (
     MerchantNotFoundError,
     OperationNotFoundError,
+    OutflowHoldError,
     PaymentNotRefundableError,
     RecipientCannotReceiveError,
     RecipientNotFoundError,
@@ -87,6 +89,84 @@ def resolve_recipient(identifier: str) -> Wallet:
     return wallet
 
 
+def _login_name(identifier: str) -> str:
+    from walletdesk.identity.identifiers import normalise_login_name
+
+    return normalise_login_name(identifier or "") or ""
+
+
+def _already_done(scope: str, key: str | None) -> bool:
+    from walletdesk.ledger.models import IdempotencyRecord
+
+    return bool(key) and IdempotencyRecord.objects.filter(scope=scope, key=key).exists()
+
+
+def preview_transfer(
+    *, actor: Actor, recipient: str, amount: object, currency: str
+) -> dict[str, Any]:
+    """The confirm step before a transfer: who receives it (masked real name and phone or email,
+    from identity's `payee_card`), the amount, fee and total. Moves no money."""
+    from walletdesk.identity.facade import payee_card
+    from walletdesk.ledger.errors import AccountFrozenError
+
+    money = parse_amount(amount, currency)
+    # Refusals the customer would only meet after typing the password, told up front.
+    if Wallet.objects.filter(user_id=actor.user_id, status=WalletStatus.FROZEN).exists():
+        raise AccountFrozenError()
+    outflow.check_transfer(actor.user_id, _login_name(recipient))
+    target = resolve_recipient(recipient)
+    if target.user_id == actor.user_id:
+        raise SelfTransferError()
+    if target.status == WalletStatus.CLOSED:
+        raise RecipientCannotReceiveError()
+    card = payee_card(target.user_id)
+    fee = compute_fee("transfer", money.currency, money.minor)
+    return {
+        "recipient": {
+            "name": card.masked_name,
+            "name_verified": card.name_verified,
+            "contact": card.masked_contact,
+        },
+        "amount": money.to_decimal_string(),
+        "fee": Money(fee, money.currency).to_decimal_string(),
+        "total": Money(money.minor + fee, money.currency).to_decimal_string(),
+        "currency": money.currency,
+    }
+
+
+def customer_confirmation(
+    user_id: int,
+    *,
+    payment_password: object,
+    passkey_assertion: str | None,
+    http_request: HttpRequest | None,
+    confirmed: bool,
+) -> Callable[[], None] | None:
+    """What confirms a money movement: exactly one of the payment password and a passkey
+    assertion (checked now: neither → 400 `payment_confirmation_required`, both → 400
+    `payment_confirmation_ambiguous`), verified by the returned callable outside the operation's
+    transaction, so a wrong password stays counted.
+
+    `confirmed=True` is for in-process callers that verified the customer themselves or act for
+    the system (demo seeding, benchmarks): it returns None. It is never taken from request data.
+    """
+    if confirmed:
+        return None
+    from walletdesk.identity.facade import check_payment_confirmation, verify_payment_confirmation
+
+    check_payment_confirmation(payment_password, passkey_assertion)
+
+    def verify() -> None:
+        verify_payment_confirmation(
+            user_id,
+            payment_password=payment_password,
+            passkey_assertion=passkey_assertion,
+            request=http_request,
+        )
+
+    return verify
+
+
 def transfer(
     *,
     actor: Actor,
@@ -95,15 +175,45 @@ def transfer(
     currency: str,
     memo: str = "",
     idempotency_key: str | None,
+    payment_password: object = None,
+    passkey_assertion: str | None = None,
+    http_request: HttpRequest | None = None,
+    confirmed: bool = False,
 ) -> IdempotentOutcome:
     """Send money to another customer's wallet, found by phone number or email.
+
+    The customer confirms with the payment password or a passkey, as for `pay_merchant` (see
+    `customer_confirmation`); during the outflow hold only a recipient paid before it can be
+    paid (`outflow.check_transfer`, 403 `outflow_hold`).
 
     On PostgreSQL the command is one database function call (`transfer_sql`); elsewhere it runs
     below, statement by statement. The two are held to the same tests."""
     money = parse_amount(amount, currency)
+    verify = customer_confirmation(
+        actor.user_id,
+        payment_password=payment_password,
+        passkey_assertion=passkey_assertion,
+        http_request=http_request,
+        confirmed=confirmed,
+    )
     memo = (memo or "").strip()[:60]
     request = {"recipient": recipient, "amount": amount, "currency": currency, "memo": memo}
+    recipient_login_name = _login_name(recipient)
     if is_postgres():
+        # Confirmation and hold are checked here, before the one-statement call (which itself
+        # replays a retry of a transfer that already went through). Checked outside the call's
+        # transaction, as on the Python path: see `outflow` on why that is safe enough.
+        scope = f"user:{actor.user_id}:transfer"
+        if verify is not None:
+            if not _already_done(scope, idempotency_key):
+                verify()
+                outflow.check_transfer(actor.user_id, recipient_login_name)
+        else:
+            try:
+                outflow.check_transfer(actor.user_id, recipient_login_name)
+            except OutflowHoldError:
+                if not _already_done(scope, idempotency_key):
+                    raise
         return transfer_sql.transfer(
             user_id=actor.user_id,
             kyc_level=actor.kyc_level,
@@ -115,6 +225,7 @@ def transfer(
         )
 
     def command() -> tuple[int, dict[str, Any]]:
+        outflow.check_transfer(actor.user_id, recipient_login_name)
         target = resolve_recipient(recipient)
         if target.user_id == actor.user_id:
             raise SelfTransferError()
@@ -203,6 +314,7 @@ def transfer(
         key=idempotency_key,
         request=request,
         command=command,
+        precheck=verify,
     )
 
 
@@ -229,6 +341,7 @@ def pay_merchant(
     description: str = "",
     passkey_assertion: str | None = None,
     http_request: HttpRequest | None = None,
+    confirmed: bool = False,
 ) -> IdempotentOutcome:
     """Pay a merchant. A foreign-currency merchant is paid through an accepted FX quote.
 
@@ -238,9 +351,13 @@ def pay_merchant(
     that challenge). Neither → 400 `payment_confirmation_required`; both → 400
     `payment_confirmation_ambiguous`; a bad, replayed or foreign passkey → 400 `passkey_invalid`.
     """
-    from walletdesk.identity.facade import check_payment_confirmation, verify_payment_confirmation
-
-    check_payment_confirmation(payment_password, passkey_assertion)
+    verify = customer_confirmation(
+        actor.user_id,
+        payment_password=payment_password,
+        passkey_assertion=passkey_assertion,
+        http_request=http_request,
+        confirmed=confirmed,
+    )
     merchant_uuid = _uuid_or_none(merchant_id)
     merchant = (
         Merchant.objects.filter(public_id=merchant_uuid, is_active=True).first()
@@ -260,6 +377,7 @@ def pay_merchant(
     }
 
     def command() -> tuple[int, dict[str, Any]]:
+        outflow.check_payment(actor.user_id, merchant.pk)
         _check_payment_velocity(actor.user_id)
         international = merchant.currency != wallet_currency
         public_id = uuid.uuid4()
@@ -350,12 +468,7 @@ def pay_merchant(
         key=idempotency_key,
         request=request,
         command=command,
-        precheck=lambda: verify_payment_confirmation(
-            actor.user_id,
-            payment_password=payment_password,
-            passkey_assertion=passkey_assertion,
-            request=http_request,
-        ),
+        precheck=verify,
     )
 
 

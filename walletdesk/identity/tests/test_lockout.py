@@ -12,8 +12,7 @@ import time_machine
 
 from walletdesk.identity import throttle
 from walletdesk.identity.actions import CONSECUTIVE_FAILURE_CEILING
-from walletdesk.identity.audit import AuditEvent
-from walletdesk.identity.models import User
+from walletdesk.identity.models import AuditEvent, User
 from walletdesk.identity.tests.conftest import last_code, log_in
 
 pytestmark = pytest.mark.django_db
