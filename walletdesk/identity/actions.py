@@ -304,11 +304,6 @@ def verify_second_factor(user: User, code: str, *, kind: str, meta: RequestMeta)
         otp.verify_code(user, OtpPurpose.LOGIN, code, meta=meta)
 
 
-def record_token_login(user: User, meta: RequestMeta) -> None:
-    _login_event(user, meta, LoginResult.SUCCEEDED, method="api_token")
-    audit.record(Actions.LOGIN, "ok", subject=user, actor=user, meta=meta, method="api_token")
-
-
 def _login_event(
     user: User,
     meta: RequestMeta,
@@ -1087,13 +1082,60 @@ def forget_device(user: User, device_public_id: str, *, meta: RequestMeta) -> bo
 
 
 def issue_api_token(user: User, name: str, *, meta: RequestMeta) -> tuple[str, str]:
-    from walletdesk.identity.authentication import create_api_token
+    """A bearer token after a successful sign-in (password and, when enrolled, second factor).
 
+    Records the sign-in. A token asked from a device this account has not used before (its user
+    agent on its network, for web sessions and earlier tokens alike) alerts the customer like a
+    new-device web sign-in — not for the first sign-in right after sign-up — and starts the
+    outflow hold."""
+    from walletdesk.identity.authentication import create_api_token
+    from walletdesk.identity.models import ApiToken
+
+    label = describe_user_agent(meta.user_agent)
+    network = ip_prefix(meta.ip)
+    region = region_for(meta.ip) if meta.ip else ""
     with transaction.atomic():
-        row, token = create_api_token(user, name)
+        first_login = not LoginEvent.objects.filter(
+            user=user, result=LoginResult.SUCCEEDED
+        ).exists()
+        known = (
+            Device.objects.filter(
+                user=user, label=label, ip_prefix=network, forgotten_at__isnull=True
+            ).exists()
+            or ApiToken.objects.filter(user=user, device_label=label, ip_prefix=network).exists()
+        )
+        alert = not known and not (first_login and timezone.now() - user.date_joined < JUST_CREATED)
+        _login_event(user, meta, LoginResult.SUCCEEDED, method="api_token", new_device=not known)
+        audit.record(Actions.LOGIN, "ok", subject=user, actor=user, meta=meta, method="api_token")
+        row, token = create_api_token(
+            user, name, device_label=label, ip_prefix=network, region=region
+        )
         audit.record(
             Actions.TOKEN_CREATE, subject=user, actor=user, meta=meta, token_id=str(row.public_id)
         )
+        if alert:
+            mark_security_change(user.pk)
+            audit.record(
+                Actions.NEW_DEVICE,
+                "alerted",
+                subject=user,
+                actor=user,
+                meta=meta,
+                device=label,
+                region=region,
+                method="api_token",
+            )
+            _notify(
+                user.pk,
+                "new_device",
+                {
+                    "time": _now_text(),
+                    "device": label,
+                    "region": _(region) if region else _("unknown region"),
+                    "ip": meta.ip or "-",
+                    "link": freeze_link(user.pk),
+                },
+            )
     return str(row.public_id), token
 
 

@@ -226,6 +226,10 @@ class ApiToken(PublicIdModel):
     last_used_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Where it was issued, shown on the security page and used to tell a new device.
+    device_label = models.CharField(max_length=120, blank=True)
+    ip_prefix = models.CharField(max_length=64, blank=True)
+    region = models.CharField(max_length=64, blank=True)
 
     def __str__(self) -> str:
         return str(f"{self.prefix}…")

@@ -380,6 +380,18 @@ def revoke_session(request: HttpRequest, public_id: str) -> HttpResponse:
 @never_cache
 @account_required
 @require_POST
+def revoke_api_token(request: HttpRequest, public_id: str) -> HttpResponse:
+    if not actions.revoke_api_token(
+        current_user(request), str(public_id), meta=RequestMeta.from_request(request)
+    ):
+        raise Http404
+    messages.success(request, _("The app sign-in was revoked."))
+    return redirect("identity:security")
+
+
+@never_cache
+@account_required
+@require_POST
 def revoke_other_sessions(request: HttpRequest) -> HttpResponse:
     actions.revoke_other_sessions(request, current_user(request))
     messages.success(request, _("All other devices were signed out."))
