@@ -38,6 +38,7 @@ def security_overview(user: User) -> dict[str, Any]:
         "unfreeze_at": actions.unfreeze_available_at(user),
         "kyc_level": user.get_kyc_level_display(),
         "withdrawals_held_until": actions.withdrawals_blocked_until(user.pk),
+        "outflow_hold": actions.outflow_hold(user.pk),
         "session_count": UserSession.objects.filter(user=user, revoked_at__isnull=True).count(),
         "api_tokens": live_api_tokens(user),
     }

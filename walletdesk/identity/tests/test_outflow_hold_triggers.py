@@ -38,5 +38,7 @@ def test_a_password_change_starts_it_and_it_ends_after_24_hours(signed_in, custo
     assert response.status_code == 302, response.content[:300]
     hold = outflow_hold(customer.pk)
     assert hold is not None and not hold.contact_change
+    page = client.get("/account/security/", headers={"accept-language": "zh-hans"})
+    assert "暂停提现、转账和付款" in page.content.decode()
     with time_machine.travel(timezone.now() + timedelta(hours=24, seconds=1)):
         assert outflow_hold(customer.pk) is None

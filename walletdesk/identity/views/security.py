@@ -197,7 +197,11 @@ def confirm_contact(request: HttpRequest) -> HttpResponse:
             status = form_error(form, error)
         else:
             messages.success(
-                request, _("Saved. Withdrawals are paused for 24 hours for your safety.")
+                request,
+                _(
+                    "Saved. For your safety, withdrawals, transfers and payments to new payees "
+                    "are paused for 24 hours."
+                ),
             )
             return redirect("identity:security")
     return render(
