@@ -473,8 +473,15 @@ def start_totp_setup(user: User) -> TotpDevice:
     return device
 
 
-def verify_totp(user: User, code: str, *, meta: RequestMeta, confirming: bool = False) -> None:
-    key = str(user.pk)
+def verify_totp(
+    user: User,
+    code: str,
+    *,
+    meta: RequestMeta,
+    confirming: bool = False,
+    throttle_scope: str = "",
+) -> None:
+    key = otp.failure_key(user.pk, throttle_scope)
     if throttle.is_limited(throttle.OTP_FAILURES, key):
         raise CodeInvalidError()
     with transaction.atomic():
@@ -558,8 +565,10 @@ def regenerate_recovery_codes(user: User, *, meta: RequestMeta) -> list[str]:
         return _new_recovery_codes(user, meta)
 
 
-def use_recovery_code(user: User, code: str, *, meta: RequestMeta) -> None:
-    key = str(user.pk)
+def use_recovery_code(
+    user: User, code: str, *, meta: RequestMeta, throttle_scope: str = ""
+) -> None:
+    key = otp.failure_key(user.pk, throttle_scope)
     if throttle.is_limited(throttle.OTP_FAILURES, key) or len(code) > 20:
         raise CodeInvalidError()
     digest = _recovery_digest(user.pk, code)
@@ -589,12 +598,32 @@ def _security_change(user: User, change: str) -> None:
 # --- Password reset (AUTH-9) ----------------------------------------------------------------
 
 
-def request_password_reset(identifier: str, *, meta: RequestMeta) -> str:
+def _owners_device_scope(user: User | None, device_token: str | None) -> str:
+    """ "device:<id>" when the request carries the cookie of a device this account signed in
+    on before, else "". Rate limits and code-failure budgets of the password reset are kept
+    apart for it: a third party can spend the shared ones, never the owner's own."""
+    if user is None or not device_token:
+        return ""
+    device_id = (
+        Device.objects.filter(
+            user=user, cookie_hash=hash_device_token(device_token), forgotten_at__isnull=True
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return f"device:{device_id}" if device_id else ""
+
+
+def request_password_reset(
+    identifier: str, *, meta: RequestMeta, device_token: str | None = None
+) -> str:
     """Send a reset code if the account exists. Always returns the normalised key, never tells."""
     key = _username_key(identifier)
-    hourly = throttle.hit(throttle.RESET_HOURLY, key)
-    daily = throttle.hit(throttle.RESET_DAILY, key)
     user = User.objects.filter(login_name=key, is_active=True).first()
+    scope = _owners_device_scope(user, device_token)
+    bucket = f"{key}|{scope}" if scope else key
+    hourly = throttle.hit(throttle.RESET_HOURLY, bucket)
+    daily = throttle.hit(throttle.RESET_DAILY, bucket)
     if hourly > throttle.RESET_HOURLY.limit or daily > throttle.RESET_DAILY.limit:
         audit.record(Actions.RATE_LIMITED, "denied", subject=user, meta=meta, what="password_reset")
         return key
@@ -611,23 +640,33 @@ def request_password_reset(identifier: str, *, meta: RequestMeta) -> str:
 
 
 def reset_password(
-    key: str, code: str, new_password: str, second_factor: str, *, meta: RequestMeta
+    key: str,
+    code: str,
+    new_password: str,
+    second_factor: str,
+    *,
+    meta: RequestMeta,
+    device_token: str | None = None,
 ) -> User:
     """Finish a reset: code, then (for 2FA accounts) TOTP or recovery code, then the password.
 
-    Every session and API token is revoked and the other channel is told."""
+    Every session and API token is revoked and the other channel is told. On a device the owner
+    signed in on before, wrong codes count against that device's own budget."""
     user = User.objects.filter(login_name=key, is_active=True).first()
     if user is None:
         raise CodeInvalidError()
+    scope = _owners_device_scope(user, device_token)
     validate_new_password(new_password, user)
     if has_totp(user):
         if not second_factor:
             raise SecondFactorRequiredError()
         if otp.is_well_formed(second_factor):
-            verify_totp(user, second_factor, meta=meta)
+            verify_totp(user, second_factor, meta=meta, throttle_scope=scope)
         else:
-            use_recovery_code(user, second_factor, meta=meta)
-    otp.verify_code(user, OtpPurpose.PASSWORD_RESET, code, target=key, meta=meta)
+            use_recovery_code(user, second_factor, meta=meta, throttle_scope=scope)
+    otp.verify_code(
+        user, OtpPurpose.PASSWORD_RESET, code, target=key, meta=meta, throttle_scope=scope
+    )
     with transaction.atomic():
         user.set_password(new_password)
         user.failed_login_streak = 0

@@ -13,7 +13,7 @@ import time_machine
 from walletdesk.identity import throttle
 from walletdesk.identity.actions import CONSECUTIVE_FAILURE_CEILING
 from walletdesk.identity.models import AuditEvent, User
-from walletdesk.identity.tests.conftest import last_code, log_in
+from walletdesk.identity.tests.conftest import last_code, log_in, sent_to
 
 pytestmark = pytest.mark.django_db
 WRONG = "wrong password here"
@@ -134,3 +134,43 @@ def test_an_ip_is_locked_on_the_same_growing_schedule(web, user_factory):
             assert log_in(web(ip=ip), fresh.login_name).status_code == 429
             clock.shift(2 * 60)
         assert log_in(web(ip=ip), users[0].login_name).status_code == 302
+
+
+def test_a_third_party_cannot_spend_the_owners_recovery_on_a_known_device(web, customer):
+    """The attacker uses up the shared reset requests and code-failure budget; the owner, on the
+    phone they signed in on before, still gets a code and resets (and sign-in reopens)."""
+    owners_phone = web()
+    assert log_in(owners_phone, customer.login_name).status_code == 302
+    owners_phone.post("/account/logout/")
+    User.objects.filter(pk=customer.pk).update(failed_login_streak=CONSECUTIVE_FAILURE_CEILING)
+    with time_machine.travel(START, tick=False) as clock:
+        for _ in range(6):
+            attacker = web(ip="198.51.100.7", user_agent="curl/8.0")
+            attacker.post("/account/password/forgot/", {"identifier": customer.phone})
+            for _ in range(5):
+                attacker.post(
+                    "/account/password/reset/", {"code": "000000", "new_password": NEW_PASSWORD}
+                )
+            clock.shift(61)
+        before = len(sent_to(customer.phone))
+        web().post("/account/password/forgot/", {"identifier": customer.phone})
+        assert len(sent_to(customer.phone)) == before  # the shared bucket is spent
+        owners_phone.post("/account/password/forgot/", {"identifier": customer.phone})
+        assert len(sent_to(customer.phone)) == before + 1
+        response = owners_phone.post(
+            "/account/password/reset/",
+            {"code": last_code(customer.phone), "new_password": NEW_PASSWORD},
+        )
+        assert response.status_code == 302, response.content[:400]
+        assert log_in(web(), customer.login_name, NEW_PASSWORD).status_code == 302
+
+
+def test_without_the_owners_device_the_shared_limits_still_apply(web, customer):
+    with time_machine.travel(START, tick=False) as clock:
+        client = web()
+        for _ in range(2):
+            client.post("/account/password/forgot/", {"identifier": customer.phone})
+            clock.shift(61)
+        codes_before = len(sent_to(customer.phone))
+        web().post("/account/password/forgot/", {"identifier": customer.phone})
+        assert len(sent_to(customer.phone)) == codes_before
