@@ -185,7 +185,9 @@ def _client(
         started = time.perf_counter()
         try:
             outcome = operations.transfer(
-                actor=operations.Actor(sender, kyc_level=2),
+                # As on the API path, where the signed-in user's row (and with it the outflow
+                # hold: none for these accounts) is loaded by authentication, not by the action.
+                actor=operations.Actor(sender, kyc_level=2, outflow_hold=None),
                 recipient=recipient,
                 amount=f"{rng.randint(1, 500)}.{rng.randint(0, 99):02d}",
                 currency="CNY",

@@ -829,9 +829,11 @@ def outflow_hold(user_id: int) -> OutflowHold | None:
         .values_list("security_changed_at", "contact_changed_at")
         .first()
     )
-    if row is None:
-        return None
-    security, contact = row
+    return None if row is None else hold_from(*row)
+
+
+def hold_from(security: datetime | None, contact: datetime | None) -> OutflowHold | None:
+    """`outflow_hold` from the two timestamps of an account row the caller already has."""
     hours = timedelta(hours=_identity_settings()["CONTACT_CHANGE_HOLD_HOURS"])
     now = timezone.now()
     since = max((moment for moment in (security, contact) if moment is not None), default=None)

@@ -131,6 +131,14 @@ def outflow_hold(user_id: int) -> actions.OutflowHold | None:
     return actions.outflow_hold(user_id)
 
 
+def outflow_hold_of(user: Any) -> actions.OutflowHold | None:
+    """`outflow_hold` for a user object already loaded (a request's signed-in user), without a
+    query."""
+    return actions.hold_from(
+        getattr(user, "security_changed_at", None), getattr(user, "contact_changed_at", None)
+    )
+
+
 def freeze_link(user_id: int) -> str:
     """The signed "this wasn't me — freeze my account" link used in alerts."""
     return actions.freeze_link(user_id)
@@ -269,6 +277,7 @@ __all__ = [
     "is_frozen_by_customer",
     "mask_name",
     "outflow_hold",
+    "outflow_hold_of",
     "payee_card",
     "payment_passkey_options",
     "purpose_label",

@@ -51,10 +51,15 @@ PAYMENTS_PER_MINUTE = 30  # security guide MON-6: at most 30 payments per minute
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who asks: the customer (user id and identity-verification level)."""
+    """Who asks: the customer (user id and identity-verification level).
+
+    `outflow_hold`: the account's hold after a security change as read with the signed-in user's
+    row (`identity.facade.outflow_hold_of(request.user)`); left unknown, the operation reads it.
+    A transfer on PostgreSQL is one statement, and this saves it a second one."""
 
     user_id: int
     kyc_level: int = 0
+    outflow_hold: Any = outflow.UNKNOWN
 
 
 def _notify_debit(
@@ -113,7 +118,7 @@ def preview_transfer(
     # Refusals the customer would only meet after typing the password, told up front.
     if Wallet.objects.filter(user_id=actor.user_id, status=WalletStatus.FROZEN).exists():
         raise AccountFrozenError()
-    outflow.check_transfer(actor.user_id, _login_name(recipient))
+    outflow.check_transfer(actor.user_id, _login_name(recipient), actor.outflow_hold)
     target = resolve_recipient(recipient)
     if target.user_id == actor.user_id:
         raise SelfTransferError()
@@ -207,10 +212,10 @@ def transfer(
         if verify is not None:
             if not _already_done(scope, idempotency_key):
                 verify()
-                outflow.check_transfer(actor.user_id, recipient_login_name)
+                outflow.check_transfer(actor.user_id, recipient_login_name, actor.outflow_hold)
         else:
             try:
-                outflow.check_transfer(actor.user_id, recipient_login_name)
+                outflow.check_transfer(actor.user_id, recipient_login_name, actor.outflow_hold)
             except OutflowHoldError:
                 if not _already_done(scope, idempotency_key):
                     raise
@@ -225,7 +230,7 @@ def transfer(
         )
 
     def command() -> tuple[int, dict[str, Any]]:
-        outflow.check_transfer(actor.user_id, recipient_login_name)
+        outflow.check_transfer(actor.user_id, recipient_login_name, actor.outflow_hold)
         target = resolve_recipient(recipient)
         if target.user_id == actor.user_id:
             raise SelfTransferError()
@@ -377,7 +382,7 @@ def pay_merchant(
     }
 
     def command() -> tuple[int, dict[str, Any]]:
-        outflow.check_payment(actor.user_id, merchant.pk)
+        outflow.check_payment(actor.user_id, merchant.pk, actor.outflow_hold)
         _check_payment_velocity(actor.user_id)
         international = merchant.currency != wallet_currency
         public_id = uuid.uuid4()

@@ -13,7 +13,7 @@ after that payment, which is what the customer sees too (the payment was asked f
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -25,7 +25,16 @@ if TYPE_CHECKING:
     from walletdesk.identity.facade import OutflowHold
 
 
-def _hold(user_id: int) -> OutflowHold | None:
+class _Unknown:
+    """The caller has not read the account's hold: the check reads it."""
+
+
+UNKNOWN: Final = _Unknown()
+
+
+def _hold(user_id: int, known: OutflowHold | _Unknown | None) -> OutflowHold | None:
+    if not isinstance(known, _Unknown):
+        return known
     from walletdesk.identity.facade import outflow_hold
 
     return outflow_hold(user_id)
@@ -36,8 +45,8 @@ def _until(hold: OutflowHold) -> str:
     return date_format(timezone.localtime(hold.until), "DATETIME_FORMAT")
 
 
-def check_withdrawal(user_id: int) -> None:
-    hold = _hold(user_id)
+def check_withdrawal(user_id: int, known: OutflowHold | _Unknown | None = UNKNOWN) -> None:
+    hold = _hold(user_id, known)
     if hold is None:
         return
     if hold.contact_change:
@@ -45,11 +54,14 @@ def check_withdrawal(user_id: int) -> None:
     raise OutflowHoldError(until=_until(hold))
 
 
-def check_transfer(user_id: int, recipient_login_name: str) -> None:
+def check_transfer(
+    user_id: int, recipient_login_name: str, known: OutflowHold | _Unknown | None = UNKNOWN
+) -> None:
     """Refuse a transfer during the hold unless this sender had already sent money to this
     recipient before it. An unknown recipient is refused the same way, so the hold tells nothing
-    about which identifiers have wallets."""
-    hold = _hold(user_id)
+    about which identifiers have wallets. `known`: the hold as the caller already read it with
+    the account row (a request's signed-in user), saving the query."""
+    hold = _hold(user_id, known)
     if hold is None:
         return
     recipient_id = (
@@ -70,8 +82,10 @@ def check_transfer(user_id: int, recipient_login_name: str) -> None:
     raise OutflowHoldError(until=_until(hold))
 
 
-def check_payment(user_id: int, merchant_id: int) -> None:
-    hold = _hold(user_id)
+def check_payment(
+    user_id: int, merchant_id: int, known: OutflowHold | _Unknown | None = UNKNOWN
+) -> None:
+    hold = _hold(user_id, known)
     if hold is None:
         return
     if Payment.objects.filter(

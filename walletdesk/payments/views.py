@@ -27,8 +27,13 @@ RECORDS_PER_PAGE = 20
 
 
 def _actor(request: HttpRequest) -> operations.Actor:
+    from walletdesk.identity.facade import outflow_hold_of
+
     return operations.Actor(
-        user_id=authenticated_user_id(request), kyc_level=int(getattr(request.user, "kyc_level", 0))
+        user_id=authenticated_user_id(request),
+        kyc_level=int(getattr(request.user, "kyc_level", 0)),
+        # The signed-in user's row is loaded already: the hold comes with it.
+        outflow_hold=outflow_hold_of(request.user),
     )
 
 
