@@ -385,8 +385,7 @@ WALLETDESK_IDENTITY = {
     "ABSOLUTE_SECONDS": 12 * 3600,
     # Step-up (password + fresh code) is good for this long before a sensitive change (AUTH-10).
     "STEP_UP_SECONDS": 5 * 60,
-    # API tokens for the wallet app.
-    "API_TOKEN_DAYS": env_int("WALLETDESK_API_TOKEN_DAYS", 30),
+    # API tokens for the wallet app follow the same idle and absolute limits as web sessions.
     # WebAuthn relying party. Empty: taken from the request host (fine behind ALLOWED_HOSTS);
     # production should pin both.
     "WEBAUTHN_RP_ID": env_str("WALLETDESK_WEBAUTHN_RP_ID", ""),

@@ -154,7 +154,7 @@ def test_emergency_freeze_stops_transfers_and_shows_the_banner(
     page.goto(f"{live_server.url}/transfer/")
     page.fill("input[name=recipient]", friend.login_name)
     page.fill("input[name=amount]", "10.00")
-    page.get_by_role("button", name="确认转账").click()
+    page.get_by_role("button", name="下一步：核对收款人").click()
     page.wait_for_load_state("networkidle")
     assert "冻结" in page.locator("[role=alert]").first.inner_text()
     from walletdesk.ledger.models import LedgerAccount
@@ -192,3 +192,25 @@ def test_account_closure_lists_what_blocks_it(
     assert blockers.count() >= 1
     assert "余额" in blockers.first.inner_text()
     assert page.get_by_role("button", name="注销账户").count() == 0
+
+
+def test_revoking_an_api_token_from_the_security_page(
+    page: Page, live_server: Any, customer: Any, login_in_browser: Any
+) -> None:
+    from walletdesk.identity.authentication import create_api_token, user_for_token
+
+    _kept_row, kept = create_api_token(customer, "家里的平板", device_label="iPad · Safari")
+    _row, token = create_api_token(customer, "旧手机", device_label="iPhone · Safari")
+    login_in_browser(page, customer.login_name)
+    page.goto(f"{live_server.url}/account/security/")
+    tokens = page.get_by_test_id("api-token")
+    assert tokens.count() == 2
+    old_phone = tokens.filter(has_text="旧手机")
+    old_phone.get_by_role("button", name="撤销").click()
+    page.wait_for_load_state("networkidle")
+
+    assert "已撤销该应用的登录" in page.locator(".flash-stack").inner_text()
+    assert page.get_by_test_id("api-token").count() == 1
+    assert "旧手机" not in page.get_by_test_id("api-tokens").inner_text()
+    assert user_for_token(token) is None
+    assert user_for_token(kept) is not None

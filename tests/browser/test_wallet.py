@@ -8,6 +8,7 @@ from playwright.sync_api import Page
 from tests.browser.helpers import choose_language
 from walletdesk.core.money import Money
 from walletdesk.identity.facade import set_payment_password
+from walletdesk.identity.models import KycSubmission
 from walletdesk.ledger.models import LedgerAccount
 from walletdesk.payments import wallets
 from walletdesk.payments.tests.factories import credit_wallet, make_merchant
@@ -24,11 +25,18 @@ def rich_customer(user_factory: Any) -> Any:
     return user
 
 
-def test_transfer_from_the_wallet_home(
+def test_transfer_names_the_recipient_then_takes_the_payment_password(
     page: Page, live_server: Any, rich_customer: Any, user_factory: Any, login_in_browser: Any
 ) -> None:
     friend = user_factory(display_name="李娜")
     wallets.open_wallet(friend.pk)
+    KycSubmission.objects.create(
+        user=friend,
+        real_name="李娜娜",
+        id_number_last4="1234",
+        id_number_hash="x",
+        status="approved",
+    )
     login_in_browser(page, rich_customer.login_name)
     assert page.get_by_test_id("available-balance").inner_text() == "¥500.00"
 
@@ -36,12 +44,57 @@ def test_transfer_from_the_wallet_home(
     page.fill("input[name=recipient]", friend.login_name)
     page.fill("input[name=amount]", "88.80")
     page.fill("input[name=memo]", "午饭")
+    page.get_by_role("button", name="下一步：核对收款人").click()
+    page.wait_for_load_state("networkidle")
+
+    confirm = page.get_by_test_id("transfer-confirm")
+    assert "李**" in page.get_by_test_id("recipient-name").inner_text()
+    assert "已实名认证" in page.get_by_test_id("recipient-name").inner_text()
+    masked_phone = f"{friend.phone[3:6]}****{friend.phone[-4:]}"
+    assert page.get_by_test_id("recipient-contact").inner_text() == masked_phone
+    assert friend.phone[3:] not in confirm.inner_text()
+    assert LedgerAccount.objects.get(code=f"wallet:{friend.pk}:CNY").posted == 0
+
+    page.fill("input[name=payment_password]", "111111")
+    page.get_by_role("button", name="确认转账").click()
+    page.wait_for_load_state("networkidle")
+    assert "支付密码错误，还可以再试 4 次" in page.locator("[role=alert]").inner_text()
+    assert LedgerAccount.objects.get(code=f"wallet:{friend.pk}:CNY").posted == 0
+
+    page.fill("input[name=payment_password]", "258036")
     page.get_by_role("button", name="确认转账").click()
     page.wait_for_load_state("networkidle")
 
     assert "已向李娜转账 ¥88.80" in page.locator(".flash-stack").inner_text()
     assert "-¥88.80" in page.locator("main").inner_text()
     assert LedgerAccount.objects.get(code=f"wallet:{friend.pk}:CNY").posted == 88_80
+
+
+def test_withdrawal_takes_the_payment_password_on_the_confirm_step(
+    page: Page, live_server: Any, rich_customer: Any, login_in_browser: Any
+) -> None:
+    from walletdesk.payments.cards import bind_card
+    from walletdesk.payments.models import Withdrawal
+
+    bind_card(user_id=rich_customer.pk, number="6222021234567890128", expiry="12/39", cvv="123")
+    login_in_browser(page, rich_customer.login_name)
+    page.goto(f"{live_server.url}/withdraw/")
+    page.fill("input[name=amount]", "50.00")
+    page.get_by_role("button", name="下一步：查看手续费").click()
+    page.wait_for_load_state("networkidle")
+    assert "0128" in page.locator("main").inner_text()
+
+    page.get_by_role("button", name="确认提现").click()  # no password yet
+    page.wait_for_load_state("networkidle")
+    assert "支付密码" in page.locator("[role=alert]").inner_text()
+    assert not Withdrawal.objects.filter(user=rich_customer).exists()
+
+    page.fill("input[name=payment_password]", "258036")
+    page.get_by_role("button", name="确认提现").click()
+    page.wait_for_load_state("networkidle")
+    withdrawal = Withdrawal.objects.get(user=rich_customer)
+    assert f"/records/withdrawal/{withdrawal.public_id}/" in page.url
+    assert withdrawal.amount == 50_00
 
 
 def test_payment_with_a_wrong_then_right_payment_password(

@@ -215,20 +215,26 @@ def check_password_login(
 ) -> LoginOutcome:
     """First step of a password login, with AUTH-3 throttling.
 
+    Every 5th consecutive failure on a username (10th for staff) starts a cool-off of 30 min,
+    1 h, 2 h, … capped at 24 h; 20 failures from one IP inside 10 minutes lock that IP on the
+    same schedule. A third party guessing as fast as the locks allow needs about two weeks to
+    reach CONSECUTIVE_FAILURE_CEILING, the only thing that closes the password path for good,
+    and the owner reopens it with a password reset through their verified phone or email.
+
     Refusals are InvalidCredentialsError (400) or LoginThrottledError (429) with bodies that do not
     depend on whether the account exists.
     """
     meta = RequestMeta.from_request(request)
     key = _username_key(identifier)
     user = User.objects.filter(login_name=key).first()
-    rule = (
-        throttle.LOGIN_USERNAME_STAFF
+    lock = (
+        throttle.LOGIN_LOCK_USERNAME_STAFF
         if user is not None and user.is_staff
-        else throttle.LOGIN_USERNAME
+        else throttle.LOGIN_LOCK_USERNAME
     )
     locked = (
-        throttle.is_limited(throttle.LOGIN_IP, meta.ip)
-        or throttle.is_limited(rule, key)
+        throttle.locked_for(throttle.LOGIN_LOCK_IP, meta.ip) > 0
+        or throttle.locked_for(lock, key) > 0
         or (user is not None and user.failed_login_streak >= CONSECUTIVE_FAILURE_CEILING)
     )
     if locked:
@@ -238,17 +244,36 @@ def check_password_login(
         raise LoginThrottledError()
     authed = authenticate(request, username=identifier, password=password)
     if authed is None:
-        count = throttle.hit(rule, key)
-        throttle.hit(throttle.LOGIN_IP, meta.ip)
+        streak: int | None = None
         audit.record(Actions.LOGIN, "failed", subject=user, meta=meta)
         if user is not None:
             User.objects.filter(pk=user.pk).update(failed_login_streak=F("failed_login_streak") + 1)
+            streak = (
+                User.objects.filter(pk=user.pk)
+                .values_list("failed_login_streak", flat=True)
+                .first()
+            )
             _login_event(user, meta, LoginResult.FAILED)
-        if count == rule.limit:
-            audit.record(Actions.LOCKOUT, "locked", subject=user, meta=meta, limit=rule.limit)
+        cool_off = throttle.record_failure(lock, key, consecutive=streak)
+        if cool_off:
+            audit.record(
+                Actions.LOCKOUT,
+                "locked",
+                subject=user,
+                meta=meta,
+                limit=lock.threshold,
+                cool_off_seconds=cool_off,
+            )
+        if streak is not None and streak == CONSECUTIVE_FAILURE_CEILING:
+            audit.record(Actions.LOCKOUT, "closed", subject=user, meta=meta, streak=streak)
+        ip_cool_off = throttle.record_failure(throttle.LOGIN_LOCK_IP, meta.ip)
+        if ip_cool_off:
+            audit.record(
+                Actions.LOCKOUT, "locked", meta=meta, scope="ip", cool_off_seconds=ip_cool_off
+            )
         raise InvalidCredentialsError()
     assert isinstance(authed, User)
-    throttle.reset(rule, key)
+    throttle.clear_lockout(lock, key)
     if authed.failed_login_streak:
         User.objects.filter(pk=authed.pk).update(failed_login_streak=0)
     if not establish_session:
@@ -308,11 +333,6 @@ def verify_second_factor(user: User, code: str, *, kind: str, meta: RequestMeta)
         otp.verify_code(user, OtpPurpose.LOGIN, code, meta=meta)
 
 
-def record_token_login(user: User, meta: RequestMeta) -> None:
-    _login_event(user, meta, LoginResult.SUCCEEDED, method="api_token")
-    audit.record(Actions.LOGIN, "ok", subject=user, actor=user, meta=meta, method="api_token")
-
-
 def _login_event(
     user: User,
     meta: RequestMeta,
@@ -352,6 +372,8 @@ def complete_login(request: HttpRequest, user: User, *, method: str) -> None:
         )
         _login_event(user, meta, LoginResult.SUCCEEDED, method=method, new_device=is_new_device)
         audit.record(Actions.LOGIN, "ok", subject=user, actor=user, meta=meta, method=method)
+        if alert and is_new_device:
+            mark_security_change(user.pk)
         if alert:
             audit.record(
                 Actions.NEW_DEVICE,
@@ -480,8 +502,15 @@ def start_totp_setup(user: User) -> TotpDevice:
     return device
 
 
-def verify_totp(user: User, code: str, *, meta: RequestMeta, confirming: bool = False) -> None:
-    key = str(user.pk)
+def verify_totp(
+    user: User,
+    code: str,
+    *,
+    meta: RequestMeta,
+    confirming: bool = False,
+    throttle_scope: str = "",
+) -> None:
+    key = otp.failure_key(user.pk, throttle_scope)
     if throttle.is_limited(throttle.OTP_FAILURES, key):
         raise CodeInvalidError()
     with transaction.atomic():
@@ -565,8 +594,10 @@ def regenerate_recovery_codes(user: User, *, meta: RequestMeta) -> list[str]:
         return _new_recovery_codes(user, meta)
 
 
-def use_recovery_code(user: User, code: str, *, meta: RequestMeta) -> None:
-    key = str(user.pk)
+def use_recovery_code(
+    user: User, code: str, *, meta: RequestMeta, throttle_scope: str = ""
+) -> None:
+    key = otp.failure_key(user.pk, throttle_scope)
     if throttle.is_limited(throttle.OTP_FAILURES, key) or len(code) > 20:
         raise CodeInvalidError()
     digest = _recovery_digest(user.pk, code)
@@ -596,12 +627,32 @@ def _security_change(user: User, change: str) -> None:
 # --- Password reset (AUTH-9) ----------------------------------------------------------------
 
 
-def request_password_reset(identifier: str, *, meta: RequestMeta) -> str:
+def _owners_device_scope(user: User | None, device_token: str | None) -> str:
+    """ "device:<id>" when the request carries the cookie of a device this account signed in
+    on before, else "". Rate limits and code-failure budgets of the password reset are kept
+    apart for it: a third party can spend the shared ones, never the owner's own."""
+    if user is None or not device_token:
+        return ""
+    device_id = (
+        Device.objects.filter(
+            user=user, cookie_hash=hash_device_token(device_token), forgotten_at__isnull=True
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return f"device:{device_id}" if device_id else ""
+
+
+def request_password_reset(
+    identifier: str, *, meta: RequestMeta, device_token: str | None = None
+) -> str:
     """Send a reset code if the account exists. Always returns the normalised key, never tells."""
     key = _username_key(identifier)
-    hourly = throttle.hit(throttle.RESET_HOURLY, key)
-    daily = throttle.hit(throttle.RESET_DAILY, key)
     user = User.objects.filter(login_name=key, is_active=True).first()
+    scope = _owners_device_scope(user, device_token)
+    bucket = f"{key}|{scope}" if scope else key
+    hourly = throttle.hit(throttle.RESET_HOURLY, bucket)
+    daily = throttle.hit(throttle.RESET_DAILY, bucket)
     if hourly > throttle.RESET_HOURLY.limit or daily > throttle.RESET_DAILY.limit:
         audit.record(Actions.RATE_LIMITED, "denied", subject=user, meta=meta, what="password_reset")
         return key
@@ -618,27 +669,38 @@ def request_password_reset(identifier: str, *, meta: RequestMeta) -> str:
 
 
 def reset_password(
-    key: str, code: str, new_password: str, second_factor: str, *, meta: RequestMeta
+    key: str,
+    code: str,
+    new_password: str,
+    second_factor: str,
+    *,
+    meta: RequestMeta,
+    device_token: str | None = None,
 ) -> User:
     """Finish a reset: code, then (for 2FA accounts) TOTP or recovery code, then the password.
 
-    Every session and API token is revoked and the other channel is told."""
+    Every session and API token is revoked and the other channel is told. On a device the owner
+    signed in on before, wrong codes count against that device's own budget."""
     user = User.objects.filter(login_name=key, is_active=True).first()
     if user is None:
         raise CodeInvalidError()
+    scope = _owners_device_scope(user, device_token)
     validate_new_password(new_password, user)
     if has_totp(user):
         if not second_factor:
             raise SecondFactorRequiredError()
         if otp.is_well_formed(second_factor):
-            verify_totp(user, second_factor, meta=meta)
+            verify_totp(user, second_factor, meta=meta, throttle_scope=scope)
         else:
-            use_recovery_code(user, second_factor, meta=meta)
-    otp.verify_code(user, OtpPurpose.PASSWORD_RESET, code, target=key, meta=meta)
+            use_recovery_code(user, second_factor, meta=meta, throttle_scope=scope)
+    otp.verify_code(
+        user, OtpPurpose.PASSWORD_RESET, code, target=key, meta=meta, throttle_scope=scope
+    )
     with transaction.atomic():
         user.set_password(new_password)
         user.failed_login_streak = 0
-        user.save(update_fields=["password", "failed_login_streak"])
+        user.security_changed_at = timezone.now()
+        user.save(update_fields=["password", "failed_login_streak", "security_changed_at"])
         sessions.revoke_everything(user, reason="password_reset")
         audit.record(Actions.PASSWORD_RESET, subject=user, meta=meta)
         # Tell the customer on the *other* channel; with only one channel, on that one.
@@ -656,7 +718,9 @@ def reset_password(
             },
             channels=channels,
         )
-    throttle.reset(throttle.LOGIN_USERNAME, key)
+    # The owner proved the phone or email: sign-in reopens, whatever a third party tried.
+    for name in {key, user.login_name}:
+        throttle.clear_lockout(throttle.LOGIN_LOCK_USERNAME, name)
     return user
 
 
@@ -669,7 +733,8 @@ def change_password(request: HttpRequest, user: User, old: str, new: str) -> Non
     validate_new_password(new, user)
     with transaction.atomic():
         user.set_password(new)
-        user.save(update_fields=["password"])
+        user.security_changed_at = timezone.now()
+        user.save(update_fields=["password", "security_changed_at"])
         keep = sessions.current_session(request)
         sessions.revoke_everything(user, reason="password_change", keep=keep)
         from django.contrib.auth import update_session_auth_hash
@@ -734,10 +799,18 @@ def finish_contact_change(request: HttpRequest, user: User, code: str) -> None:
             locked.email = new
         if locked.login_name == old:
             locked.login_name = new
-        locked.contact_changed_at = timezone.now()
+        locked.contact_changed_at = locked.security_changed_at = timezone.now()
         try:
             with transaction.atomic():
-                locked.save(update_fields=["phone", "email", "login_name", "contact_changed_at"])
+                locked.save(
+                    update_fields=[
+                        "phone",
+                        "email",
+                        "login_name",
+                        "contact_changed_at",
+                        "security_changed_at",
+                    ]
+                )
         except IntegrityError as exc:
             raise IdentifierTakenError() from exc
         audit.record(
@@ -761,6 +834,43 @@ def finish_contact_change(request: HttpRequest, user: User, code: str) -> None:
     request.session.pop(CONTACT_PENDING_KEY, None)
     sessions.clear_step_up(request)
     user.refresh_from_db()
+
+
+def mark_security_change(user_id: int) -> None:
+    """Start the outflow hold: a password, phone or email change, or a new device."""
+    User.objects.filter(pk=user_id).update(security_changed_at=timezone.now())
+
+
+@dataclass(frozen=True, slots=True)
+class OutflowHold:
+    """Money may not leave the wallet (except to payees paid before `since`) until `until`.
+    `contact_change` says whether a phone or email change is behind it (withdrawals keep their
+    own code for that case)."""
+
+    since: datetime
+    until: datetime
+    contact_change: bool
+
+
+def outflow_hold(user_id: int) -> OutflowHold | None:
+    """The hold after the latest password, phone or email change or new-device sign-in."""
+    row = (
+        User.objects.filter(pk=user_id)
+        .values_list("security_changed_at", "contact_changed_at")
+        .first()
+    )
+    return None if row is None else hold_from(*row)
+
+
+def hold_from(security: datetime | None, contact: datetime | None) -> OutflowHold | None:
+    """`outflow_hold` from the two timestamps of an account row the caller already has."""
+    hours = timedelta(hours=_identity_settings()["CONTACT_CHANGE_HOLD_HOURS"])
+    now = timezone.now()
+    since = max((moment for moment in (security, contact) if moment is not None), default=None)
+    if since is None or since + hours <= now:
+        return None
+    contact_change = contact is not None and contact + hours > now
+    return OutflowHold(since=since, until=since + hours, contact_change=contact_change)
 
 
 def withdrawals_blocked_until(user_id: int) -> datetime | None:
@@ -1058,13 +1168,60 @@ def forget_device(user: User, device_public_id: str, *, meta: RequestMeta) -> bo
 
 
 def issue_api_token(user: User, name: str, *, meta: RequestMeta) -> tuple[str, str]:
-    from walletdesk.identity.authentication import create_api_token
+    """A bearer token after a successful sign-in (password and, when enrolled, second factor).
 
+    Records the sign-in. A token asked from a device this account has not used before (its user
+    agent on its network, for web sessions and earlier tokens alike) alerts the customer like a
+    new-device web sign-in — not for the first sign-in right after sign-up — and starts the
+    outflow hold."""
+    from walletdesk.identity.authentication import create_api_token
+    from walletdesk.identity.models import ApiToken
+
+    label = describe_user_agent(meta.user_agent)
+    network = ip_prefix(meta.ip)
+    region = region_for(meta.ip) if meta.ip else ""
     with transaction.atomic():
-        row, token = create_api_token(user, name)
+        first_login = not LoginEvent.objects.filter(
+            user=user, result=LoginResult.SUCCEEDED
+        ).exists()
+        known = (
+            Device.objects.filter(
+                user=user, label=label, ip_prefix=network, forgotten_at__isnull=True
+            ).exists()
+            or ApiToken.objects.filter(user=user, device_label=label, ip_prefix=network).exists()
+        )
+        alert = not known and not (first_login and timezone.now() - user.date_joined < JUST_CREATED)
+        _login_event(user, meta, LoginResult.SUCCEEDED, method="api_token", new_device=not known)
+        audit.record(Actions.LOGIN, "ok", subject=user, actor=user, meta=meta, method="api_token")
+        row, token = create_api_token(
+            user, name, device_label=label, ip_prefix=network, region=region
+        )
         audit.record(
             Actions.TOKEN_CREATE, subject=user, actor=user, meta=meta, token_id=str(row.public_id)
         )
+        if alert:
+            mark_security_change(user.pk)
+            audit.record(
+                Actions.NEW_DEVICE,
+                "alerted",
+                subject=user,
+                actor=user,
+                meta=meta,
+                device=label,
+                region=region,
+                method="api_token",
+            )
+            _notify(
+                user.pk,
+                "new_device",
+                {
+                    "time": _now_text(),
+                    "device": label,
+                    "region": _(region) if region else _("unknown region"),
+                    "ip": meta.ip or "-",
+                    "link": freeze_link(user.pk),
+                },
+            )
     return str(row.public_id), token
 
 

@@ -70,7 +70,6 @@ class TokenCreateView(APIView):
             actions.verify_second_factor(
                 user, code, kind=data.get("second_factor_method") or "totp", meta=meta
             )
-        actions.record_token_login(user, meta)
         token_id, token = actions.issue_api_token(user, data.get("device_name") or "", meta=meta)
         return Response({"token": token, "token_id": token_id}, status=status.HTTP_201_CREATED)
 

@@ -51,7 +51,10 @@ class PaymentPasswordTooSimpleError(WalletDeskError):
 class LoginThrottledError(WalletDeskError):
     code = "login_throttled"
     http_status = 429
-    message = _("Too many attempts. For your safety, please wait 30 minutes and try again.")
+    message = _(
+        "Too many attempts. For your safety, signing in with a password is paused for a while. "
+        "Try again later, or reset your password."
+    )
 
 
 class InvalidCredentialsError(WalletDeskError):

@@ -120,6 +120,67 @@ def withdrawals_blocked_until(user_id: int) -> datetime | None:
     return actions.withdrawals_blocked_until(user_id)
 
 
+OutflowHold = actions.OutflowHold
+
+
+@dataclass(frozen=True, slots=True)
+class PayeeCard:
+    """Who receives the money, as the payer may see it on the confirm step: the real name from
+    an approved identity check (or else the nickname) with all but its first character masked,
+    and the masked phone number (or email)."""
+
+    masked_name: str
+    name_verified: bool
+    masked_contact: str
+
+
+def mask_name(name: str) -> str:
+    """李雷 → 李*, 欧阳娜娜 → 欧***, Ann Lee → A** L**."""
+    words = name.split()
+    if len(words) > 1:
+        return " ".join(mask_name(word) for word in words)
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else "*"
+
+
+def payee_card(user_id: int) -> PayeeCard:
+    from walletdesk.identity.enums import KycStatus
+    from walletdesk.identity.identifiers import mask_phone
+    from walletdesk.identity.models import KycSubmission
+    from walletdesk.identity.selectors import mask_email
+
+    user = User.objects.only("display_name", "phone", "email", "login_name").get(pk=user_id)
+    real_name = (
+        KycSubmission.objects.filter(user_id=user_id, status=KycStatus.APPROVED)
+        .order_by("-reviewed_at", "-pk")
+        .values_list("real_name", flat=True)
+        .first()
+    )
+    name = real_name or user.display_name or ""
+    if user.phone:
+        contact = mask_phone(user.phone)
+    elif user.email:
+        contact = mask_email(user.email)
+    else:
+        contact = ""
+    return PayeeCard(mask_name(name.strip()), bool(real_name), contact)
+
+
+def outflow_hold(user_id: int) -> actions.OutflowHold | None:
+    """The hold on every outflow (withdrawals, transfers, merchant payments) after a password,
+    phone or email change or a sign-in from a new device: `since`, `until` and whether a contact
+    change is behind it; None when money may leave. Payees paid successfully before `since` stay
+    payable (payments decides that)."""
+    return actions.outflow_hold(user_id)
+
+
+def outflow_hold_of(user: Any) -> actions.OutflowHold | None:
+    """`outflow_hold` for a user object already loaded (a request's signed-in user), without a
+    query."""
+    return actions.hold_from(
+        getattr(user, "security_changed_at", None), getattr(user, "contact_changed_at", None)
+    )
+
+
 def freeze_link(user_id: int) -> str:
     """The signed "this wasn't me — freeze my account" link used in alerts."""
     return actions.freeze_link(user_id)
@@ -245,6 +306,8 @@ def payment_passkey_options(request: HttpRequest, user_id: int) -> str:
 
 __all__ = [
     "Contact",
+    "OutflowHold",
+    "PayeeCard",
     "UserSummary",
     "approve_unfreeze_request",
     "check_payment_confirmation",
@@ -254,6 +317,10 @@ __all__ = [
     "has_passkey",
     "has_recent_step_up",
     "is_frozen_by_customer",
+    "mask_name",
+    "outflow_hold",
+    "outflow_hold_of",
+    "payee_card",
     "payment_passkey_options",
     "purpose_label",
     "require_recent_step_up",

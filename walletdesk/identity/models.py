@@ -104,6 +104,9 @@ class User(PublicIdModel, AbstractBaseUser, PermissionsMixin):
     failed_login_streak = models.PositiveIntegerField(default=0)
     frozen_at = models.DateTimeField(null=True, blank=True)
     contact_changed_at = models.DateTimeField(null=True, blank=True)
+    # Last password, phone or email change or sign-in from a new device: every way money leaves
+    # the wallet is held for a while after it (`actions.outflow_hold`).
+    security_changed_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     # After closure the phone and email are released for new sign-ups but kept here, with the
     # rest of the record, for the legal retention period (docs/identity.md, "Closure").
@@ -223,6 +226,10 @@ class ApiToken(PublicIdModel):
     last_used_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Where it was issued, shown on the security page and used to tell a new device.
+    device_label = models.CharField(max_length=120, blank=True)
+    ip_prefix = models.CharField(max_length=64, blank=True)
+    region = models.CharField(max_length=64, blank=True)
 
     def __str__(self) -> str:
         return str(f"{self.prefix}…")

@@ -144,6 +144,11 @@ def issue_code(
     return IssuedCode(str(row.public_id), str(channel), target, row.expires_at.isoformat())
 
 
+def failure_key(user_id: int, scope: str = "") -> str:
+    """The OTP_FAILURES key: the account, or the account on one known device."""
+    return f"{user_id}|{scope}" if scope else f"{user_id}"
+
+
 def verify_code(
     user: User,
     purpose: OtpPurpose | str,
@@ -151,14 +156,17 @@ def verify_code(
     *,
     target: str | None = None,
     meta: audit.RequestMeta | None = None,
+    throttle_scope: str = "",
 ) -> OneTimeCode:
     """Consume the newest live code for (account, purpose[, target]) if `raw` matches.
 
     Raises CodeInvalidError for every failure (wrong, expired, used, dead, malformed), so the
     answer never tells which. The wrong-attempt counter is committed even though we raise.
+    `throttle_scope` gives a caller its own per-account failure budget (the owner's known device
+    during a password reset: a third party's wrong guesses must not close the owner's recovery).
     """
     purpose = OtpPurpose(purpose)
-    key = f"{user.pk}"
+    key = failure_key(user.pk, throttle_scope)
     if throttle.is_limited(throttle.OTP_FAILURES, key):
         audit.record(audit.Actions.OTP_VERIFY, "locked", subject=user, meta=meta)
         raise CodeInvalidError()

@@ -8,6 +8,7 @@ from walletdesk.identity import actions
 from walletdesk.identity.enums import KycStatus
 from walletdesk.identity.identifiers import mask_phone
 from walletdesk.identity.models import (
+    ApiToken,
     Device,
     KycSubmission,
     LoginEvent,
@@ -37,8 +38,21 @@ def security_overview(user: User) -> dict[str, Any]:
         "unfreeze_at": actions.unfreeze_available_at(user),
         "kyc_level": user.get_kyc_level_display(),
         "withdrawals_held_until": actions.withdrawals_blocked_until(user.pk),
+        "outflow_hold": actions.outflow_hold(user.pk),
         "session_count": UserSession.objects.filter(user=user, revoked_at__isnull=True).count(),
+        "api_tokens": live_api_tokens(user),
     }
+
+
+def live_api_tokens(user: User) -> list[ApiToken]:
+    """The customer's API tokens that still work, newest first (for listing and revoking)."""
+    from django.utils import timezone
+
+    from walletdesk.identity.authentication import is_live
+
+    now = timezone.now()
+    rows = ApiToken.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=now)
+    return [row for row in rows.order_by("-created_at")[:50] if is_live(row, user, now)]
 
 
 def has_payment_password(user: User) -> bool:

@@ -4,6 +4,10 @@ A window is split into one-minute buckets; a key is over its limit when the buck
 last `window` seconds hold `limit` hits or more. Each hit is one atomic INCR, so parallel requests
 cannot slip past the limit. Locks therefore last between `window` and `window` + 1 minute after
 the last counted hit, and always end on their own: nothing here can lock an account for good.
+
+Sign-in uses escalating cool-offs on top (`Lockout`, AUTH-3 and DESIGN.md "Decisions"): each lock
+lasts 30 minutes, twice as long as the one before, at most 24 hours. Only the identity actions
+close the password path for good, after 100 consecutive failures, until the owner resets it.
 """
 
 from __future__ import annotations
@@ -24,11 +28,29 @@ class Rule:
     window: int  # seconds
 
 
-# AUTH-3: customers 5 failures / 30 min per username, staff 10 / 30 min;
-# 20 failures / 10 min per IP.
-LOGIN_USERNAME = Rule("login_user", 5, 30 * 60)
-LOGIN_USERNAME_STAFF = Rule("login_user", 10, 30 * 60)
-LOGIN_IP = Rule("login_ip", 20, 10 * 60)
+# AUTH-3 with the hardening decision: every `threshold` consecutive failures on a username
+# (5 for customers, 10 for staff) start a cool-off; 20 failures from one IP inside 10 minutes
+# start one for that IP. Cool-offs go 30 min, 1 h, 2 h, … and stay at 24 h.
+FIRST_COOL_OFF = 30 * 60
+MAX_COOL_OFF = 24 * 3600
+# How long a key's escalation is remembered after its last failure: well past the longest
+# cool-off, so waiting out one lock does not reset the schedule.
+LOCKOUT_MEMORY = 30 * 86400
+
+
+@dataclass(frozen=True, slots=True)
+class Lockout:
+    name: str
+    threshold: int
+    # None: count consecutive failures (reset only by a success); else failures inside `window`.
+    window: int | None = None
+    memory: int = LOCKOUT_MEMORY
+
+
+LOGIN_LOCK_USERNAME = Lockout("lock_user", 5)
+LOGIN_LOCK_USERNAME_STAFF = Lockout("lock_user", 10)
+# An address is shared (offices, carrier NAT): its escalation is forgotten after two quiet days.
+LOGIN_LOCK_IP = Lockout("lock_ip", 20, 10 * 60, memory=2 * 86400)
 # AUTH-7: at most 10 failed code entries per account per hour.
 OTP_FAILURES = Rule("otp_fail", 10, 3600)
 # AUTH-9 / AUTH-10 (zulip's numbers): 2 per hour and 5 per day per identifier / account.
@@ -83,3 +105,66 @@ def reset(rule: Rule, key: str) -> None:
 
 def retry_after(rule: Rule) -> int:
     return rule.window
+
+
+def cool_off_seconds(level: int) -> int:
+    """Length of the `level`-th lock (1-based): 30 min doubling, capped at 24 h."""
+    if level < 1:
+        return 0
+    doublings: int = min(level - 1, 16)
+    return min(FIRST_COOL_OFF << doublings, MAX_COOL_OFF)
+
+
+def _lock_keys(lockout: Lockout, key: str) -> tuple[str, str, str]:
+    digest = _digest(key)
+    base = f"thr:{lockout.name}:{digest}"
+    return f"{base}:n", f"{base}:level", f"{base}:until"
+
+
+def _increment(cache_key: str, memory: int) -> int:
+    if cache.add(cache_key, 1, memory):
+        return 1
+    try:
+        value = int(cache.incr(cache_key))
+    except ValueError:  # expired between add and incr
+        cache.set(cache_key, 1, memory)
+        value = 1
+    cache.touch(cache_key, memory)
+    return value
+
+
+def locked_for(lockout: Lockout, key: str) -> int:
+    """Seconds left of the current cool-off for `key`, 0 when it may try."""
+    until = cache.get(_lock_keys(lockout, key)[2])
+    if until is None:
+        return 0
+    return max(0, int(float(until) - time.time() + 0.999))
+
+
+def record_failure(lockout: Lockout, key: str, *, consecutive: int | None = None) -> int:
+    """Count one failure; return the length in seconds of the cool-off it started, or 0.
+
+    `consecutive` lets the caller pass a sturdier count (the account's own failure streak in the
+    database) for a consecutive lockout: the larger of it and the cached count decides, so a
+    flushed cache does not restart the schedule from the first, short lock."""
+    counter, level_key, until_key = _lock_keys(lockout, key)
+    if lockout.window is None:
+        count = max(_increment(counter, lockout.memory), consecutive or 0)
+        if count % lockout.threshold:
+            return 0
+        level = count // lockout.threshold
+    else:
+        rule = Rule(lockout.name, lockout.threshold, lockout.window)
+        if hit(rule, key) != lockout.threshold:
+            return 0
+        reset(rule, key)
+        level = _increment(level_key, lockout.memory)
+    seconds = cool_off_seconds(level)
+    cache.set(until_key, time.time() + seconds, seconds)
+    return seconds
+
+
+def clear_lockout(lockout: Lockout, key: str) -> None:
+    """A success (or the owner's password reset): the consecutive count and any lock end."""
+    counter, _level, until_key = _lock_keys(lockout, key)
+    cache.delete_many([counter, until_key])

@@ -47,6 +47,11 @@ urlpatterns = [
         name="revoke_other_sessions",
     ),
     path("security/devices/<uuid:public_id>/forget/", security.forget_device, name="forget_device"),
+    path(
+        "security/tokens/<uuid:public_id>/revoke/",
+        security.revoke_api_token,
+        name="revoke_api_token",
+    ),
     path("security/payment-password/", security.payment_password, name="payment_password"),
     path(
         "security/payment-password/send/",

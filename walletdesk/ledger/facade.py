@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from walletdesk.core.money import Money
 from walletdesk.ledger.enums import AccountKind
 from walletdesk.ledger.errors import AccountFrozenError, InsufficientBalanceError
-from walletdesk.ledger.models import LedgerAccount
+from walletdesk.ledger.models import IdempotencyRecord, LedgerAccount
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +44,16 @@ def wallet_balances(owner_id: int) -> list[AccountBalance]:
     return [_balance(account) for account in accounts]
 
 
+def idempotency_key_used(scope: str, key: str | None) -> bool:
+    """Whether a command with this key already ran in this scope (its outcome is stored)."""
+    return bool(key) and IdempotencyRecord.objects.filter(scope=scope, key=key).exists()
+
+
 # The refusals a debit can meet, for callers that answer them (the payments app).
 __all__ = [
     "AccountBalance",
     "AccountFrozenError",
     "InsufficientBalanceError",
+    "idempotency_key_used",
     "wallet_balances",
 ]

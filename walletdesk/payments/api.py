@@ -80,8 +80,13 @@ class PaymentOutput(serializers.Serializer[Any]):
 
 
 def _actor(request: Request) -> operations.Actor:
+    from walletdesk.identity.facade import outflow_hold_of
+
     return operations.Actor(
-        user_id=authenticated_user_id(request), kyc_level=int(getattr(request.user, "kyc_level", 0))
+        user_id=authenticated_user_id(request),
+        kyc_level=int(getattr(request.user, "kyc_level", 0)),
+        # The signed-in user's row is loaded already: the hold comes with it.
+        outflow_hold=outflow_hold_of(request.user),
     )
 
 
@@ -121,7 +126,46 @@ class WalletView(APIView):
         )
 
 
-class TransferInput(StrictSerializer):
+class ConfirmedInput(StrictSerializer):
+    """Money leaves the wallet only with the customer's payment password or a passkey."""
+
+    payment_password = serializers.CharField(
+        max_length=6,
+        min_length=6,
+        write_only=True,
+        trim_whitespace=False,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The 6-digit payment password. Give this or `passkey_assertion`, not both.",
+    )
+    passkey_assertion = serializers.CharField(
+        max_length=8192,
+        write_only=True,
+        trim_whitespace=False,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=(
+            "Confirm with a passkey instead of the payment password: the JSON-encoded "
+            "PublicKeyCredential from `navigator.credentials.get` for the options of "
+            "`POST /api/v1/identity/passkeys/payment-options`, sent with the same session "
+            "cookie. Each challenge works once. Neither field → 400 "
+            "`payment_confirmation_required`; both → 400 `payment_confirmation_ambiguous`; "
+            "a bad, replayed or foreign assertion → 400 `passkey_invalid`."
+        ),
+    )
+
+
+class TransferPreviewInput(StrictSerializer):
+    recipient = serializers.CharField(
+        max_length=254, help_text="Phone number or email of the recipient."
+    )
+    amount = AmountField()
+    currency = CurrencyField(default="CNY")
+
+
+class TransferInput(ConfirmedInput):
     recipient = serializers.CharField(
         max_length=254, help_text="Phone number or email of the recipient."
     )
@@ -130,17 +174,69 @@ class TransferInput(StrictSerializer):
     memo = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
 
 
+class TransferPreviewView(APIView):
+    """The confirm step: show the customer who receives the money before they enter the payment
+    password."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_scope = "recipient_lookup"  # shares the transfers' look-up budget (API-2)
+
+    @extend_schema(
+        summary="Who receives a transfer, with amount and fee, before confirming",
+        request=TransferPreviewInput,
+        responses={
+            200: inline_serializer(
+                "TransferPreview",
+                {
+                    "recipient": inline_serializer(
+                        "TransferPreviewRecipient",
+                        {
+                            "name": serializers.CharField(
+                                help_text="Real name (or nickname) masked: 李*"
+                            ),
+                            "name_verified": serializers.BooleanField(),
+                            "contact": serializers.CharField(help_text="138****1234"),
+                        },
+                    ),
+                    "amount": serializers.CharField(),
+                    "fee": serializers.CharField(),
+                    "total": serializers.CharField(),
+                    "currency": serializers.CharField(),
+                },
+            ),
+            400: ERROR,
+            404: ERROR,
+            409: ERROR,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = validated(TransferPreviewInput, request.data)
+        return Response(
+            operations.preview_transfer(
+                actor=_actor(request),
+                recipient=data["recipient"],
+                amount=data["amount"],
+                currency=data["currency"],
+            )
+        )
+
+
 class TransferListView(APIView):
     permission_classes = [IsAuthenticated]
     throttle_scope = "recipient_lookup"  # every transfer looks a recipient up (API-2)
 
     @extend_schema(
         summary="Send money to another wallet",
+        description=(
+            "Show the recipient first (`POST /api/v1/transfers/preview`), then confirm with "
+            "exactly one of `payment_password` or `passkey_assertion`."
+        ),
         parameters=[IDEMPOTENCY_HEADER],
         request=TransferInput,
         responses={
             201: TransferOutput,
             400: ERROR,
+            403: ERROR,
             404: ERROR,
             409: ERROR,
             422: ERROR,
@@ -156,6 +252,9 @@ class TransferListView(APIView):
             currency=data["currency"],
             memo=data["memo"],
             idempotency_key=idempotency_key(request),
+            payment_password=data["payment_password"],
+            passkey_assertion=data["passkey_assertion"],
+            http_request=request._request,
         )
         return outcome_response(outcome)
 
@@ -205,35 +304,9 @@ class MerchantListView(APIView):
         )
 
 
-class PaymentInput(StrictSerializer):
+class PaymentInput(ConfirmedInput):
     merchant_id = serializers.UUIDField()
     amount = AmountField(help_text="In the merchant's currency.")
-    payment_password = serializers.CharField(
-        max_length=6,
-        min_length=6,
-        write_only=True,
-        trim_whitespace=False,
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="The 6-digit payment password. Give this or `passkey_assertion`, not both.",
-    )
-    passkey_assertion = serializers.CharField(
-        max_length=8192,
-        write_only=True,
-        trim_whitespace=False,
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text=(
-            "Pay with a passkey instead of the payment password: the JSON-encoded "
-            "PublicKeyCredential from `navigator.credentials.get` for the options of "
-            "`POST /api/v1/identity/passkeys/payment-options`, sent with the same session "
-            "cookie. Each challenge works once. Neither field → 400 "
-            "`payment_confirmation_required`; both → 400 `payment_confirmation_ambiguous`; "
-            "a bad, replayed or foreign assertion → 400 `passkey_invalid`."
-        ),
-    )
     fx_quote_id = serializers.UUIDField(required=False, allow_null=True, default=None)
     description = serializers.CharField(
         max_length=120, required=False, allow_blank=True, default=""

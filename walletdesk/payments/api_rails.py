@@ -28,6 +28,7 @@ from walletdesk.api.serializers import StrictSerializer, validated
 from walletdesk.core.auth import authenticated_user_id
 from walletdesk.core.errors import ValidationFailedError
 from walletdesk.payments import cards, reconciliation, topups, withdrawals
+from walletdesk.payments.api import ConfirmedInput
 from walletdesk.payments.enums import RailMethod
 from walletdesk.payments.models import BankCard, TopUp, Withdrawal
 from walletdesk.payments.rails.signing import SIGNATURE_HEADER
@@ -161,6 +162,10 @@ class WithdrawalInput(StrictSerializer):
     card_id = serializers.UUIDField(help_text="One of your bound cards.")
 
 
+class WithdrawalCreateInput(WithdrawalInput, ConfirmedInput):
+    pass
+
+
 class WithdrawalQuoteView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -197,10 +202,11 @@ class WithdrawalListView(APIView):
 
     @extend_schema(
         summary="Withdraw to a bound bank card",
-        description="Reserves amount + fee, then pays out through the rail; the reserved money "
+        description="Confirmed with exactly one of `payment_password` or `passkey_assertion`. "
+        "Reserves amount + fee, then pays out through the rail; the reserved money "
         "is taken when the bank confirms, or released if it fails.",
         parameters=[IDEMPOTENCY_HEADER],
-        request=WithdrawalInput,
+        request=WithdrawalCreateInput,
         responses={
             201: OpenApiResponse(description="The withdrawal"),
             400: ERROR,
@@ -213,7 +219,7 @@ class WithdrawalListView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        data = validated(WithdrawalInput, request.data)
+        data = validated(WithdrawalCreateInput, request.data)
         outcome = withdrawals.create_withdrawal(
             user_id=authenticated_user_id(request),
             kyc_level=_kyc_level(request),
@@ -221,6 +227,9 @@ class WithdrawalListView(APIView):
             currency=data["currency"],
             card_id=str(data["card_id"]),
             idempotency_key=request.headers.get("Idempotency-Key"),
+            payment_password=data["payment_password"],
+            passkey_assertion=data["passkey_assertion"],
+            http_request=request._request,
         )
         return outcome_response(outcome)
 

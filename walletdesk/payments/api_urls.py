@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("walletdesk.payments.api_rails")),
     path("wallet", api.WalletView.as_view(), name="wallet"),
     path("transfers", api.TransferListView.as_view(), name="transfers"),
+    path("transfers/preview", api.TransferPreviewView.as_view(), name="transfer-preview"),
     path("transfers/<uuid:public_id>", api.TransferDetailView.as_view(), name="transfer-detail"),
     path("merchants", api.MerchantListView.as_view(), name="merchants"),
     path("payments", api.PaymentListView.as_view(), name="payments"),

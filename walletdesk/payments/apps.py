@@ -8,5 +8,7 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Wallet operations")
 
     def ready(self) -> None:
-        from walletdesk.payments import checks  # noqa: F401  (registers the deployment checks)
-        from walletdesk.payments import caps  # noqa: F401  (registers its system check)
+        from walletdesk.payments import (
+            caps,  # noqa: F401  (registers its system check)
+            checks,  # noqa: F401  (registers the deployment checks)
+        )

@@ -190,3 +190,16 @@ class WithdrawalsOnHoldError(WalletDeskError):
         "For your safety, withdrawals are paused until %(until)s because your phone number or "
         "email was changed recently."
     )
+
+
+class OutflowHoldError(WalletDeskError):
+    """Any money leaving the wallet during the hold after a security change. Withdrawals after
+    a phone or email change keep `withdrawals_on_hold`."""
+
+    code = "outflow_hold"
+    http_status = 403
+    message = _(
+        "For your safety, money cannot leave your wallet until %(until)s: your password, phone "
+        "number or email was changed, or your account was signed in on a new device. You can "
+        "still pay people and merchants you paid before."
+    )

@@ -20,6 +20,19 @@ class MoneyFormMixin(forms.Form):
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
 
+def payment_password_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Payment password"),
+        max_length=6,
+        min_length=6,
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]*"}
+        ),
+    )
+
+
 class TransferForm(MoneyFormMixin):
     recipient = forms.CharField(
         label=_("Recipient's phone number or email"),
@@ -34,6 +47,8 @@ class TransferForm(MoneyFormMixin):
         ),
     )
     memo = forms.CharField(label=_("Note (optional)"), max_length=60, required=False)
+    # Asked on the confirm step, once the recipient is shown.
+    payment_password = payment_password_field()
 
 
 class PayForm(MoneyFormMixin):

@@ -8,6 +8,7 @@ business row and the customer's records, and stores its outcome under the idempo
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -25,10 +26,11 @@ from walletdesk.ledger.enums import AccountKind, EntryKind
 from walletdesk.ledger.facade import (
     AccountFrozenError,
     InsufficientBalanceError,
+    idempotency_key_used,
     wallet_balances,
 )
 from walletdesk.ledger.idempotency import IdempotentOutcome, run_idempotent
-from walletdesk.payments import accounts, activity, fx, transfer_sql
+from walletdesk.payments import accounts, activity, fx, outflow, transfer_sql
 from walletdesk.payments.caps import CappedOperation, check_cap
 from walletdesk.payments.enums import (
     PAYMENT_TRANSITIONS,
@@ -40,6 +42,7 @@ from walletdesk.payments.enums import (
 from walletdesk.payments.errors import (
     MerchantNotFoundError,
     OperationNotFoundError,
+    OutflowHoldError,
     PaymentNotRefundableError,
     RecipientCannotReceiveError,
     RecipientLookupsLimitedError,
@@ -57,10 +60,15 @@ PAYMENTS_PER_MINUTE = 30  # security guide MON-6: at most 30 payments per minute
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who asks: the customer (user id and identity-verification level)."""
+    """Who asks: the customer (user id and identity-verification level).
+
+    `outflow_hold`: the account's hold after a security change as read with the signed-in user's
+    row (`identity.facade.outflow_hold_of(request.user)`); left unknown, the operation reads it.
+    A transfer on PostgreSQL is one statement, and this saves it a second one."""
 
     user_id: int
     kyc_level: int = 0
+    outflow_hold: Any = outflow.UNKNOWN
 
 
 def _notify_debit(
@@ -95,6 +103,75 @@ def resolve_recipient(identifier: str) -> Wallet:
     return wallet
 
 
+def _login_name(identifier: str) -> str:
+    from walletdesk.identity.identifiers import normalise_login_name
+
+    return normalise_login_name(identifier or "") or ""
+
+
+def _already_done(scope: str, key: str | None) -> bool:
+    return idempotency_key_used(scope, key)
+
+
+def preview_transfer(
+    *, actor: Actor, recipient: str, amount: object, currency: str
+) -> dict[str, Any]:
+    """The confirm step before a transfer: who receives it (masked real name and phone or email,
+    from identity's `payee_card`), the amount, fee and total. Moves no money."""
+    from walletdesk.identity.facade import payee_card
+
+    money = check_cap(CappedOperation.TRANSFER, parse_amount(amount, currency))
+    outflow.check_transfer(actor.user_id, _login_name(recipient), actor.outflow_hold)
+    # Answers as the transfer would: a caller who could not pay learns nothing about the payee.
+    target = find_recipient(actor=actor, recipient=recipient, amount=amount, currency=currency)
+    card = payee_card(target.user_id)
+    fee = compute_fee("transfer", money.currency, money.minor)
+    return {
+        "recipient": {
+            "name": card.masked_name,
+            "name_verified": card.name_verified,
+            "contact": card.masked_contact,
+        },
+        "amount": money.to_decimal_string(),
+        "fee": Money(fee, money.currency).to_decimal_string(),
+        "total": Money(money.minor + fee, money.currency).to_decimal_string(),
+        "currency": money.currency,
+    }
+
+
+def customer_confirmation(
+    user_id: int,
+    *,
+    payment_password: object,
+    passkey_assertion: str | None,
+    http_request: HttpRequest | None,
+    confirmed: bool,
+) -> Callable[[], None] | None:
+    """What confirms a money movement: exactly one of the payment password and a passkey
+    assertion (checked now: neither → 400 `payment_confirmation_required`, both → 400
+    `payment_confirmation_ambiguous`), verified by the returned callable outside the operation's
+    transaction, so a wrong password stays counted.
+
+    `confirmed=True` is for in-process callers that verified the customer themselves or act for
+    the system (demo seeding, benchmarks): it returns None. It is never taken from request data.
+    """
+    if confirmed:
+        return None
+    from walletdesk.identity.facade import check_payment_confirmation, verify_payment_confirmation
+
+    check_payment_confirmation(payment_password, passkey_assertion)
+
+    def verify() -> None:
+        verify_payment_confirmation(
+            user_id,
+            payment_password=payment_password,
+            passkey_assertion=passkey_assertion,
+            request=http_request,
+        )
+
+    return verify
+
+
 def transfer(
     *,
     actor: Actor,
@@ -103,19 +180,34 @@ def transfer(
     currency: str,
     memo: str = "",
     idempotency_key: str | None,
+    payment_password: object = None,
+    passkey_assertion: str | None = None,
+    http_request: HttpRequest | None = None,
+    confirmed: bool = False,
 ) -> IdempotentOutcome:
     """Send money to another customer's wallet, found by phone number or email.
 
+    The customer confirms with the payment password or a passkey, as for `pay_merchant` (see
+    `customer_confirmation`); during the outflow hold only a recipient paid before it can be
+    paid (`outflow.check_transfer`, 403 `outflow_hold`).
+
     On PostgreSQL the command is one database function call (`transfer_sql`); elsewhere it runs
-    in `_transfer`, statement by statement. The two are held to the same tests."""
+    below (`_transfer`), statement by statement. The two are held to the same tests."""
     from walletdesk.identity.facade import recipient_lookups_blocked, record_recipient_miss
 
     money = check_cap(CappedOperation.TRANSFER, parse_amount(amount, currency))
+    verify = customer_confirmation(
+        actor.user_id,
+        payment_password=payment_password,
+        passkey_assertion=passkey_assertion,
+        http_request=http_request,
+        confirmed=confirmed,
+    )
     memo = (memo or "").strip()[:60]
     if recipient_lookups_blocked(actor.user_id):
         raise RecipientLookupsLimitedError(_retry_after=3600)
     try:
-        return _transfer(actor, recipient, money, amount, memo, idempotency_key)
+        return _transfer(actor, recipient, money, amount, memo, idempotency_key, verify)
     except (RecipientNotFoundError, RecipientCannotReceiveError) as refusal:
         # Say "no such wallet" only to someone who could have sent the money: everyone else
         # gets the refusal a real recipient would have met, so a caller without the balance
@@ -178,10 +270,26 @@ def _transfer(
     amount: object,
     memo: str,
     idempotency_key: str | None,
+    verify: Callable[[], None] | None,
 ) -> IdempotentOutcome:
     currency = money.currency
     request = {"recipient": recipient, "amount": amount, "currency": currency, "memo": memo}
+    recipient_login_name = _login_name(recipient)
     if is_postgres():
+        # Confirmation and hold are checked here, before the one-statement call (which itself
+        # replays a retry of a transfer that already went through). Checked outside the call's
+        # transaction, as on the Python path: see `outflow` on why that is safe enough.
+        scope = f"user:{actor.user_id}:transfer"
+        if verify is not None:
+            if not _already_done(scope, idempotency_key):
+                verify()
+                outflow.check_transfer(actor.user_id, recipient_login_name, actor.outflow_hold)
+        else:
+            try:
+                outflow.check_transfer(actor.user_id, recipient_login_name, actor.outflow_hold)
+            except OutflowHoldError:
+                if not _already_done(scope, idempotency_key):
+                    raise
         return transfer_sql.transfer(
             user_id=actor.user_id,
             kyc_level=actor.kyc_level,
@@ -193,6 +301,7 @@ def _transfer(
         )
 
     def command() -> tuple[int, dict[str, Any]]:
+        outflow.check_transfer(actor.user_id, recipient_login_name, actor.outflow_hold)
         target = resolve_recipient(recipient)
         if target.user_id == actor.user_id:
             raise SelfTransferError()
@@ -281,6 +390,7 @@ def _transfer(
         key=idempotency_key,
         request=request,
         command=command,
+        precheck=verify,
     )
 
 
@@ -307,6 +417,7 @@ def pay_merchant(
     description: str = "",
     passkey_assertion: str | None = None,
     http_request: HttpRequest | None = None,
+    confirmed: bool = False,
 ) -> IdempotentOutcome:
     """Pay a merchant. A foreign-currency merchant is paid through an accepted FX quote.
 
@@ -316,9 +427,13 @@ def pay_merchant(
     that challenge). Neither → 400 `payment_confirmation_required`; both → 400
     `payment_confirmation_ambiguous`; a bad, replayed or foreign passkey → 400 `passkey_invalid`.
     """
-    from walletdesk.identity.facade import check_payment_confirmation, verify_payment_confirmation
-
-    check_payment_confirmation(payment_password, passkey_assertion)
+    verify = customer_confirmation(
+        actor.user_id,
+        payment_password=payment_password,
+        passkey_assertion=passkey_assertion,
+        http_request=http_request,
+        confirmed=confirmed,
+    )
     merchant_uuid = _uuid_or_none(merchant_id)
     merchant = (
         Merchant.objects.filter(public_id=merchant_uuid, is_active=True).first()
@@ -338,6 +453,7 @@ def pay_merchant(
     }
 
     def command() -> tuple[int, dict[str, Any]]:
+        outflow.check_payment(actor.user_id, merchant.pk, actor.outflow_hold)
         _check_payment_velocity(actor.user_id)
         international = merchant.currency != wallet_currency
         public_id = uuid.uuid4()
@@ -431,12 +547,7 @@ def pay_merchant(
         key=idempotency_key,
         request=request,
         command=command,
-        precheck=lambda: verify_payment_confirmation(
-            actor.user_id,
-            payment_password=payment_password,
-            passkey_assertion=passkey_assertion,
-            request=http_request,
-        ),
+        precheck=verify,
     )
 
 

@@ -27,8 +27,13 @@ RECORDS_PER_PAGE = 20
 
 
 def _actor(request: HttpRequest) -> operations.Actor:
+    from walletdesk.identity.facade import outflow_hold_of
+
     return operations.Actor(
-        user_id=authenticated_user_id(request), kyc_level=int(getattr(request.user, "kyc_level", 0))
+        user_id=authenticated_user_id(request),
+        kyc_level=int(getattr(request.user, "kyc_level", 0)),
+        # The signed-in user's row is loaded already: the hold comes with it.
+        outflow_hold=outflow_hold_of(request.user),
     )
 
 
@@ -59,39 +64,57 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@sensitive_post_parameters("payment_password", "passkey_assertion")
 @login_required
 def transfer(request: HttpRequest) -> HttpResponse:
+    """Step 1: recipient, amount, note. Step 2 ("confirm"): the recipient's masked real name and
+    phone or email, the amount and fee, then the payment password (or a passkey)."""
+    from walletdesk.identity.facade import has_passkey
+
     form = TransferForm(request.POST or None, initial={"idempotency_key": new_idempotency_key()})
+    preview: dict[str, Any] | None = None
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            outcome = operations.transfer(
+            preview = operations.preview_transfer(
                 actor=_actor(request),
-                recipient=form.cleaned_data["recipient"],
-                amount=form.cleaned_data["amount"],
+                recipient=data["recipient"],
+                amount=data["amount"],
                 currency="CNY",
-                memo=form.cleaned_data["memo"],
-                idempotency_key=form.cleaned_data["idempotency_key"],
             )
+            if request.POST.get("step") == "confirm":
+                outcome = operations.transfer(
+                    actor=_actor(request),
+                    recipient=data["recipient"],
+                    amount=data["amount"],
+                    currency="CNY",
+                    memo=data["memo"],
+                    idempotency_key=data["idempotency_key"],
+                    payment_password=data["payment_password"] or None,
+                    passkey_assertion=request.POST.get("passkey_assertion") or None,
+                    http_request=request,
+                )
+                messages.success(
+                    request,
+                    _("Sent %(amount)s to %(name)s.")
+                    % {
+                        "amount": format_amount(parse_amount(outcome.body["amount"], "CNY")),
+                        "name": outcome.body["recipient"],
+                    },
+                )
+                return redirect(
+                    "payments:record-detail", kind="transfer_out", public_id=outcome.body["id"]
+                )
         except WalletDeskError as error:
             form.add_error(None, error.user_message)
-        else:
-            messages.success(
-                request,
-                _("Sent %(amount)s to %(name)s.")
-                % {
-                    "amount": format_amount(parse_amount(outcome.body["amount"], "CNY")),
-                    "name": outcome.body["recipient"],
-                },
-            )
-            return redirect(
-                "payments:record-detail", kind="transfer_out", public_id=outcome.body["id"]
-            )
     return render(
         request,
         "payments/transfer.html",
         {
             "form": form,
+            "preview": preview,
             "available": _available(request, "CNY"),
+            "has_passkey": preview is not None and has_passkey(authenticated_user_id(request)),
             "nav": "home",
         },
     )

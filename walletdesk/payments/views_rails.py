@@ -24,6 +24,7 @@ from walletdesk.core.errors import WalletDeskError
 from walletdesk.core.money import Money, format_amount
 from walletdesk.payments import cards, reconciliation, topups, withdrawals
 from walletdesk.payments.enums import FailureReason, RailMethod, RailOperationStatus
+from walletdesk.payments.forms import payment_password_field
 from walletdesk.payments.models import TopUp, Withdrawal
 from walletdesk.payments.wallets import wallet_account
 
@@ -81,6 +82,8 @@ class WithdrawForm(forms.Form):
     amount = AmountInput(label=gettext_lazy("Amount to withdraw (CNY)"))
     card = forms.ChoiceField(label=gettext_lazy("To bank card"))
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    # Asked on the confirm step, under the fee and the receiving card.
+    payment_password = payment_password_field()
 
     def __init__(self, *args: Any, card_choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -171,21 +174,25 @@ def top_up(request: HttpRequest) -> HttpResponse:
 
 
 def _withdraw_context(request: HttpRequest, form: WithdrawForm, **extra: Any) -> dict[str, Any]:
-    from walletdesk.identity.facade import withdrawals_blocked_until
+    from walletdesk.identity.facade import has_passkey, outflow_hold
 
+    hold = outflow_hold(_uid(request))
     return {
         "form": form,
         "available": _available(_uid(request)),
-        "blocked_until": withdrawals_blocked_until(_uid(request)),
+        "hold": hold,
+        "has_passkey": "quote" in extra and has_passkey(_uid(request)),
         "nav": "home",
         **extra,
     }
 
 
+@sensitive_post_parameters("payment_password", "passkey_assertion")
 @login_required
 @require_http_methods(["GET", "POST"])
 def withdraw(request: HttpRequest) -> HttpResponse:
-    """Step 1: amount and card → the quote (fee, total). Step 2: confirm → the withdrawal."""
+    """Step 1: amount and card → the quote (fee, total). Step 2: the payment password (or a
+    passkey) confirms → the withdrawal."""
     user_id = _uid(request)
     choices = _card_choices(user_id)
     form = WithdrawForm(
@@ -199,7 +206,11 @@ def withdraw(request: HttpRequest) -> HttpResponse:
         )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        quote = None
         try:
+            quote = withdrawals.quote_withdrawal(
+                user_id=user_id, amount=data["amount"], currency=CURRENCY, card_id=data["card"]
+            )
             if request.POST.get("step") == "confirm":
                 outcome = withdrawals.create_withdrawal(
                     user_id=user_id,
@@ -208,14 +219,14 @@ def withdraw(request: HttpRequest) -> HttpResponse:
                     currency=CURRENCY,
                     card_id=data["card"],
                     idempotency_key=data["idempotency_key"],
+                    payment_password=data["payment_password"] or None,
+                    passkey_assertion=request.POST.get("passkey_assertion") or None,
+                    http_request=request,
                 )
                 return redirect("payments:withdrawal-detail", public_id=outcome.body["id"])
-            quote = withdrawals.quote_withdrawal(
-                user_id=user_id, amount=data["amount"], currency=CURRENCY, card_id=data["card"]
-            )
         except WalletDeskError as error:
             form.add_error(None, error.user_message)
-        else:
+        if quote is not None:
             return render(
                 request,
                 "payments/rails/withdraw.html",

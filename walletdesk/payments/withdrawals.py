@@ -1,11 +1,11 @@
 """Withdrawals: money leaves the wallet to a bound bank card through a rail.
 
-create: checks (24 h hold after a contact change, limits, an active card of this customer), then
-`create_hold(amount + fee)` and the Withdrawal row in one transaction; the payout is submitted to
-the rail once that commits. The rail's result (callback, reconciliation, submission answer) goes
-through `apply_withdrawal_result`: success captures the hold against rail clearing +amount and fee
-revenue +fee; failure releases the hold and gives the limit usage back. Exactly once: the
-Withdrawal row is locked and a terminal status never changes.
+create: checks (the 24 h outflow hold after a security change, limits, an active card of this
+customer), then `create_hold(amount + fee)` and the Withdrawal row in one transaction; the payout
+is submitted to the rail once that commits. The rail's result (callback, reconciliation,
+submission answer) goes through `apply_withdrawal_result`: success captures the hold against rail
+clearing +amount and fee revenue +fee; failure releases the hold and gives the limit usage back.
+Exactly once: the Withdrawal row is locked and a terminal status never changes.
 
 A frozen wallet cannot start a withdrawal (the hold refuses: account_frozen), but a payout
 already at the rail still settles: capture is allowed on a frozen account.
@@ -18,8 +18,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from walletdesk.core.db import on_commit
@@ -27,7 +27,7 @@ from walletdesk.core.money import Money, format_amount
 from walletdesk.ledger import actions as ledger
 from walletdesk.ledger.enums import AccountKind, EntryKind
 from walletdesk.ledger.idempotency import IdempotentOutcome, run_idempotent
-from walletdesk.payments import activity
+from walletdesk.payments import activity, outflow
 from walletdesk.payments.caps import CappedOperation
 from walletdesk.payments.enums import (
     ActivityStatus,
@@ -39,7 +39,6 @@ from walletdesk.payments.enums import (
 from walletdesk.payments.errors import (
     CardNotFoundError,
     OperationNotFoundError,
-    WithdrawalsOnHoldError,
 )
 from walletdesk.payments.fees import compute_fee
 from walletdesk.payments.limits import check_and_record_usage, release_usage
@@ -89,15 +88,6 @@ class WithdrawalQuote:
         }
 
 
-def _check_not_on_hold(user_id: int) -> None:
-    from walletdesk.identity.facade import withdrawals_blocked_until
-
-    until = withdrawals_blocked_until(user_id)
-    if until is not None:
-        local = timezone.localtime(until)
-        raise WithdrawalsOnHoldError(until=date_format(local, "DATETIME_FORMAT"))
-
-
 def quote_withdrawal(
     *, user_id: int, amount: object, currency: str, card_id: str | None
 ) -> WithdrawalQuote:
@@ -118,12 +108,27 @@ def create_withdrawal(
     currency: str,
     card_id: str | None,
     idempotency_key: str | None,
+    payment_password: object = None,
+    passkey_assertion: str | None = None,
+    http_request: HttpRequest | None = None,
+    confirmed: bool = False,
 ) -> IdempotentOutcome:
+    """Start a withdrawal to a bound card, confirmed by the payment password or a passkey
+    (`operations.customer_confirmation`; `confirmed=True` only for in-process callers)."""
+    from walletdesk.payments.operations import customer_confirmation
+
+    verify = customer_confirmation(
+        user_id,
+        payment_password=payment_password,
+        passkey_assertion=passkey_assertion,
+        http_request=http_request,
+        confirmed=confirmed,
+    )
     request = {"amount": amount, "currency": currency, "card_id": str(card_id or "")}
 
     def command() -> tuple[int, dict[str, Any]]:
         open_wallet_of(user_id)
-        _check_not_on_hold(user_id)
+        outflow.check_withdrawal(user_id)
         quote = quote_withdrawal(user_id=user_id, amount=amount, currency=currency, card_id=card_id)
         # Lock the card: an unbind running now either finishes first (and we refuse) or waits
         # and then sees this withdrawal (and refuses: card_in_use).
@@ -169,7 +174,11 @@ def create_withdrawal(
         return 201, operation_body(withdrawal)
 
     return run_idempotent(
-        scope=f"user:{user_id}:withdrawal", key=idempotency_key, request=request, command=command
+        scope=f"user:{user_id}:withdrawal",
+        key=idempotency_key,
+        request=request,
+        command=command,
+        precheck=verify,
     )
 
 

@@ -27,7 +27,13 @@ PUBLIC = {
     "logout",
 }
 STAFF = {"staff_kyc_queue", "staff_kyc_review", "staff_deliveries"}
-OWNED = {"revoke_session", "forget_device", "passkey_remove", "kyc_document"}  # object routes
+OWNED = {
+    "revoke_session",
+    "forget_device",
+    "passkey_remove",
+    "kyc_document",
+    "revoke_api_token",
+}  # object routes
 
 
 def identity_routes() -> list[str]:
@@ -141,16 +147,19 @@ def test_staff_routes_refuse_customers(actors, who, name, django_assert_max_num_
 
 @pytest.mark.parametrize("who", ["anonymous", "other", "agent"])
 def test_owned_objects_are_404_for_everyone_else(actors, who):
+    from walletdesk.identity.authentication import create_api_token
     from walletdesk.identity.models import Passkey, UserSession
 
     owner = actors["customer"]
     session = UserSession.objects.create(user=owner)
+    token, _secret = create_api_token(owner, "phone")
     passkey = Passkey.objects.create(user=owner, credential_id="abc", public_key=b"k")
     client = _client(actors, who)
     urls = [
         f"/account/security/sessions/{session.public_id}/revoke/",
         f"/account/security/passkeys/{passkey.public_id}/remove/",
         f"/account/security/devices/{uuid.uuid4()}/forget/",
+        f"/account/security/tokens/{token.public_id}/revoke/",
     ]
     for url in urls:
         response = client.post(url)
@@ -159,7 +168,9 @@ def test_owned_objects_are_404_for_everyone_else(actors, who):
         else:
             assert response.status_code == 404, url
     session.refresh_from_db()
+    token.refresh_from_db()
     assert session.revoked_at is None and Passkey.objects.filter(pk=passkey.pk).exists()
+    assert token.revoked_at is None
 
 
 @pytest.mark.parametrize("who", ["anonymous", "customer", "agent"])

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from walletdesk.core.errors import WalletDeskError
 from walletdesk.identity import actions, passkeys, throttle
 from walletdesk.identity.audit import RequestMeta
-from walletdesk.identity.devices import set_device_cookie
+from walletdesk.identity.devices import device_token, set_device_cookie
 from walletdesk.identity.errors import LoginThrottledError, PasskeyInvalidError
 from walletdesk.identity.forms import (
     CodeForm,
@@ -208,7 +208,9 @@ def forgot_password(request: HttpRequest) -> HttpResponse:
     form = ForgotPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         key = actions.request_password_reset(
-            form.cleaned_data["identifier"], meta=RequestMeta.from_request(request)
+            form.cleaned_data["identifier"],
+            meta=RequestMeta.from_request(request),
+            device_token=device_token(request),
         )
         request.session[RESET_KEY] = key
         return HttpResponseRedirect("/account/password/reset/")
@@ -239,6 +241,7 @@ def reset_password(request: HttpRequest) -> HttpResponse:
                 form.cleaned_data["new_password"],
                 form.cleaned_data["second_factor"],
                 meta=RequestMeta.from_request(request),
+                device_token=device_token(request),
             )
         except ValidationError as error:
             form.add_error("new_password", error)

@@ -197,7 +197,11 @@ def confirm_contact(request: HttpRequest) -> HttpResponse:
             status = form_error(form, error)
         else:
             messages.success(
-                request, _("Saved. Withdrawals are paused for 24 hours for your safety.")
+                request,
+                _(
+                    "Saved. For your safety, withdrawals, transfers and payments to new payees "
+                    "are paused for 24 hours."
+                ),
             )
             return redirect("identity:security")
     return render(
@@ -375,6 +379,18 @@ def revoke_session(request: HttpRequest, public_id: str) -> HttpResponse:
         raise Http404
     messages.success(request, _("That device was signed out."))
     return redirect("identity:devices")
+
+
+@never_cache
+@account_required
+@require_POST
+def revoke_api_token(request: HttpRequest, public_id: str) -> HttpResponse:
+    if not actions.revoke_api_token(
+        current_user(request), str(public_id), meta=RequestMeta.from_request(request)
+    ):
+        raise Http404
+    messages.success(request, _("The app sign-in was revoked."))
+    return redirect("identity:security")
 
 
 @never_cache

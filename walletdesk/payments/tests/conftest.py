@@ -20,6 +20,8 @@ from walletdesk.payments.wallets import open_wallet, wallet_account
 UNIONPAY_CARD = "6222021234567890128"
 VISA_CARD = "4111111111111111"
 DECLINED_CARD = "4000000000000002"
+# Every `wallet_factory` customer confirms withdrawals, transfers and payments with this.
+PAY_PASSWORD = "246810"
 
 
 @pytest.fixture(autouse=True)
@@ -80,8 +82,11 @@ def wallet_factory(
     """A customer with an opened wallet, funded by a real successful top-up when `balance` > 0."""
 
     def make(balance: str = "0.00", currency: str = "CNY", **user_fields: Any) -> Any:
+        from walletdesk.identity.facade import set_payment_password
+
         user = user_factory(**user_fields)
         open_wallet(user.pk, (currency,))
+        set_payment_password(user.pk, PAY_PASSWORD)
         if Money(0, currency).to_decimal_string() != balance and balance not in ("0", ""):
             fund(user, balance, currency)
         return user

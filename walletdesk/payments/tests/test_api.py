@@ -16,6 +16,7 @@ from walletdesk.payments import wallets
 from walletdesk.payments.tests.factories import credit_wallet, make_merchant
 
 pytestmark = pytest.mark.django_db
+PAY_PASSWORD = "258036"
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def alice(user_factory: Any) -> Any:
     user = user_factory(display_name="张伟")
     wallets.open_wallet(user.pk)
     credit_wallet(user.pk, Money(100_00, "CNY"))
-    set_payment_password(user.pk, "258036")
+    set_payment_password(user.pk, PAY_PASSWORD)
     return user
 
 
@@ -45,6 +46,10 @@ def post(
     client: Client, path: str, body: Any, key: str | None = "key-1", raw: str | None = None
 ) -> Any:
     headers: dict[str, Any] = {"HTTP_IDEMPOTENCY_KEY": key} if key is not None else {}
+    if path == "/api/v1/transfers" and isinstance(body, dict):
+        # Transfers are confirmed with the sender's payment password (alice's); the tests of
+        # that rule send their own bodies.
+        body = {"payment_password": PAY_PASSWORD, **body}
     return client.post(
         path,
         raw if raw is not None else json.dumps(body),
@@ -165,6 +170,7 @@ def test_unknown_fields_are_refused(alice: Any, bob: Any) -> None:
 
 def test_errors_are_translated(alice: Any, bob: Any) -> None:
     body = {"recipient": bob.login_name, "amount": "500.00"}
+    body["payment_password"] = PAY_PASSWORD
     zh = api(alice).post(
         "/api/v1/transfers",
         json.dumps(body),
@@ -277,3 +283,53 @@ def test_fx_quote_api(alice: Any) -> None:
     body = response.json()
     assert body["sell_currency"] == "CNY" and body["spread_bp"] == 50
     assert body["sell_amount"] == "71.41"
+
+
+def test_a_transfer_needs_the_payment_password_and_a_wrong_one_moves_nothing(
+    alice: Any, bob: Any
+) -> None:
+    client = api(alice)
+    before = ledger_rows()
+    bare = client.post(
+        "/api/v1/transfers",
+        json.dumps({"recipient": bob.login_name, "amount": "1.00"}),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="bare",
+    )
+    assert (bare.status_code, bare.json()["error"]["code"]) == (
+        400,
+        "payment_confirmation_required",
+    )
+    wrong = post(
+        client,
+        "/api/v1/transfers",
+        {"recipient": bob.login_name, "amount": "1.00", "payment_password": "135790"},
+        key="wrong",
+    )
+    assert (wrong.status_code, wrong.json()["error"]["code"]) == (403, "wrong_payment_password")
+    assert ledger_rows() == before
+    right = post(client, "/api/v1/transfers", {"recipient": bob.login_name, "amount": "1.00"})
+    assert right.status_code == 201
+
+
+def test_the_transfer_preview_names_the_recipient_masked(alice: Any, bob: Any) -> None:
+    from walletdesk.identity.models import KycSubmission
+
+    KycSubmission.objects.create(
+        user=bob, real_name="李雷", id_number_last4="1234", id_number_hash="x", status="approved"
+    )
+    before = ledger_rows()
+    response = api(alice).post(
+        "/api/v1/transfers/preview",
+        json.dumps({"recipient": bob.login_name, "amount": "12.30"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["recipient"] == {
+        "name": "李*",
+        "name_verified": True,
+        "contact": f"{bob.phone[3:6]}****{bob.phone[-4:]}",
+    }
+    assert (body["amount"], body["total"]) == ("12.30", "12.30")
+    assert ledger_rows() == before

@@ -56,6 +56,7 @@ def transfer_or_refusal(sender: Any, recipient_login: str, amount: str, key: str
             amount=amount,
             currency="CNY",
             idempotency_key=key,
+            confirmed=True,
         )
     except WalletDeskError as error:
         return error.code
@@ -123,6 +124,7 @@ def test_bank_with_eight_workers_conserves_money(user_factory: Any) -> None:
                     amount=Money(amount, "CNY").to_decimal_string(),
                     currency="CNY",
                     idempotency_key=uuid.uuid4().hex,
+                    confirmed=True,
                 )
                 tally["ok"] += 1
             except WalletDeskError as error:

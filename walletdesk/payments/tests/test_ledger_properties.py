@@ -84,6 +84,7 @@ class WalletMachine(RuleBasedStateMachine):
                 amount=Money(amount, "CNY").to_decimal_string(),
                 currency="CNY",
                 idempotency_key=key,
+                confirmed=True,
             )
         )
 

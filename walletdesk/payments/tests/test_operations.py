@@ -66,6 +66,7 @@ def send(sender: Any, recipient: Any, amount: str, key: str | None = None) -> Id
         amount=amount,
         currency="CNY",
         idempotency_key=key or uuid.uuid4().hex,
+        confirmed=True,
     )
 
 
@@ -125,6 +126,7 @@ class TestTransfer:
                 amount="1.00",
                 currency="CNY",
                 idempotency_key="x",
+                confirmed=True,
             )
 
     def test_frozen_sender_cannot_send_but_can_receive(self, alice: Any, bob: Any) -> None:

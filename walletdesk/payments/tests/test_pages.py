@@ -32,6 +32,7 @@ def busy_customer(user_factory: Any) -> Any:
             amount=f"{n + 1}.00",
             currency="CNY",
             idempotency_key=uuid.uuid4().hex,
+            confirmed=True,
         )
         operations.pay_merchant(
             actor=operations.Actor(user.pk),
@@ -46,6 +47,7 @@ def busy_customer(user_factory: Any) -> Any:
         amount="5.00",
         currency="CNY",
         idempotency_key=uuid.uuid4().hex,
+        confirmed=True,
     )
     return user
 

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from walletdesk.ledger.models import Hold, IdempotencyRecord, JournalEntry, Posting
 from walletdesk.payments.models import Activity, TopUp, Withdrawal
-from walletdesk.payments.tests.conftest import available
+from walletdesk.payments.tests.conftest import PAY_PASSWORD, available
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +22,8 @@ WITHDRAWALS = "/api/v1/withdrawals"
 
 def _post(client: Any, url: str, body: Any, key: str | None = "k-1", raw: bool = False) -> Any:
     headers = {"Idempotency-Key": key} if key is not None else {}
+    if url == WITHDRAWALS and isinstance(body, dict):
+        body = {"payment_password": PAY_PASSWORD, **body}  # the customer confirms withdrawals
     data = body if raw else json.dumps(body)
     return client.post(url, data=data, content_type="application/json", headers=headers)
 

@@ -48,6 +48,7 @@ def test_twenty_concurrent_withdrawals_of_ten_from_a_hundred(
                 currency="CNY",
                 card_id=str(card.public_id),
                 idempotency_key=uuid.uuid4().hex,
+                confirmed=True,
             )
             result = str(outcome.status)
         except WalletDeskError as error:

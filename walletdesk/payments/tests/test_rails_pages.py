@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from walletdesk.payments.models import TopUp, Withdrawal
-from walletdesk.payments.tests.conftest import available
+from walletdesk.payments.tests.conftest import PAY_PASSWORD, available
 
 pytestmark = pytest.mark.django_db
 
@@ -90,6 +90,7 @@ def test_withdraw_shows_the_fee_before_confirming(
                 "card": str(card.public_id),
                 "idempotency_key": key,
                 "step": "confirm",
+                "payment_password": PAY_PASSWORD,
             },
         )
     withdrawal = Withdrawal.objects.get(user=user)

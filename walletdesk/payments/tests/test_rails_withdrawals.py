@@ -16,7 +16,7 @@ from walletdesk.ledger.models import Hold, IdempotencyRecord, JournalEntry, Post
 from walletdesk.payments import reconciliation
 from walletdesk.payments.models import Activity, UsageCounter, Withdrawal
 from walletdesk.payments.rails import sandbox
-from walletdesk.payments.tests.conftest import available
+from walletdesk.payments.tests.conftest import PAY_PASSWORD, available
 from walletdesk.payments.wallets import freeze_wallet
 from walletdesk.payments.withdrawals import create_withdrawal, quote_withdrawal
 
@@ -34,6 +34,7 @@ def _withdraw(
             currency="CNY",
             card_id=str(card.public_id),
             idempotency_key=key or uuid.uuid4().hex,
+            confirmed=True,
         )
 
 
@@ -131,7 +132,7 @@ def test_frozen_wallet_cannot_withdraw_and_nothing_changes(
     before = _counts()
     response = client_for(user).post(
         "/api/v1/withdrawals",
-        {"amount": "10.00", "card_id": str(card.public_id)},
+        {"amount": "10.00", "card_id": str(card.public_id), "payment_password": PAY_PASSWORD},
         content_type="application/json",
         headers={"Idempotency-Key": "frozen-1"},
     )
@@ -178,19 +179,15 @@ def test_withdrawal_unknown_to_the_rail_fails_after_the_expiry_horizon(
     assert check_ledger().ok
 
 
-def test_withdrawals_paused_after_contact_change(
-    customer_with_card: Any, client_for: Any, monkeypatch: Any
-) -> None:
+def test_withdrawals_paused_after_contact_change(customer_with_card: Any, client_for: Any) -> None:
     user, card = customer_with_card
-    from walletdesk.identity import facade
-
-    monkeypatch.setattr(
-        facade, "withdrawals_blocked_until", lambda user_id: timezone.now() + timedelta(hours=20)
+    type(user).objects.filter(pk=user.pk).update(
+        contact_changed_at=timezone.now() - timedelta(hours=4)
     )
     before = _counts()
     response = client_for(user).post(
         "/api/v1/withdrawals",
-        {"amount": "10.00", "card_id": str(card.public_id)},
+        {"amount": "10.00", "card_id": str(card.public_id), "payment_password": PAY_PASSWORD},
         content_type="application/json",
         headers={"Idempotency-Key": "hold-1"},
     )

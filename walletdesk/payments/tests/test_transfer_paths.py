@@ -66,6 +66,7 @@ def send(sender: Any, recipient: str, amount: str, currency: str = "CNY", **kw: 
         currency=currency,
         idempotency_key=kw.pop("key", None) or uuid.uuid4().hex,
         **kw,
+        confirmed=True,
     )
 
 

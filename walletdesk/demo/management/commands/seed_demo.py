@@ -303,6 +303,7 @@ class Command(BaseCommand):
                     currency="CNY",
                     memo=memo,
                     idempotency_key=f"seed:{key}",
+                    payment_password=DEMO_PAYMENT_PASSWORD,
                 )
             except WalletDeskError as error:
                 self.stderr.write(f"  transfer {key}: {error.code}")
@@ -360,6 +361,7 @@ class Command(BaseCommand):
                     currency="CNY",
                     card_id=card_id,
                     idempotency_key=f"seed:{key}",
+                    payment_password=DEMO_PAYMENT_PASSWORD,
                 )
             except WalletDeskError as error:
                 self.stderr.write(f"  withdrawal {key}: {error.code}")
