@@ -56,6 +56,7 @@ def _send(sender: Any, recipient: Any, amount: str, currency: str = "CNY") -> An
         amount=amount,
         currency=currency,
         idempotency_key=uuid.uuid4().hex,
+        confirmed=True,
     )
 
 

@@ -16,6 +16,7 @@ import pytest
 from django.test import Client
 
 from walletdesk.core.money import Money
+from walletdesk.identity.facade import set_payment_password
 from walletdesk.identity.models import AuditEvent
 from walletdesk.payments import wallets
 from walletdesk.payments.limits import invalidate_limit_cache
@@ -34,9 +35,13 @@ def payee(user_factory: Any) -> Any:
     return user
 
 
+PAY_PASSWORD = "258036"
+
+
 def _caller(user_factory: Any, balance: int) -> tuple[Any, Client]:
     user = user_factory(display_name="王小明")
     wallets.open_wallet(user.pk)
+    set_payment_password(user.pk, PAY_PASSWORD)
     if balance:
         credit_wallet(user.pk, Money(balance, "CNY"))
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
@@ -47,7 +52,7 @@ def _caller(user_factory: Any, balance: int) -> tuple[Any, Client]:
 def _send(client: Client, recipient: str, amount: str) -> Any:
     return client.post(
         "/api/v1/transfers",
-        json.dumps({"recipient": recipient, "amount": amount}),
+        json.dumps({"recipient": recipient, "amount": amount, "payment_password": PAY_PASSWORD}),
         content_type="application/json",
         HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
     )
