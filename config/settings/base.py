@@ -37,7 +37,7 @@ INSTALLED_APPS = [
     "walletdesk.assistant",
     "walletdesk.api",
     "walletdesk.demo",
-    "django.contrib.admin",
+    "walletdesk.identity.admin_site.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -64,6 +64,9 @@ class Actions:
     ACCESS_DENIED = "access_denied"
     RATE_LIMITED = "rate_limited"
     NOTIFICATION_PREFERENCES = "notification_preferences"
+    APPROVAL_REQUESTED = "approval_requested"
+    APPROVAL_DECIDED = "approval_decided"
+    MONEY_ACTION = "money_action"
 
 
 @dataclass(frozen=True, slots=True)

@@ -162,3 +162,21 @@ class WithdrawalHoldError(WalletDeskError):
     message = _(
         "Withdrawals are paused for 24 hours after a phone or email change, until %(until)s."
     )
+
+
+class ApprovalExpiredError(WalletDeskError):
+    code = "approval_expired"
+    http_status = 409
+    message = _("This request waited too long and has expired. Ask again if it is still needed.")
+
+
+class DecisionReasonRequiredError(WalletDeskError):
+    code = "decision_reason_required"
+    http_status = 400
+    message = _("Choose a reason for your decision.")
+
+
+class MoneyActionReasonRequiredError(WalletDeskError):
+    code = "money_action_reason_required"
+    http_status = 400
+    message = _("Choose a reason code for this money action.")

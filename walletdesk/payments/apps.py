@@ -6,3 +6,9 @@ class PaymentsConfig(AppConfig):
     name = "walletdesk.payments"
     label = "payments"
     verbose_name = _("Wallet operations")
+
+    def ready(self) -> None:
+        from walletdesk.identity.facade import register_approval_executor
+        from walletdesk.payments.staff_refunds import execute_approved_refund
+
+        register_approval_executor("refund", execute_approved_refund)
