@@ -31,6 +31,8 @@ def keep_role_group(sender: Any, instance: User, created: bool, **kwargs: Any) -
 def sync_role_groups_after_migrate(sender: Any, **kwargs: Any) -> None:
     from django.apps import apps
 
-    # post_migrate fires once per app; the last one runs after every app's permissions exist.
-    if sender is list(apps.get_app_configs())[-1]:
+    # post_migrate fires once per app with models; the last one runs after every app's
+    # permissions exist.
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if with_models and sender is with_models[-1]:
         roles.sync_role_groups()

@@ -15,7 +15,11 @@ from walletdesk.core.errors import WalletDeskError
 from walletdesk.identity import actions, enrolment, passkeys, throttle
 from walletdesk.identity.audit import RequestMeta
 from walletdesk.identity.devices import set_device_cookie
-from walletdesk.identity.errors import LoginThrottledError, PasskeyInvalidError
+from walletdesk.identity.errors import (
+    LoginThrottledError,
+    PasskeyInvalidError,
+    SecondFactorRequiredError,
+)
 from walletdesk.identity.forms import (
     CodeForm,
     ForgotPasswordForm,
@@ -24,7 +28,7 @@ from walletdesk.identity.forms import (
     SecondFactorForm,
     SignupForm,
 )
-from walletdesk.identity.models import User
+from walletdesk.identity.models import TotpDevice, User
 from walletdesk.identity.views.common import form_error, login_redirect, safe_next
 
 SIGNUP_KEY = "_wd_signup"
@@ -96,7 +100,9 @@ def login_verify(request: HttpRequest) -> HttpResponse:
         except WalletDeskError as error:
             status = form_error(form, error)
         else:
-            return _finish(request, request.session.pop("_wd_next", None) or login_redirect())
+            return _finish(request, request.session.pop("_wd_next", None) or home_for(user))
+    elif request.method == "POST":
+        status = 400
     return render(
         request,
         "identity/login_verify.html",
@@ -136,7 +142,8 @@ def login_enrol(request: HttpRequest) -> HttpResponse:
             return _recovery_codes_page(request, codes)
     elif request.method == "POST":
         status = 400
-    device = enrolment.start_totp(request) if request.method == "GET" else user.totp_device
+    existing = TotpDevice.objects.filter(user=user).first()
+    device = existing if request.method == "POST" and existing else enrolment.start_totp(request)
     from walletdesk.identity import totp
     from walletdesk.identity.views.security import qr_data_uri
 
@@ -197,6 +204,9 @@ def login_enrol_passkey(request: HttpRequest) -> HttpResponse:
 @require_POST
 def login_verify_send(request: HttpRequest) -> HttpResponse:
     try:
+        user = actions.pending_second_factor_user(request)
+        if user is None or "sms" not in enrolment.second_factor_methods(user):
+            raise SecondFactorRequiredError()
         actions.send_login_code(request)
     except WalletDeskError as error:
         return JsonResponse(
