@@ -34,7 +34,7 @@ def staff_client(step_up: Any) -> Any:
     return make
 
 
-def _ask_for_unfreeze(customer: Any) -> UnfreezeRequest:
+def _ask_for_unfreeze(customer: Any) -> Any:
     emergency_freeze(customer, source="app", meta=META)
     client = CommitClient()
     client.force_login(User.objects.get(pk=customer.pk))
@@ -111,11 +111,13 @@ def test_a_plain_agent_sees_the_page_but_cannot_approve(customer, user_factory, 
 def test_a_request_expires_after_its_time_to_live(customer, user_factory):
     request = _ask_for_unfreeze(customer)
     approver = user_factory(role=Role.SENIOR_AGENT)
-    with time_machine.travel(timezone.now() + timedelta(hours=73)):
-        with pytest.raises(ApprovalExpiredError):
-            approvals.approve(
-                request.approval.public_id, approver, decision_reason="checked", meta=META
-            )
+    with (
+        time_machine.travel(timezone.now() + timedelta(hours=73)),
+        pytest.raises(ApprovalExpiredError),
+    ):
+        approvals.approve(
+            request.approval.public_id, approver, decision_reason="checked", meta=META
+        )
     row = ApprovalRequest.objects.get(pk=request.approval_id)
     assert row.status == "expired"
     assert [(h.to_status, h.actor) for h in status_history(row)] == [("expired", "system")]

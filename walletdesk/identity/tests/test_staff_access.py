@@ -29,7 +29,9 @@ CODE_ITEM = re.compile(r"<li>([a-z0-9]{5}-[a-z0-9]{5})</li>")
 def _enrol_totp(client: Any) -> tuple[str, list[str]]:
     page = client.get("/account/login/enrol/")
     assert page.status_code == 200
-    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page.content.decode()).group(1)
+    found = re.search(r'id="totp-secret">([A-Z2-7]+)<', page.content.decode())
+    assert found is not None
+    secret = found.group(1)
     response = client.post(
         "/account/login/enrol/", {"code": totp.code_at(secret, totp.current_step())}
     )
