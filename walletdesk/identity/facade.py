@@ -333,3 +333,11 @@ def register_approval_executor(kind: str, executor: Any) -> None:
         return dict(executor(dict(row.payload), approver.pk, str(row.public_id)))
 
     approvals.register_executor(kind, run)
+
+
+def sync_staff_role_groups() -> None:
+    """Create the role groups with their permissions and put every staff member in their role's
+    group (idempotent; `migrate` runs it too)."""
+    from walletdesk.identity import roles
+
+    roles.sync_role_groups()

@@ -240,3 +240,18 @@ def test_two_racing_approvals_refund_exactly_once(user_factory):
     assert sorted(results) == ["approved", "refused"]
     assert Refund.objects.filter(payment__public_id=payment_id).count() == 1
     assert Payment.objects.get(public_id=payment_id).refunded_amount == 600_00
+
+
+@override_settings(WALLETDESK_APPROVALS={"MONEY_THRESHOLDS": {"CNY": "500.00", "USD": "70.00"}})
+def test_thresholds_per_currency_and_through_the_cny_equivalent():
+    from django.utils import timezone
+
+    from walletdesk.payments.models import FxRate
+    from walletdesk.payments.staff_refunds import needs_second_approver
+
+    assert needs_second_approver(Money(70_00, "USD"))
+    assert not needs_second_approver(Money(69_99, "USD"))
+    # JPY has no figure of its own: 10,000 JPY at 0.05 = 500.00 CNY reaches the CNY threshold.
+    FxRate.objects.create(base="JPY", quote="CNY", rate="0.05", valid_from=timezone.now())
+    assert needs_second_approver(Money(10_000, "JPY"))
+    assert not needs_second_approver(Money(9_999, "JPY"))
