@@ -139,3 +139,32 @@ def test_a_supervisor_approves_a_large_refund(page: Page, live_server: Any) -> N
 
     refund = Refund.objects.get(payment=payment)
     assert refund.amount == 600_00 and refund.requested_by == f"agent:{supervisor.pk}"
+
+
+def test_an_agent_can_enrol_a_passkey_instead_and_then_sign_in_with_it(
+    page: Page, live_server: Any
+) -> None:
+    from tests.browser.test_identity_passkeys import _virtual_authenticator
+    from walletdesk.identity.models import Passkey, RecoveryCode, User
+
+    agent = User.objects.create_user(
+        "agent2@walletdesk.example", PASSWORD, email="agent2@walletdesk.example", role=Role.AGENT
+    )
+    _virtual_authenticator(page)
+    _password_step(page, live_server.url, "agent2@walletdesk.example")
+    page.wait_for_url("**/account/login/enrol/")
+    page.click("#passkey-add")
+    codes = page.locator("ul.recovery-codes li")
+    codes.first.wait_for()
+    assert codes.count() == 10 and RecoveryCode.objects.filter(user=agent).count() == 10
+    assert Passkey.objects.filter(user=agent).count() == 1
+    page.locator("#recovery-codes-saved").click()
+    page.wait_for_url(f"{live_server.url}/account/staff/")
+    # Reloading does not show the codes again.
+    page.goto(f"{live_server.url}/account/login/enrol/")
+    page.wait_for_url(f"{live_server.url}/account/staff/")
+
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/account/login/")
+    page.click("#passkey-login")
+    page.wait_for_url(f"{live_server.url}/account/staff/")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -39,6 +40,14 @@ from walletdesk.identity.errors import ApprovalExpiredError, DecisionReasonRequi
 from walletdesk.identity.models import ApprovalRequest, User
 
 Executor = Callable[[ApprovalRequest, User], dict[str, Any]]
+# The decider's request metadata while an executor or hook runs, for their own audit rows.
+_DECISION_META: ContextVar[RequestMeta | None] = ContextVar("approval_meta", default=None)
+
+
+def decision_meta() -> RequestMeta:
+    return _DECISION_META.get() or RequestMeta(ip="", user_agent="")
+
+
 _EXECUTORS: dict[str, Executor] = {}
 
 APPROVE_PERMISSION: dict[str, str] = {
@@ -193,7 +202,11 @@ def approve(
                 raise PermissionDeniedError()
             row.first_approver = approver
             if on_first_approval is not None:
-                on_first_approval(row)
+                token = _DECISION_META.set(meta)
+                try:
+                    on_first_approval(row)
+                finally:
+                    _DECISION_META.reset(token)
             return row
         else:
             change_status(
@@ -208,7 +221,11 @@ def approve(
                     "decision_reason": decision_reason,
                 },
             )
-            result = dict(_EXECUTORS[row.kind](row, approver))
+            token = _DECISION_META.set(meta)
+            try:
+                result = dict(_EXECUTORS[row.kind](row, approver))
+            finally:
+                _DECISION_META.reset(token)
             # An executor that wrote its own audit row naming the approver says so; one row
             # per decision is enough (ACC-4 counts them).
             audited = bool(result.pop("_audited", False))

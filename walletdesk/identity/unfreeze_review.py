@@ -44,7 +44,7 @@ def _first_approval(row: ApprovalRequest) -> None:
         "approved_once",
         subject=request.user,
         actor=row.first_approver,
-        meta=RequestMeta(ip="", user_agent=""),
+        meta=approvals.decision_meta(),
     )
 
 
@@ -53,9 +53,7 @@ def _execute(row: ApprovalRequest, approver: User) -> dict[str, Any]:
 
     request = UnfreezeRequest.objects.select_related("user").get(approval=row)
     UnfreezeRequest.objects.filter(pk=request.pk).update(second_approver=approver)
-    actions._do_unfreeze(
-        request.user, meta=RequestMeta(ip="", user_agent=""), by="agents", actor=approver
-    )
+    actions._do_unfreeze(request.user, meta=approvals.decision_meta(), by="agents", actor=approver)
     return {"unfrozen": True, "_audited": True}
 
 

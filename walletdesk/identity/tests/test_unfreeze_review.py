@@ -88,3 +88,15 @@ def test_customers_and_the_account_holder_cannot_approve(customer, user_factory)
     request.refresh_from_db()
     assert request.first_approver_id is None
     assert User.objects.get(pk=customer.pk).frozen_at is not None
+
+
+def test_the_approvers_address_is_on_their_audit_rows(customer, user_factory):
+    first, second = user_factory(role=Role.SENIOR_AGENT), user_factory(role=Role.SUPERVISOR)
+    request = _frozen_with_request(customer)
+    facade_meta = RequestMeta(ip="10.0.0.8", user_agent="console")
+    from walletdesk.identity.actions import approve_unfreeze_request
+
+    approve_unfreeze_request(str(request.public_id), first, meta=facade_meta)
+    approve_unfreeze_request(str(request.public_id), second, meta=facade_meta)
+    rows = _approval_rows(first, second)
+    assert [row.ip for row in rows] == ["10.0.0.8", "10.0.0.8"]

@@ -53,7 +53,8 @@ def _finish(request: HttpRequest, target: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect(safe_next(request, login_redirect()))
+        assert isinstance(request.user, User)
+        return redirect(safe_next(request, home_for(request.user)))
     form = LoginForm(request, data=request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -246,7 +247,7 @@ def passkey_login(request: HttpRequest) -> HttpResponse:
             {"error": {"code": error.code, "message": error.user_message}}, status=400
         )
     actions.complete_login(request, user, method="passkey")
-    response = JsonResponse({"redirect": safe_next(request, login_redirect())})
+    response = JsonResponse({"redirect": safe_next(request, home_for(user))})
     set_device_cookie(request, response)
     return response
 
