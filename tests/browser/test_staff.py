@@ -117,7 +117,7 @@ def test_a_supervisor_approves_a_large_refund(page: Page, live_server: Any) -> N
     page.locator("form button[type=submit]").click()
     page.wait_for_url(f"{live_server.url}/account/staff/")
     row = page.locator(f"tr[data-approval='{approval.public_id}']")
-    assert "600.00" in row.inner_text()
+    assert "600.00" in row.inner_text() and "重复扣款" in row.inner_text()
     row.locator("select[name=reason]").select_option("checked")
     row.get_by_role("button", name="通过").click()
 

@@ -75,9 +75,21 @@ def threshold_minor(currency: str) -> int | None:
     return int(Decimal(str(raw)).scaleb(CURRENCY_EXPONENTS.get(currency, 2)))
 
 
-def register_executor(kind: str, executor: Executor) -> None:
-    """Called once by the owning app (e.g. payments registers "refund" in its AppConfig)."""
+_REASON_LABELS: dict[str, dict[str, Any]] = {}
+
+
+def register_executor(
+    kind: str, executor: Executor, reason_labels: dict[str, Any] | None = None
+) -> None:
+    """Called once by the owning app (e.g. payments registers "refund" in its AppConfig), with
+    the translatable labels of the reason codes its requests carry."""
     _EXECUTORS[kind] = executor
+    _REASON_LABELS[kind] = dict(reason_labels or {})
+
+
+def reason_label(row: ApprovalRequest) -> str:
+    """The requester's reason in the reader's language (the code itself if it has no label)."""
+    return str(_REASON_LABELS.get(row.kind, {}).get(row.reason_code, row.reason_code))
 
 
 def actor_label(user: User) -> str:

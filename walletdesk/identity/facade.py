@@ -323,7 +323,9 @@ def request_approval(
     return _approval_summary(row)
 
 
-def register_approval_executor(kind: str, executor: Any) -> None:
+def register_approval_executor(
+    kind: str, executor: Any, reason_labels: dict[str, Any] | None = None
+) -> None:
     """`executor(payload: dict, approver_id: int, approval_id: str) -> dict` runs the approved
     action exactly once, inside the approving transaction; what it returns is kept as the
     request's result. Raise a WalletDeskError to refuse (the request then stays requested)."""
@@ -332,7 +334,7 @@ def register_approval_executor(kind: str, executor: Any) -> None:
     def run(row: Any, approver: User) -> dict[str, Any]:
         return dict(executor(dict(row.payload), approver.pk, str(row.public_id)))
 
-    approvals.register_executor(kind, run)
+    approvals.register_executor(kind, run, reason_labels)
 
 
 def sync_staff_role_groups() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from walletdesk.core.statemachine import change_status
 from walletdesk.identity import approvals, audit
@@ -120,5 +121,9 @@ def approve(request_id: str, approver: User, *, meta: RequestMeta, decision_reas
     return str(row.status) == "approved"
 
 
-approvals.register_executor(ApprovalKind.UNFREEZE, _execute)
+approvals.register_executor(
+    ApprovalKind.UNFREEZE,
+    _execute,
+    reason_labels={CUSTOMER_REQUEST_REASON: _("The customer asked to unfreeze early")},
+)
 approvals.register_reject_hook(ApprovalKind.UNFREEZE, _rejected)

@@ -9,6 +9,8 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from walletdesk.identity.facade import register_approval_executor
-        from walletdesk.payments.staff_refunds import execute_approved_refund
+        from walletdesk.payments.staff_refunds import RefundReason, execute_approved_refund
 
-        register_approval_executor("refund", execute_approved_refund)
+        register_approval_executor(
+            "refund", execute_approved_refund, reason_labels=dict(RefundReason.choices)
+        )

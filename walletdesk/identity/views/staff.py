@@ -120,6 +120,7 @@ def approvals(request: HttpRequest) -> HttpResponse:
                     if row.amount is not None and row.currency
                     else "",
                     "mine": row.requested_by_id == user.pk,
+                    "reason": approval_queue.reason_label(row),
                     "customer": row.subject.display_name or mask_phone(row.subject.phone or ""),
                 }
                 for row in rows
