@@ -95,12 +95,15 @@ def place_in_role_group(user: Any) -> None:
     """Keep a user's role group in step with `User.role` (other groups are left alone)."""
     from django.contrib.auth.models import Group
 
-    groups = {
-        group.name: group for group in Group.objects.filter(name__in=ROLE_GROUP_NAMES.values())
-    }
-    wanted = groups.get(ROLE_GROUP_NAMES.get(user.role, ""))
-    stale = [group for name, group in groups.items() if group is not wanted]
+    wanted = ROLE_GROUP_NAMES.get(user.role)
+    names = set(ROLE_GROUP_NAMES.values())
+    current = set(user.groups.filter(name__in=names).values_list("name", flat=True))
+    if current == ({wanted} if wanted else set()):
+        return
+    stale = [group for group in Group.objects.filter(name__in=current - {wanted})]
     if stale:
         user.groups.remove(*stale)
-    if wanted is not None:
-        user.groups.add(wanted)
+    if wanted is not None and wanted not in current:
+        group = Group.objects.filter(name=wanted).first()
+        if group is not None:
+            user.groups.add(group)

@@ -24,6 +24,8 @@ def index_session(sender: Any, request: HttpRequest | None, user: Any, **kwargs:
 @receiver(post_save, sender=User, dispatch_uid="walletdesk.identity.role_group")
 def keep_role_group(sender: Any, instance: User, created: bool, **kwargs: Any) -> None:
     update_fields = kwargs.get("update_fields")
+    if created and not instance.is_staff:
+        return  # a new customer has no role group to join
     if created or update_fields is None or "role" in update_fields:
         roles.place_in_role_group(instance)
 

@@ -263,3 +263,22 @@ def test_customer_data_opens_only_with_a_reason_and_the_reason_is_audited(people
     assert shown.status_code == 200 and owner.display_name in shown.content.decode()
     row = AuditEvent.objects.get(action="delivery_status_view")
     assert row.data["reason_code"] == "ticket" and row.actor_id == people["agent"].pk
+
+
+def test_identity_documents_are_for_kyc_reviewers_only(people):
+    from walletdesk.identity.models import KycDocument
+
+    submission = KycSubmission.objects.create(
+        user=people["customer"], real_name="张三", id_number_last4="1234", id_number_hash="x"
+    )
+    document = KycDocument.objects.create(
+        submission=submission,
+        side="front",
+        file="kyc/missing.jpg",
+        content_type="image/jpeg",
+        size=1,
+        sha256="0" * 64,
+    )
+    response = _as(people, "agent").get(f"/account/kyc/documents/{document.public_id}/")
+    assert response.status_code == 404
+    assert not AuditEvent.objects.filter(action="kyc_document_view").exists()
