@@ -351,6 +351,10 @@ WALLETDESK_APPROVALS = {
     # A request nobody decided within this time expires.
     "TTL_HOURS": env_int("WALLETDESK_APPROVAL_TTL_HOURS", 72),
 }
+CELERY_BEAT_SCHEDULE["identity-expire-approvals"] = {
+    "task": "walletdesk.identity.tasks.expire_approval_requests",
+    "schedule": timedelta(minutes=15),
+}
 CELERY_BEAT_SCHEDULE["notifications-retry-queued"] = {
     "task": "walletdesk.notifications.tasks.retry_queued_messages",
     "schedule": timedelta(minutes=1),

@@ -255,3 +255,51 @@ def test_thresholds_per_currency_and_through_the_cny_equivalent():
     FxRate.objects.create(base="JPY", quote="CNY", rate="0.05", valid_from=timezone.now())
     assert needs_second_approver(Money(10_000, "JPY"))
     assert not needs_second_approver(Money(9_999, "JPY"))
+
+
+def test_an_approval_whose_refund_fails_stays_requested(alice, user_factory):
+    payment_id = _pay(alice, "900.00")
+    response = _post(
+        _staff_client(user_factory(role=Role.AGENT)),
+        f"/api/v1/payments/{payment_id}/refunds",
+        {"amount": "800.00", "reason_code": "goodwill"},
+    )
+    approval_id = response.json()["approval"]["id"]
+    # Meanwhile most of the payment was refunded another way: 800.00 no longer fits.
+    from walletdesk.payments import operations
+
+    operations.refund_payment(
+        payment_id=payment_id,
+        amount="200.00",
+        reason="merchant_agreed",
+        requested_by="agent:0",
+        idempotency_key="other-refund",
+    )
+    with pytest.raises(Exception) as excinfo:
+        approvals.approve(
+            approval_id, user_factory(role=Role.SUPERVISOR), decision_reason="checked", meta=META
+        )
+    assert getattr(excinfo.value, "code", "") == "refund_exceeds_payment"
+    row = ApprovalRequest.objects.get(public_id=approval_id)
+    assert row.status == "requested" and not status_history(row).exists()
+    assert Refund.objects.count() == 1
+
+
+def test_the_expiry_job_expires_old_requests(alice, user_factory):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from walletdesk.identity.tasks import expire_approval_requests
+
+    payment_id = _pay(alice, "900.00")
+    _post(
+        _staff_client(user_factory(role=Role.AGENT)),
+        f"/api/v1/payments/{payment_id}/refunds",
+        {"amount": "800.00", "reason_code": "goodwill"},
+    )
+    assert expire_approval_requests() == 0
+    with time_machine.travel(timezone.now() + timedelta(hours=72, seconds=1)):
+        assert expire_approval_requests() == 1
+    assert ApprovalRequest.objects.get().status == "expired"
