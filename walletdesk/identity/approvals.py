@@ -25,7 +25,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from walletdesk.core.errors import NotFoundError, PermissionDeniedError
+from walletdesk.core.errors import (
+    InvalidStateTransitionError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from walletdesk.core.money import CURRENCY_EXPONENTS
 from walletdesk.core.statemachine import change_status
 from walletdesk.identity import audit
@@ -203,6 +207,10 @@ def approve(
     _expire_if_due(row)
     with transaction.atomic():
         row = ApprovalRequest.objects.select_for_update().get(pk=row.pk)
+        if row.status != ApprovalStatus.REQUESTED:
+            raise InvalidStateTransitionError(
+                current=str(row.status), target=str(ApprovalStatus.APPROVED)
+            )
         refusal = _refusal(row, approver)
         if refusal:
             transaction.set_rollback(True)
@@ -211,7 +219,10 @@ def approve(
                 pk=row.pk, status=ApprovalStatus.REQUESTED, first_approver__isnull=True
             ).update(first_approver=approver)
             if moved != 1:
-                raise PermissionDeniedError()
+                # Someone else's first approval won the race; theirs counts, ask again.
+                raise InvalidStateTransitionError(
+                    current=str(row.status), target=str(ApprovalStatus.APPROVED)
+                )
             row.first_approver = approver
             if on_first_approval is not None:
                 token = _DECISION_META.set(meta)
@@ -219,6 +230,17 @@ def approve(
                     on_first_approval(row)
                 finally:
                     _DECISION_META.reset(token)
+            else:
+                audit.record(
+                    Actions.APPROVAL_DECIDED,
+                    "approved_once",
+                    subject=row.subject_id,
+                    actor=approver,
+                    meta=meta,
+                    kind=row.kind,
+                    approval=str(row.public_id),
+                    reason_code=decision_reason,
+                )
             return row
         else:
             change_status(
