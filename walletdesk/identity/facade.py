@@ -117,9 +117,9 @@ def approve_unfreeze_request(
     """Console hook (ACC-4): record one staff approval of a customer's unfreeze request.
 
     The first approval returns False; the approval of a second, different staff member lifts the
-    freeze and returns True. A customer, the account holder, or the first approver again is
-    refused with 403 `permission_denied` and a `denied` audit row. The console must have checked
-    the agent's 2FA, permission and reason code first."""
+    freeze and returns True. A customer, staff without `identity.approve_unfreeze`, the account
+    holder, or the first approver again is refused with 403 `permission_denied` and a `denied`
+    audit row. The console must have checked the agent's fresh second factor (step-up) first."""
     from walletdesk.identity.audit import RequestMeta
 
     approver = User.objects.get(pk=approver_id)

@@ -393,8 +393,9 @@ class KycDocument(PublicIdModel):
 class UnfreezeRequest(PublicIdModel):
     """A customer's request to lift an emergency freeze.
 
-    Self-service: after full verification and a 24 h cool-off. Agent review (two distinct agents,
-    ACC-4) records its approvals here through `facade.approve_unfreeze_request`.
+    Self-service: after full verification and a 24 h cool-off. Earlier, agent review: the request
+    is linked to an `ApprovalRequest` that needs two distinct staff approvers (ACC-4,
+    `unfreeze_review.py`); the approvers are also recorded here.
     """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="unfreeze_requests")
