@@ -135,3 +135,20 @@ def test_the_customer_self_unfreeze_completes_the_waiting_request(customer, step
     request.refresh_from_db()
     assert request.status == "completed"
     assert request.approval.status == "expired"
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "kind", "reason"),
+    [
+        ("zh-hans", "待审批", "提前解冻", "用户申请提前解冻"),
+        ("en", "Waiting for approval", "Early unfreeze", "The customer asked to unfreeze early"),
+    ],
+)
+def test_the_approval_page_speaks_both_languages(
+    customer, user_factory, language, heading, kind, reason
+):
+    _ask_for_unfreeze(customer)
+    client = CommitClient(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(user_factory(role=Role.SUPERVISOR))
+    page = client.get("/account/staff/").content.decode()
+    assert heading in page and kind in page and reason in page
