@@ -41,7 +41,7 @@ INSTALLED_APPS = [
     "walletdesk.assistant",
     "walletdesk.api",
     "walletdesk.demo",
-    "django.contrib.admin",
+    "walletdesk.identity.admin_site.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -398,6 +398,22 @@ WALLETDESK_IDENTITY = {
     "CONTACT_CHANGE_HOLD_HOURS": 24,
     # An emergency freeze can be lifted by the customer after this cool-off (AUTH-12).
     "UNFREEZE_COOL_OFF_HOURS": 24,
+}
+WALLETDESK_APPROVALS = {
+    # ACC-4: staff money actions at or above these amounts wait for a second approver who is not
+    # the requester. "CUR=amount" pairs; a currency not listed is compared through its CNY
+    # equivalent at the current mid rate.
+    "MONEY_THRESHOLDS": dict(
+        item.split("=", 1)
+        for item in env_list("WALLETDESK_APPROVAL_THRESHOLDS", ["CNY=500.00"])
+        if "=" in item
+    ),
+    # A request nobody decided within this time expires.
+    "TTL_HOURS": env_int("WALLETDESK_APPROVAL_TTL_HOURS", 72),
+}
+CELERY_BEAT_SCHEDULE["identity-expire-approvals"] = {
+    "task": "walletdesk.identity.tasks.expire_approval_requests",
+    "schedule": timedelta(minutes=15),
 }
 CELERY_BEAT_SCHEDULE["notifications-retry-queued"] = {
     "task": "walletdesk.notifications.tasks.retry_queued_messages",

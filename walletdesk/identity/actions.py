@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import secrets
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,8 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from walletdesk.core.db import on_commit
-from walletdesk.core.errors import NotFoundError, PermissionDeniedError
-from walletdesk.identity import audit, otp, sessions, throttle, totp
+from walletdesk.identity import audit, otp, sessions, throttle, totp, unfreeze_review
 from walletdesk.identity.audit import Actions, RequestMeta
 from walletdesk.identity.devices import describe_user_agent, ensure_device_token, hash_device_token
 from walletdesk.identity.enums import LoginResult, OtpChannel, OtpPurpose, Role
@@ -986,8 +984,8 @@ def _do_unfreeze(user: User, *, meta: RequestMeta, by: str, actor: User | None =
         unfreeze_wallet(locked.pk, frozen_by="customer")
         locked.frozen_at = None
         locked.save(update_fields=["frozen_at"])
-        UnfreezeRequest.objects.filter(user=locked, status="pending").update(
-            status="completed", completed_at=timezone.now()
+        unfreeze_review.complete_pending(
+            locked, actor=f"agent:{actor.pk}" if actor is not None else f"customer:{locked.pk}"
         )
         audit.record(Actions.UNFREEZE, subject=locked, actor=actor, meta=meta, by=by)
         _notify(locked.pk, "unfrozen", {"time": _now_text()})
@@ -998,67 +996,23 @@ def request_unfreeze_review(user: User, *, meta: RequestMeta) -> UnfreezeRequest
         existing = UnfreezeRequest.objects.filter(user=user, status="pending").first()
         if existing is not None:
             return existing
-        row = UnfreezeRequest.objects.create(user=user)
+        row = unfreeze_review.open_request(user, meta=meta)
         audit.record(Actions.UNFREEZE_REQUEST, subject=user, meta=meta)
     return row
 
 
-def approve_unfreeze_request(request_id: str, approver: User, *, meta: RequestMeta) -> bool:
-    """Agent-review hook (ACC-4): two different staff members must approve; the second approval
-    lifts the freeze. Returns True when the account was unfrozen. The console supplies 2FA and
-    the reason code before calling this.
+def approve_unfreeze_request(
+    request_id: str, approver: User, *, meta: RequestMeta, decision_reason: str = "checked"
+) -> bool:
+    """Agent-review hook (ACC-4), through the approval queue (`unfreeze_review`): two different
+    staff members with `identity.approve_unfreeze` must approve; the second approval lifts the
+    freeze. Returns True when the account was unfrozen. The caller checks the approver's fresh
+    second factor.
 
     Refusals (403 `permission_denied`) are audited and the audit row survives the refusal: a
-    customer, the account's own holder, or the first approver approving a second time."""
-    if not approver.is_staff:
-        audit.record(
-            Actions.ACCESS_DENIED, "denied", actor=approver, meta=meta, what="unfreeze_approve"
-        )
-        raise PermissionDeniedError()
-    try:
-        public_id = uuid.UUID(str(request_id))
-    except ValueError as exc:
-        raise NotFoundError() from exc
-    with transaction.atomic():
-        row = (
-            UnfreezeRequest.objects.select_for_update()
-            .select_related("user")
-            .filter(public_id=public_id, status="pending")
-            .first()
-        )
-        if row is None:
-            raise NotFoundError()
-        refusal = ""
-        if row.user_id == approver.pk:
-            refusal = "own_account"
-        elif row.first_approver_id == approver.pk:
-            refusal = "self_approval"
-        elif row.first_approver_id is None:
-            row.first_approver = approver
-            row.save(update_fields=["first_approver"])
-            audit.record(
-                Actions.UNFREEZE_REQUEST,
-                "approved_once",
-                subject=row.user,
-                actor=approver,
-                meta=meta,
-            )
-            return False
-        else:
-            row.second_approver = approver
-            row.save(update_fields=["second_approver"])
-            _do_unfreeze(row.user, meta=meta, by="agents", actor=approver)
-            return True
-        # Written in a transaction that commits: the refusal itself must stay on record.
-        audit.record(
-            Actions.ACCESS_DENIED,
-            "denied",
-            subject=row.user,
-            actor=approver,
-            meta=meta,
-            what=refusal,
-        )
-    raise PermissionDeniedError()
+    customer, staff without the permission, the account's own holder, or the first approver
+    approving a second time."""
+    return unfreeze_review.approve(request_id, approver, meta=meta, decision_reason=decision_reason)
 
 
 # --- Profile --------------------------------------------------------------------------------

@@ -8,4 +8,11 @@ class IdentityConfig(AppConfig):
     verbose_name = _("Identity and security")
 
     def ready(self) -> None:
-        from walletdesk.identity import signals  # noqa: F401
+        from django.db.models.signals import post_migrate
+
+        from walletdesk.identity import signals
+
+        post_migrate.connect(
+            signals.sync_role_groups_after_migrate,
+            dispatch_uid="walletdesk.identity.sync_role_groups",
+        )

@@ -66,6 +66,9 @@ class Actions:
     RATE_LIMITED = "rate_limited"
     RECIPIENT_LOOKUP = "recipient_lookup"
     NOTIFICATION_PREFERENCES = "notification_preferences"
+    APPROVAL_REQUESTED = "approval_requested"
+    APPROVAL_DECIDED = "approval_decided"
+    MONEY_ACTION = "money_action"
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,11 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class Role(models.TextChoices):
     CUSTOMER = "customer", _("Customer")
     AGENT = "agent", _("Support agent")
+    SENIOR_AGENT = "senior_agent", _("Senior support agent")
     SUPERVISOR = "supervisor", _("Supervisor")
     ADMIN = "admin", _("Administrator")
 
 
-STAFF_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
+STAFF_ROLES = frozenset({Role.AGENT, Role.SENIOR_AGENT, Role.SUPERVISOR, Role.ADMIN})
 
 
 class KycLevel(models.IntegerChoices):
@@ -62,3 +63,59 @@ class KycRejectReason(models.TextChoices):
     EXPIRED = "expired", _("The document has expired")
     NOT_ID = "not_id", _("The image is not an identity document")
     OTHER = "other", _("Other reason (see note)")
+
+
+class ApprovalStatus(models.TextChoices):
+    REQUESTED = "requested", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    EXPIRED = "expired", _("Expired")
+
+
+APPROVAL_TRANSITIONS: dict[str, frozenset[str]] = {
+    ApprovalStatus.REQUESTED: frozenset(
+        {ApprovalStatus.APPROVED, ApprovalStatus.REJECTED, ApprovalStatus.EXPIRED}
+    ),
+}
+
+
+class ApprovalKind(models.TextChoices):
+    REFUND = "refund", _("Refund")
+    UNFREEZE = "unfreeze", _("Early unfreeze")
+
+
+class UnfreezeRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for review")
+    COMPLETED = "completed", _("Unfrozen")
+    REJECTED = "rejected", _("Rejected")
+    EXPIRED = "expired", _("Expired")
+
+
+UNFREEZE_REQUEST_TRANSITIONS: dict[str, frozenset[str]] = {
+    UnfreezeRequestStatus.PENDING: frozenset(
+        {
+            UnfreezeRequestStatus.COMPLETED,
+            UnfreezeRequestStatus.REJECTED,
+            UnfreezeRequestStatus.EXPIRED,
+        }
+    ),
+}
+
+
+class DecisionReason(models.TextChoices):
+    """Why an approver decided as they did."""
+
+    CHECKED = "checked", _("Checked against the records")
+    IDENTITY_CONFIRMED = "identity_confirmed", _("The customer's identity was confirmed")
+    NOT_JUSTIFIED = "not_justified", _("The reason does not justify it")
+    SUSPECTED_FRAUD = "suspected_fraud", _("Suspected fraud")
+    NEEDS_MORE_INFORMATION = "needs_info", _("More information is needed")
+
+
+class CustomerDataReason(models.TextChoices):
+    """Why an agent opens a customer's data; recorded in the audit log with every view."""
+
+    CUSTOMER_CONTACT = "customer_contact", _("The customer contacted us")
+    TICKET = "ticket", _("Working on a ticket")
+    INVESTIGATION = "investigation", _("Risk or fraud investigation")
+    QUALITY_REVIEW = "quality_review", _("Quality review")

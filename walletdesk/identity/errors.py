@@ -180,3 +180,21 @@ class UnsafeIdentifierError(WalletDeskError):
         "This phone number or email contains hidden characters or letters that imitate others. "
         "Type it again with ordinary characters."
     )
+
+
+class ApprovalExpiredError(WalletDeskError):
+    code = "approval_expired"
+    http_status = 409
+    message = _("This request waited too long and has expired. Ask again if it is still needed.")
+
+
+class DecisionReasonRequiredError(WalletDeskError):
+    code = "decision_reason_required"
+    http_status = 400
+    message = _("Choose a reason for your decision.")
+
+
+class MoneyActionReasonRequiredError(WalletDeskError):
+    code = "money_action_reason_required"
+    http_status = 400
+    message = _("Choose a reason code for this money action.")

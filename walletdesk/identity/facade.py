@@ -220,9 +220,9 @@ def approve_unfreeze_request(
     """Console hook (ACC-4): record one staff approval of a customer's unfreeze request.
 
     The first approval returns False; the approval of a second, different staff member lifts the
-    freeze and returns True. A customer, the account holder, or the first approver again is
-    refused with 403 `permission_denied` and a `denied` audit row. The console must have checked
-    the agent's 2FA, permission and reason code first."""
+    freeze and returns True. A customer, staff without `identity.approve_unfreeze`, the account
+    holder, or the first approver again is refused with 403 `permission_denied` and a `denied`
+    audit row. The console must have checked the agent's fresh second factor (step-up) first."""
     from walletdesk.identity.audit import RequestMeta
 
     approver = User.objects.get(pk=approver_id)
@@ -331,3 +331,124 @@ __all__ = [
     "verify_payment_password",
     "withdrawals_blocked_until",
 ]
+
+
+# --- Staff permissions and four-eyes approvals (ACC-4) -----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalSummary:
+    id: str
+    kind: str
+    status: str
+    amount: int | None
+    currency: str
+    reason_code: str
+    created_at: datetime
+    expires_at: datetime
+
+
+def _approval_summary(row: Any) -> ApprovalSummary:
+    return ApprovalSummary(
+        id=str(row.public_id),
+        kind=str(row.kind),
+        status=str(row.status),
+        amount=row.amount,
+        currency=row.currency,
+        reason_code=row.reason_code,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+    )
+
+
+def authorize_money_action(
+    request: HttpRequest | None,
+    user_id: int,
+    *,
+    permission: str,
+    reason_code: str,
+    reason_codes: Any,
+) -> None:
+    """Before staff move money: the role's permission (403 `permission_denied`, audited), a
+    reason code from `reason_codes` (400 `money_action_reason_required`) and a second factor
+    confirmed within the step-up window (403 `step_up_required`)."""
+    from walletdesk.identity import audit
+    from walletdesk.identity.audit import RequestMeta
+    from walletdesk.identity.errors import MoneyActionReasonRequiredError
+
+    user = User.objects.get(pk=user_id)
+    if not (user.is_active and user.is_staff and user.has_perm(permission)):
+        audit.record(
+            audit.Actions.ACCESS_DENIED,
+            "denied",
+            actor=user,
+            meta=RequestMeta.from_request(request),
+            what=permission,
+        )
+        from walletdesk.core.errors import PermissionDeniedError
+
+        raise PermissionDeniedError()
+    if reason_code not in reason_codes:
+        raise MoneyActionReasonRequiredError()
+    if request is None or not sessions.has_recent_step_up(request):
+        raise StepUpRequiredError()
+
+
+def money_threshold_minor(currency: str) -> int | None:
+    """The configured four-eyes threshold for `currency` (minor units), or None when the
+    CNY-equivalent threshold applies (`money_threshold_minor("CNY")`)."""
+    from walletdesk.identity import approvals
+
+    return approvals.threshold_minor(currency)
+
+
+def request_approval(
+    *,
+    kind: str,
+    subject_id: int,
+    requester_id: int,
+    reason_code: str,
+    note: str,
+    payload: dict[str, Any],
+    amount: int | None,
+    currency: str,
+    request: HttpRequest | None = None,
+) -> ApprovalSummary:
+    """Put an action in the approval queue; the executor registered for `kind` runs it later."""
+    from walletdesk.identity import approvals
+    from walletdesk.identity.audit import RequestMeta
+
+    row = approvals.request_approval(
+        kind=kind,
+        subject_id=subject_id,
+        requested_by=User.objects.get(pk=requester_id),
+        reason_code=reason_code,
+        note=note,
+        payload=payload,
+        amount=amount,
+        currency=currency,
+        meta=RequestMeta.from_request(request),
+    )
+    return _approval_summary(row)
+
+
+def register_approval_executor(
+    kind: str, executor: Any, reason_labels: dict[str, Any] | None = None
+) -> None:
+    """`executor(payload: dict, approver_id: int, approval_id: str) -> dict` runs the approved
+    action exactly once, inside the approving transaction; what it returns is kept as the
+    request's result. Raise a WalletDeskError to refuse (the request then stays requested)."""
+    from walletdesk.identity import approvals
+
+    def run(row: Any, approver: User) -> dict[str, Any]:
+        return dict(executor(dict(row.payload), approver.pk, str(row.public_id)))
+
+    approvals.register_executor(kind, run, reason_labels)
+
+
+def sync_staff_role_groups() -> None:
+    """Create the role groups with their permissions and put every staff member in their role's
+    group (idempotent; `migrate` runs it too)."""
+    from walletdesk.identity import roles
+
+    roles.sync_role_groups()

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from walletdesk.identity.enums import KycRejectReason
+from walletdesk.identity.enums import DecisionReason, KycRejectReason
 
 MAX_PASSWORD_FIELD = 1024  # longer input is refused by the validator, not cut (AUTH-2)
 
@@ -88,9 +88,17 @@ class SecondFactorForm(forms.Form):
     )
     code = _code_field(_("Code"))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, methods: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["code"].widget.attrs["maxlength"] = "12"
+        if methods is not None:
+            # Only the factors this account has: never an SMS choice without a phone to send to.
+            method_field = self.fields["method"]
+            assert isinstance(method_field, forms.ChoiceField)
+            offered: list[tuple[str, Any]] = list(method_field.choices)  # type: ignore[arg-type]
+            method_field.choices = [(value, label) for value, label in offered if value in methods]
+            if methods:
+                self.initial.setdefault("method", methods[0])
 
 
 class ForgotPasswordForm(forms.Form):
@@ -172,6 +180,13 @@ class KycReviewForm(forms.Form):
         required=False,
     )
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+class ApprovalDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))]
+    )
+    reason = forms.ChoiceField(label=_("Reason"), choices=DecisionReason.choices)
 
 
 class UnfreezeForm(forms.Form):

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from walletdesk.core.statemachine import check_transition  # noqa: F401  (documented transitions)
+from walletdesk.core.statemachine import change_status
 from walletdesk.identity import audit
 from walletdesk.identity.audit import Actions, RequestMeta
 from walletdesk.identity.enums import KYC_TRANSITIONS, KycLevel, KycRejectReason, KycStatus
@@ -161,12 +161,18 @@ def submit(
     return submission
 
 
+def _is_kyc_reviewer(user: User) -> bool:
+    return user.is_staff and user.has_perm("identity.review_kyc")
+
+
 def access_document(user: User, public_id: str, *, meta: RequestMeta) -> KycDocument:
-    """The owner or staff may fetch a document; anybody else gets 404 as if it did not exist."""
+    """The owner or a KYC reviewer may fetch a document; anybody else gets 404 as if it did not
+    exist."""
     document = KycDocument.objects.select_related("submission").filter(public_id=public_id).first()
-    if document is None or not (user.is_staff or document.submission.user_id == user.pk):
+    reviewer = _is_kyc_reviewer(user)
+    if document is None or not (reviewer or document.submission.user_id == user.pk):
         raise Http404
-    if user.is_staff:
+    if reviewer:
         audit.record(
             Actions.KYC_DOCUMENT_VIEW,
             subject=document.submission.user_id,
@@ -180,7 +186,7 @@ def access_document(user: User, public_id: str, *, meta: RequestMeta) -> KycDocu
 def review(
     submission_id: str, reviewer: User, *, approve: bool, reason: str, note: str, meta: RequestMeta
 ) -> KycSubmission:
-    if not reviewer.is_staff:
+    if not _is_kyc_reviewer(reviewer):
         raise Http404
     if not approve and reason not in KycRejectReason.values:
         raise UploadRejectedError(_("Choose a reason for the rejection."))
@@ -196,22 +202,26 @@ def review(
         if submission is None:
             raise Http404
         target = KycStatus.APPROVED if approve else KycStatus.REJECTED
-        if target not in KYC_TRANSITIONS.get(submission.status, frozenset()):
-            from walletdesk.core.errors import InvalidStateTransitionError
-
-            raise InvalidStateTransitionError()
-        submission.status = target
-        submission.reviewer = reviewer
-        submission.reviewed_at = timezone.now()
-        submission.reject_reason = "" if approve else reason
-        submission.reject_note = (
+        reject_note = (
             ""
             if approve
             else clean_display_text(note, max_length=200, reserved_check=False)
             if note
             else ""
         )
-        submission.save()
+        change_status(
+            submission,
+            target,
+            transitions=KYC_TRANSITIONS,
+            actor=f"agent:{reviewer.pk}",
+            reason="" if approve else reason,
+            also={
+                "reviewer": reviewer,
+                "reviewed_at": timezone.now(),
+                "reject_reason": "" if approve else reason,
+                "reject_note": reject_note,
+            },
+        )
         if approve:
             User.objects.filter(pk=submission.user_id).update(kyc_level=KycLevel.FULL)
             notifications.notify(submission.user_id, "kyc_approved", {})

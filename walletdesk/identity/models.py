@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from walletdesk.core.models import PublicIdModel
 from walletdesk.identity.enums import (
     STAFF_ROLES,
+    ApprovalKind,
+    ApprovalStatus,
     KycLevel,
     KycRejectReason,
     KycStatus,
@@ -21,6 +23,7 @@ from walletdesk.identity.enums import (
     OtpChannel,
     OtpPurpose,
     Role,
+    UnfreezeRequestStatus,
 )
 
 
@@ -120,6 +123,17 @@ class User(PublicIdModel, AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        # Staff permissions that belong to no single table; roles (groups) grant them
+        # (identity/roles.py, seeded by a data migration).
+        permissions = [
+            ("view_customer_data", _("Can open a customer's data, giving a reason")),
+            ("review_kyc", _("Can review identity verification")),
+            ("refund_payment", _("Can refund a payment")),
+            ("approve_refund", _("Can approve a refund at or above the threshold")),
+            ("approve_unfreeze", _("Can approve an early unfreeze")),
+            ("view_approval_queue", _("Can see the approval queue")),
+            ("use_admin_site", _("Can open the admin site")),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.login_name
@@ -386,13 +400,23 @@ class KycDocument(PublicIdModel):
 class UnfreezeRequest(PublicIdModel):
     """A customer's request to lift an emergency freeze.
 
-    Self-service: after full verification and a 24 h cool-off. Agent review (two distinct agents,
-    ACC-4) records its approvals here through `facade.approve_unfreeze_request`.
+    Self-service: after full verification and a 24 h cool-off. Earlier, agent review: the request
+    is linked to an `ApprovalRequest` that needs two distinct staff approvers (ACC-4,
+    `unfreeze_review.py`); the approvers are also recorded here.
     """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="unfreeze_requests")
     created_at = models.DateTimeField(default=timezone.now)
-    status = models.CharField(max_length=16, default="pending")
+    status = models.CharField(
+        max_length=16, choices=UnfreezeRequestStatus.choices, default=UnfreezeRequestStatus.PENDING
+    )
+    approval = models.OneToOneField(
+        "ApprovalRequest",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="unfreeze_request",
+    )
     first_approver = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -403,3 +427,59 @@ class UnfreezeRequest(PublicIdModel):
 
     def __str__(self) -> str:
         return str(f"unfreeze {self.public_id}")
+
+
+class ApprovalRequest(PublicIdModel):
+    """Four eyes on a sensitive action (ACC-4): requested → approved / rejected / expired.
+
+    The action itself is described by plain values in `payload` and run, exactly once, by the
+    executor registered for `kind` when the last required approval arrives, as that approver.
+    Status changes go through `core.statemachine.change_status` (history in `core.StatusChange`).
+    """
+
+    kind = models.CharField(_("kind"), max_length=16, choices=ApprovalKind.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ApprovalStatus.choices, default=ApprovalStatus.REQUESTED
+    )
+    subject = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="approval_requests_about",
+        verbose_name=_("customer"),
+    )
+    requested_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="approval_requests_made",
+        verbose_name=_("requested by"),
+    )
+    amount = models.BigIntegerField(_("amount (minor units)"), null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    reason_code = models.CharField(_("reason"), max_length=32)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    payload = models.JSONField(default=dict)
+    required_approvals = models.PositiveSmallIntegerField(default=1)
+    first_approver = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.CharField(_("decision reason"), max_length=32, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        verbose_name = _("approval request")
+        verbose_name_plural = _("approval requests")
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return str(f"{self.kind} {self.public_id}")

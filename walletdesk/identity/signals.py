@@ -1,4 +1,4 @@
-"""The one signal receiver: index every new authenticated session, however it was created
+"""Signal receivers. Index every new authenticated session, however it was created
 (our login views, the admin login, tests' force_login), so the session middleware can enforce
 revocation and timeouts on it."""
 
@@ -7,13 +7,34 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from walletdesk.identity import sessions
+from walletdesk.identity import roles, sessions
+from walletdesk.identity.models import User
 
 
 @receiver(user_logged_in, dispatch_uid="walletdesk.identity.index_session")
 def index_session(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if request is not None and hasattr(request, "session"):
         sessions.start_session(request, user)
+
+
+@receiver(post_save, sender=User, dispatch_uid="walletdesk.identity.role_group")
+def keep_role_group(sender: Any, instance: User, created: bool, **kwargs: Any) -> None:
+    update_fields = kwargs.get("update_fields")
+    if created and not instance.is_staff:
+        return  # a new customer has no role group to join
+    if created or update_fields is None or "role" in update_fields:
+        roles.place_in_role_group(instance)
+
+
+def sync_role_groups_after_migrate(sender: Any, **kwargs: Any) -> None:
+    from django.apps import apps
+
+    # post_migrate fires once per app with models; the last one runs after every app's
+    # permissions exist.
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if with_models and sender is with_models[-1]:
+        roles.sync_role_groups()

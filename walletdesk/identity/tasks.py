@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from walletdesk.identity import approvals
+
 
 @shared_task(name="walletdesk.identity.tasks.process_signup")
 def process_signup(
@@ -16,3 +18,9 @@ def process_signup(
     register_signup(
         login_name, password_hash, display_name, meta=RequestMeta(ip=ip, user_agent=user_agent)
     )
+
+
+@shared_task(name="walletdesk.identity.tasks.expire_approval_requests")
+def expire_approval_requests() -> int:
+    """Requests nobody decided in time move to `expired` (the staff page also does it lazily)."""
+    return approvals.expire_due()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from walletdesk.core.money import Money
 from walletdesk.ledger.enums import AccountKind
 from walletdesk.ledger.errors import AccountFrozenError, InsufficientBalanceError
+from walletdesk.ledger.idempotency import IdempotentOutcome
 from walletdesk.ledger.models import IdempotencyRecord, LedgerAccount
 
 
@@ -53,6 +54,7 @@ def idempotency_key_used(scope: str, key: str | None) -> bool:
 __all__ = [
     "AccountBalance",
     "AccountFrozenError",
+    "IdempotentOutcome",
     "InsufficientBalanceError",
     "idempotency_key_used",
     "wallet_balances",

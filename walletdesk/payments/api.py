@@ -25,10 +25,12 @@ from walletdesk.api.serializers import StrictSerializer, validated
 from walletdesk.core.auth import authenticated_user_id
 from walletdesk.core.errors import NotFoundError, ValidationFailedError
 from walletdesk.core.money import Money, parse_amount
+from walletdesk.identity.facade import ApprovalSummary
 from walletdesk.ledger.facade import wallet_balances
-from walletdesk.payments import fx, operations, selectors
+from walletdesk.payments import fx, operations, selectors, staff_refunds
 from walletdesk.payments.enums import ActivityStatus, ActivityType
 from walletdesk.payments.models import Merchant, Payment, Transfer, Wallet
+from walletdesk.payments.staff_refunds import RefundReason
 
 
 class MerchantOutput(serializers.Serializer[Any]):
@@ -368,11 +370,28 @@ class PaymentDetailView(APIView):
 
 class RefundInput(StrictSerializer):
     amount = AmountField(help_text="In the payment's currency.")
-    reason = serializers.CharField(max_length=200)
+    reason_code = serializers.ChoiceField(choices=RefundReason.choices)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class ApprovalOutput(serializers.Serializer[Any]):
+    approval = inline_serializer(
+        "ApprovalRequestOutput",
+        {
+            "id": serializers.UUIDField(),
+            "kind": serializers.CharField(),
+            "status": serializers.CharField(),
+            "amount": serializers.CharField(),
+            "currency": serializers.CharField(),
+            "reason_code": serializers.CharField(),
+            "expires_at": serializers.DateTimeField(),
+        },
+    )
 
 
 class RefundCreateView(APIView):
-    """Staff mediate refunds between customer and merchant (the console builds on this)."""
+    """Staff refunds (ACC-4): the `identity.refund_payment` permission, a reason code and a fresh
+    step-up; at or above the threshold the refund waits for a second approver (202)."""
 
     permission_classes = [IsAuthenticated, IsAdminUser]
 
@@ -382,6 +401,7 @@ class RefundCreateView(APIView):
         request=RefundInput,
         responses={
             201: OpenApiResponse(description="The refund"),
+            202: ApprovalOutput,
             400: ERROR,
             403: ERROR,
             404: ERROR,
@@ -390,13 +410,30 @@ class RefundCreateView(APIView):
     )
     def post(self, request: Request, public_id: str) -> Response:
         data = validated(RefundInput, request.data)
-        outcome = operations.refund_payment(
+        outcome = staff_refunds.refund_by_staff(
+            request=request._request,
+            agent_id=authenticated_user_id(request),
             payment_id=public_id,
             amount=data["amount"],
-            reason=data["reason"],
-            requested_by=f"agent:{authenticated_user_id(request)}",
+            reason_code=data["reason_code"],
+            note=data["note"],
             idempotency_key=idempotency_key(request),
         )
+        if isinstance(outcome, ApprovalSummary):
+            return Response(
+                {
+                    "approval": {
+                        "id": outcome.id,
+                        "kind": outcome.kind,
+                        "status": outcome.status,
+                        "amount": Money(outcome.amount or 0, outcome.currency).to_decimal_string(),
+                        "currency": outcome.currency,
+                        "reason_code": outcome.reason_code,
+                        "expires_at": outcome.expires_at.isoformat(),
+                    }
+                },
+                status=202,
+            )
         return outcome_response(outcome)
 
 

@@ -25,8 +25,18 @@ PUBLIC = {
     "passkey_login",
     "login_verify_send",
     "logout",
+    "login_enrol",
+    "login_enrol_passkey_options",
+    "login_enrol_passkey",
 }
-STAFF = {"staff_kyc_queue", "staff_kyc_review", "staff_deliveries"}
+# Per-role expectations for these are in test_staff_access.py.
+STAFF = {
+    "staff_kyc_queue",
+    "staff_kyc_review",
+    "staff_deliveries",
+    "staff_home",
+    "staff_approval_decide",
+}
 OWNED = {
     "revoke_session",
     "forget_device",
@@ -128,7 +138,7 @@ def test_self_service_routes_need_a_login_and_serve_the_signed_in_account(actors
 
 
 @pytest.mark.parametrize("who", ["anonymous", "customer", "other", "agent", "admin"])
-@pytest.mark.parametrize("name", sorted(STAFF))
+@pytest.mark.parametrize("name", sorted(STAFF - {"staff_approval_decide"}))  # POST: see below
 def test_staff_routes_refuse_customers(actors, who, name, django_assert_max_num_queries):
     from walletdesk.identity.models import KycSubmission
 
@@ -139,9 +149,11 @@ def test_staff_routes_refuse_customers(actors, who, name, django_assert_max_num_
         "staff_kyc_queue": "/account/staff/kyc/",
         "staff_kyc_review": f"/account/staff/kyc/{submission.public_id}/",
         "staff_deliveries": f"/account/staff/deliveries/{actors['customer'].public_id}/",
+        "staff_home": "/account/staff/",
     }[name]
     response = _client(actors, who).get(url)
-    expected = {"anonymous": 302, "customer": 403, "other": 403, "agent": 200, "admin": 200}[who]
+    agent = 403 if name.startswith("staff_kyc") else 200  # KYC review is a senior agent's job
+    expected = {"anonymous": 302, "customer": 403, "other": 403, "agent": agent, "admin": 200}[who]
     assert response.status_code == expected
 
 
@@ -179,18 +191,28 @@ def test_owned_objects_are_404_for_everyone_else(actors, who):
     sorted(
         PUBLIC
         - {"freeze_link", "logout", "passkey_login", "login_verify_send", "passkey_login_options"}
+        - {"login_enrol_passkey", "login_enrol_passkey_options"}
     ),
 )
 def test_public_pages_open_for_everyone(actors, who, name):
     url = {
         "login": "/account/login/",
         "login_verify": "/account/login/verify/",
+        "login_enrol": "/account/login/enrol/",
         "signup": "/account/signup/",
         "signup_verify": "/account/signup/verify/",
         "forgot_password": "/account/password/forgot/",
         "reset_password": "/account/password/reset/",
     }[name]
     assert _client(actors, who).get(url).status_code in {200, 302}
+
+
+@pytest.mark.parametrize("who", ["anonymous", "customer", "other"])
+def test_approval_decisions_refuse_customers(actors, who):
+    response = _client(actors, who).post(
+        f"/account/staff/approvals/{uuid.uuid4()}/", {"decision": "approve", "reason": "checked"}
+    )
+    assert response.status_code == (302 if who == "anonymous" else 403)
 
 
 def test_identity_api_needs_authentication():

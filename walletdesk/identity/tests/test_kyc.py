@@ -133,7 +133,7 @@ def test_other_customers_cannot_fetch_documents_and_agents_review(
     document = KycDocument.objects.get(side="front")
     other = signed_in(user_factory())
     assert other.get(f"/account/kyc/documents/{document.public_id}/").status_code == 404
-    agent = user_factory(role=Role.AGENT)
+    agent = user_factory(role=Role.SENIOR_AGENT)
     from django.test import Client
 
     staff = Client()

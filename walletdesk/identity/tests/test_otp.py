@@ -164,7 +164,7 @@ def test_delivery_status_is_recorded_and_visible_to_agents_without_the_code(
     agent = user_factory(role=Role.AGENT)
     client = web()
     client.force_login(agent)
-    page = client.get(f"/account/staff/deliveries/{customer.public_id}/")
+    page = client.get(f"/account/staff/deliveries/{customer.public_id}/?reason=customer_contact")
     assert page.status_code == 200
     body = page.content.decode()
     assert "sent" in body and "138****" in body and code not in body

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from walletdesk.identity import totp
 from walletdesk.identity.enums import Role
@@ -93,14 +94,34 @@ def test_totp_tolerates_one_step_of_drift_only(customer, step_up, signed_in, web
         )
 
 
-def test_agents_always_need_a_second_step(user_factory, web):
+def test_agents_always_need_a_second_step_and_sms_is_not_one_of_them(user_factory, web):
     agent = user_factory(role=Role.AGENT)
+    TotpDevice.objects.create(user=agent, secret=totp.new_secret(), confirmed_at=timezone.now())
     client = web()
     assert log_in(client, agent.login_name)["Location"] == "/account/login/verify/"
+    page = client.get("/account/login/verify/").content.decode()
+    assert 'value="totp"' in page and 'value="sms"' not in page and "data-send-code" not in page
+    refused = client.post("/account/login/verify/send/")
+    assert (
+        refused.status_code == 401 and refused.json()["error"]["code"] == "second_factor_required"
+    )
+    assert (
+        client.post("/account/login/verify/", {"method": "sms", "code": "123456"}).status_code
+        == 400
+    )
+    assert client.get("/account/staff/").status_code == 302
+
+
+def test_a_customer_with_sms_second_step_gets_the_send_button(user_factory, web):
+    customer = user_factory(sms_second_factor=True)
+    client = web()
+    assert log_in(client, customer.login_name)["Location"] == "/account/login/verify/"
+    page = client.get("/account/login/verify/").content.decode()
+    assert 'value="sms"' in page and "data-send-code" in page and 'value="totp"' not in page
     assert client.post("/account/login/verify/send/").status_code == 200
-    code = last_code(agent.phone)
-    assert client.post("/account/login/verify/", {"method": "sms", "code": code}).status_code == 302
-    assert client.get("/account/staff/kyc/").status_code == 200
+    code = last_code(customer.phone)
+    response = client.post("/account/login/verify/", {"method": "sms", "code": code})
+    assert response.status_code == 302
 
 
 def test_api_token_life_cycle(customer, web):

@@ -35,7 +35,7 @@ def _approval_rows(*agents: Any) -> Any:
 
 
 def test_an_agent_approving_their_own_request_twice_is_refused_and_audited(customer, user_factory):
-    agent = user_factory(role=Role.AGENT)
+    agent = user_factory(role=Role.SENIOR_AGENT)
     request = _frozen_with_request(customer)
     assert facade.approve_unfreeze_request(str(request.public_id), agent.pk) is False
     with pytest.raises(PermissionDeniedError):
@@ -54,7 +54,7 @@ def test_an_agent_approving_their_own_request_twice_is_refused_and_audited(custo
 
 
 def test_a_second_agent_unfreezes_the_wallet_with_two_audit_rows(customer, user_factory):
-    first, second = user_factory(role=Role.AGENT), user_factory(role=Role.ADMIN)
+    first, second = user_factory(role=Role.SENIOR_AGENT), user_factory(role=Role.ADMIN)
     request = _frozen_with_request(customer)
     assert facade.approve_unfreeze_request(str(request.public_id), first.pk) is False
     assert User.objects.get(pk=customer.pk).frozen_at is not None
@@ -71,7 +71,9 @@ def test_a_second_agent_unfreezes_the_wallet_with_two_audit_rows(customer, user_
     assert request.status == "completed" and request.second_approver_id == second.pk
     # A completed request cannot be approved again.
     with pytest.raises(Exception) as excinfo:
-        facade.approve_unfreeze_request(str(request.public_id), user_factory(role=Role.AGENT).pk)
+        facade.approve_unfreeze_request(
+            str(request.public_id), user_factory(role=Role.SENIOR_AGENT).pk
+        )
     assert getattr(excinfo.value, "code", "") == "not_found"
 
 
@@ -86,3 +88,15 @@ def test_customers_and_the_account_holder_cannot_approve(customer, user_factory)
     request.refresh_from_db()
     assert request.first_approver_id is None
     assert User.objects.get(pk=customer.pk).frozen_at is not None
+
+
+def test_the_approvers_address_is_on_their_audit_rows(customer, user_factory):
+    first, second = user_factory(role=Role.SENIOR_AGENT), user_factory(role=Role.SUPERVISOR)
+    request = _frozen_with_request(customer)
+    facade_meta = RequestMeta(ip="10.0.0.8", user_agent="console")
+    from walletdesk.identity.actions import approve_unfreeze_request
+
+    approve_unfreeze_request(str(request.public_id), first, meta=facade_meta)
+    approve_unfreeze_request(str(request.public_id), second, meta=facade_meta)
+    rows = _approval_rows(first, second)
+    assert [row.ip for row in rows] == ["10.0.0.8", "10.0.0.8"]

@@ -12,10 +12,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from walletdesk.core.errors import WalletDeskError
-from walletdesk.identity import actions, passkeys, throttle
+from walletdesk.identity import actions, enrolment, passkeys, throttle
 from walletdesk.identity.audit import RequestMeta
 from walletdesk.identity.devices import device_token, set_device_cookie
-from walletdesk.identity.errors import LoginThrottledError, PasskeyInvalidError
+from walletdesk.identity.errors import (
+    LoginThrottledError,
+    PasskeyInvalidError,
+    SecondFactorRequiredError,
+)
 from walletdesk.identity.forms import (
     CodeForm,
     ForgotPasswordForm,
@@ -24,10 +28,18 @@ from walletdesk.identity.forms import (
     SecondFactorForm,
     SignupForm,
 )
+from walletdesk.identity.models import TotpDevice, User
 from walletdesk.identity.views.common import form_error, login_redirect, safe_next
 
 SIGNUP_KEY = "_wd_signup"
 RESET_KEY = "_wd_reset"
+
+
+def home_for(user: User) -> str:
+    """Where a sign-in lands without a `next`: staff start on their approval page."""
+    from django.urls import reverse
+
+    return reverse("identity:staff_home") if user.is_staff else login_redirect()
 
 
 def _finish(request: HttpRequest, target: str) -> HttpResponse:
@@ -41,7 +53,8 @@ def _finish(request: HttpRequest, target: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect(safe_next(request, login_redirect()))
+        assert isinstance(request.user, User)
+        return redirect(safe_next(request, home_for(request.user)))
     form = LoginForm(request, data=request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -52,9 +65,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
         except WalletDeskError as error:
             status = form_error(form, error)
         else:
-            target = safe_next(request, login_redirect())
+            target = safe_next(request, home_for(outcome.user))
             if outcome.needs_second_factor:
                 request.session["_wd_next"] = target
+                if enrolment.needs_enrolment(outcome.user):
+                    return redirect("identity:login_enrol")
                 return redirect("identity:login_verify")
             return _finish(request, target)
     elif request.method == "POST":
@@ -73,8 +88,10 @@ def login_verify(request: HttpRequest) -> HttpResponse:
     user = actions.pending_second_factor_user(request)
     if user is None:
         return redirect("identity:login")
-    initial = {"method": "totp" if actions.has_totp(user) else "sms"}
-    form = SecondFactorForm(request.POST or None, initial=initial)
+    if enrolment.needs_enrolment(user):
+        return redirect("identity:login_enrol")
+    methods = enrolment.second_factor_methods(user)
+    form = SecondFactorForm(request.POST or None, methods=methods)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -84,19 +101,113 @@ def login_verify(request: HttpRequest) -> HttpResponse:
         except WalletDeskError as error:
             status = form_error(form, error)
         else:
-            return _finish(request, request.session.pop("_wd_next", None) or login_redirect())
+            return _finish(request, request.session.pop("_wd_next", None) or home_for(user))
+    elif request.method == "POST":
+        status = 400
     return render(
         request,
         "identity/login_verify.html",
-        {"form": form, "has_phone": bool(user.phone), "has_totp": actions.has_totp(user)},
+        {
+            "form": form,
+            "can_send_sms": "sms" in methods,
+            "has_passkey": user.passkeys.exists(),
+        },
         status=status,
     )
+
+
+@never_cache
+@sensitive_post_parameters("code")
+@require_http_methods(["GET", "POST"])
+def login_enrol(request: HttpRequest) -> HttpResponse:
+    """A staff account's first sign-in: set up an authenticator app or a passkey, get recovery
+    codes, and only then enter (docs/identity.md, "Staff sign-in")."""
+    if request.user.is_authenticated:
+        signed_in = request.user
+        assert isinstance(signed_in, User)
+        codes = enrolment.take_due_recovery_codes(request, signed_in)
+        if codes is None:
+            return redirect(request.session.pop("_wd_next", None) or home_for(signed_in))
+        return _recovery_codes_page(request, codes)
+    user = enrolment.pending_enrolment_user(request)
+    if user is None:
+        return redirect("identity:login")
+    form = CodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = enrolment.finish_totp(request, form.cleaned_data["code"])
+        except WalletDeskError as error:
+            status = form_error(form, error)
+        else:
+            return _recovery_codes_page(request, codes)
+    elif request.method == "POST":
+        status = 400
+    existing = TotpDevice.objects.filter(user=user).first()
+    device = existing if request.method == "POST" and existing else enrolment.start_totp(request)
+    from walletdesk.identity import totp
+    from walletdesk.identity.views.security import qr_data_uri
+
+    uri = totp.provisioning_uri(device.secret, user.login_name, "WalletDesk")
+    return render(
+        request,
+        "identity/login_enrol.html",
+        {"form": form, "secret": device.secret, "qr_svg": qr_data_uri(uri)},
+        status=status,
+    )
+
+
+def _recovery_codes_page(request: HttpRequest, codes: list[str]) -> HttpResponse:
+    target = request.session.pop("_wd_next", None) or login_redirect()
+    response = render(
+        request, "identity/recovery_codes.html", {"codes": codes, "continue_url": target}
+    )
+    set_device_cookie(request, response)
+    return response
+
+
+@never_cache
+@require_POST
+def login_enrol_passkey_options(request: HttpRequest) -> HttpResponse:
+    try:
+        options = enrolment.passkey_options(request)
+    except WalletDeskError as error:
+        return JsonResponse(
+            {"error": {"code": error.code, "message": error.user_message}}, status=error.http_status
+        )
+    return HttpResponse(options, content_type="application/json")
+
+
+@never_cache
+@require_POST
+def login_enrol_passkey(request: HttpRequest) -> HttpResponse:
+    body = json_body(request)
+    credential = body.get("credential")
+    try:
+        enrolment.finish_passkey(
+            request,
+            credential if isinstance(credential, dict | str) else {},
+            str(body.get("name") or "")[:64],
+        )
+    except WalletDeskError as error:
+        return JsonResponse(
+            {"error": {"code": error.code, "message": error.user_message}}, status=error.http_status
+        )
+    except (ValueError, TypeError, KeyError):
+        invalid = PasskeyInvalidError()
+        return JsonResponse(
+            {"error": {"code": invalid.code, "message": invalid.user_message}}, status=400
+        )
+    return JsonResponse({"enrolled": True})
 
 
 @never_cache
 @require_POST
 def login_verify_send(request: HttpRequest) -> HttpResponse:
     try:
+        user = actions.pending_second_factor_user(request)
+        if user is None or "sms" not in enrolment.second_factor_methods(user):
+            raise SecondFactorRequiredError()
         actions.send_login_code(request)
     except WalletDeskError as error:
         return JsonResponse(
@@ -136,7 +247,7 @@ def passkey_login(request: HttpRequest) -> HttpResponse:
             {"error": {"code": error.code, "message": error.user_message}}, status=400
         )
     actions.complete_login(request, user, method="passkey")
-    response = JsonResponse({"redirect": safe_next(request, login_redirect())})
+    response = JsonResponse({"redirect": safe_next(request, home_for(user))})
     set_device_cookie(request, response)
     return response
 

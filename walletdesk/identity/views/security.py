@@ -240,11 +240,11 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             else:
                 return render(request, "identity/recovery_codes.html", {"codes": codes})
         uri = totp.provisioning_uri(device.secret, user.login_name, "WalletDesk")
-        context.update({"secret": device.secret, "qr_svg": _qr_data_uri(uri), "form": form})
+        context.update({"secret": device.secret, "qr_svg": qr_data_uri(uri), "form": form})
     return render(request, "identity/two_factor.html", context, status=status)
 
 
-def _qr_data_uri(text: str) -> str:
+def qr_data_uri(text: str) -> str:
     import qrcode  # type: ignore[import-untyped]
     import qrcode.image.svg  # type: ignore[import-untyped]
 

@@ -16,7 +16,7 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand
 
 from walletdesk.core.errors import WalletDeskError
-from walletdesk.identity.facade import set_payment_password
+from walletdesk.identity.facade import set_payment_password, sync_staff_role_groups
 from walletdesk.payments import cards, fx, operations, topups, wallets, withdrawals
 from walletdesk.payments.fees import invalidate_fee_cache
 from walletdesk.payments.limits import invalidate_limit_cache
@@ -105,6 +105,7 @@ class Command(BaseCommand):
         customers = [self.customer(p) for p in CUSTOMERS]
         for login, name, role in STAFF:
             self.staff(login, name, role)
+        sync_staff_role_groups()
         self.step(3, "merchants")
         merchants = {m[1]: self.merchant(*m) for m in MERCHANTS}
         self.step(4, "bank cards and top-ups")
@@ -382,6 +383,13 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("\nDemo data is ready."))
         self.stdout.write(f"  Wallet app:   {url}/   customer 王小明 +86 138 0013 8000")
         self.stdout.write(f"  Agent:        {url}/account/login/   agent@walletdesk.example")
+        self.stdout.write(
+            f"  Supervisor:   {url}/account/staff/   supervisor@walletdesk.example "
+            "(approves large refunds and early unfreezes)"
+        )
+        self.stdout.write(
+            "  Staff set up an authenticator app or a passkey at their first sign-in."
+        )
         self.stdout.write(f"  Admin:        {url}/admin/   admin@walletdesk.example")
         self.stdout.write(f"  Password for every demo login: {DEMO_PASSWORD}")
         self.stdout.write(f"  Payment password: {DEMO_PAYMENT_PASSWORD}")
