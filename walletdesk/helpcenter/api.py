@@ -13,10 +13,13 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from walletdesk.api.params import integer_parameter, integer_query_param
 from walletdesk.helpcenter import facade, selectors
 from walletdesk.helpcenter.enums import Component
 from walletdesk.helpcenter.errors import ArticleNotFoundError, SearchQueryTooLongError
 from walletdesk.helpcenter.search.analysis import MAX_QUERY_LENGTH
+
+MAX_SEARCH_LIMIT = 20
 
 
 class SearchHitSerializer(serializers.Serializer[Any]):
@@ -102,7 +105,7 @@ class SearchAPIView(PublicAPIView):
         parameters=[
             OpenApiParameter("q", str, description="Search text, at most 100 characters."),
             OpenApiParameter("lang", str, enum=["zh-hans", "en"], required=False),
-            OpenApiParameter("limit", int, required=False, description="1–20, default 5."),
+            integer_parameter("limit", default=5, minimum=1, maximum=MAX_SEARCH_LIMIT),
         ],
         responses=SearchResponseSerializer,
         tags=["help"],
@@ -111,8 +114,9 @@ class SearchAPIView(PublicAPIView):
         raw = request.query_params.get("q", "")
         if len(raw) > MAX_QUERY_LENGTH:
             raise SearchQueryTooLongError(limit=MAX_QUERY_LENGTH)
-        limit_raw = request.query_params.get("limit", "5")
-        limit = max(1, min(int(limit_raw), 20)) if limit_raw.isdigit() else 5
+        limit = integer_query_param(
+            request.query_params, "limit", default=5, minimum=1, maximum=MAX_SEARCH_LIMIT
+        )
         language = _lang(request)
         hits = facade.search_articles(raw, language, limit)
         data = {"query": raw, "language": language, "results": [_asdict(hit) for hit in hits]}

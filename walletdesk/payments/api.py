@@ -94,7 +94,9 @@ class WalletView(APIView):
             "Wallet",
             {
                 "status": serializers.CharField(),
-                "frozen_by": serializers.CharField(),
+                "frozen_by": serializers.CharField(
+                    allow_null=True, help_text="Who froze it (customer, agent…); null if not."
+                ),
                 "balances": serializers.ListField(child=serializers.DictField()),
             },
         ),
@@ -378,9 +380,19 @@ class RecordListView(APIView):
             OpenApiParameter("min_amount", str),
             OpenApiParameter("max_amount", str),
             OpenApiParameter("currency", str),
-            OpenApiParameter("cursor", str),
+            *NewestFirstPagination.openapi_parameters(),
         ],
-        responses=RecordOutput(many=True),
+        responses={
+            200: inline_serializer(
+                "RecordPage",
+                {
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": RecordOutput(many=True),
+                },
+            ),
+            400: ERROR,
+        },
     )
     def get(self, request: Request) -> Response:
         filters, errors = selectors.parse_filters(request.query_params.dict())
