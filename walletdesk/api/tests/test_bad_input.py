@@ -210,6 +210,10 @@ def test_handlers_answer_json_under_api_and_pages_elsewhere() -> None:
     assert (error.status_code, json.loads(error.content)["error"]["code"]) == (500, "internal")
     page = core_views.server_error(page_request)
     assert page.status_code == 500 and page["Content-Type"].startswith("text/html")
+    for language, text in (("zh-hans", "你无法打开这个页面"), ("en", "You cannot open this page")):
+        with translation.override(language):
+            denied = core_views.permission_denied(page_request, PermissionDenied())
+        assert denied.status_code == 403 and text in denied.content.decode()
 
 
 @pytest.mark.parametrize(
