@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
+    negative_data_rejection,
     not_a_server_error,
     response_schema_conformance,
     status_code_conformance,
@@ -73,9 +74,13 @@ HYPOTHESIS = settings(
 )
 
 
-def test_every_operation_is_its_own_test() -> None:
+def test_every_operation_is_its_own_test(request: pytest.FixtureRequest) -> None:
+    """xdist schedules by node id: two items with one id run once between them."""
     assert len(OPERATIONS) >= 33
     assert len(set(OPERATION_IDS)) == len(OPERATION_IDS)
+    here = [item.nodeid for item in request.session.items if item.path == request.path]
+    if len(here) > 1:  # the whole file was collected, not a -k selection of it
+        assert len(set(here)) == len(here)
 
 
 # --- fixtures ------------------------------------------------------------------------------------
@@ -168,6 +173,7 @@ def error_envelope_under_api(ctx: Any, response: Any, case: Any) -> bool | None:
 
 CONTRACT_CHECKS: list[Callable[..., Any]] = [
     not_a_server_error,
+    negative_data_rejection,
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,

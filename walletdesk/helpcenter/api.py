@@ -21,6 +21,17 @@ from walletdesk.helpcenter.search.analysis import MAX_QUERY_LENGTH
 
 MAX_SEARCH_LIMIT = 20
 
+# Not an enum: the value is negotiated, not validated (selectors.normalize_language), and the
+# schema says what the server does.
+LANG_PARAMETER = OpenApiParameter(
+    "lang",
+    str,
+    required=False,
+    description="Language of the answer: `en` (or any tag starting with `en`, such as `en-US`) "
+    "for English; `zh-hans` or any other value for Simplified Chinese. Absent: the request's "
+    "language (Accept-Language).",
+)
+
 
 class SearchHitSerializer(serializers.Serializer[Any]):
     slug = serializers.CharField()
@@ -104,7 +115,7 @@ class SearchAPIView(PublicAPIView):
         summary="Search help articles",
         parameters=[
             OpenApiParameter("q", str, description="Search text, at most 100 characters."),
-            OpenApiParameter("lang", str, enum=["zh-hans", "en"], required=False),
+            LANG_PARAMETER,
             integer_parameter("limit", default=5, minimum=1, maximum=MAX_SEARCH_LIMIT),
         ],
         responses=SearchResponseSerializer,
@@ -131,7 +142,7 @@ class ArticleAPIView(PublicAPIView):
     @extend_schema(
         operation_id="help_article",
         summary="One published help article",
-        parameters=[OpenApiParameter("lang", str, enum=["zh-hans", "en"], required=False)],
+        parameters=[LANG_PARAMETER],
         responses=ArticleSerializer,
         tags=["help"],
     )
@@ -146,7 +157,16 @@ class StatusAPIView(PublicAPIView):
     @extend_schema(
         operation_id="help_status",
         summary="Status of every service and the open incidents",
-        parameters=[OpenApiParameter("component", str, enum=Component.values, required=False)],
+        parameters=[
+            OpenApiParameter(
+                "component",
+                str,
+                required=False,
+                description="Only this component and its incidents: one of "
+                + ", ".join(f"`{code}`" for code in Component.values)
+                + ". Any other value is ignored (every component).",
+            )
+        ],
         responses=StatusResponseSerializer,
         tags=["help"],
     )
@@ -171,7 +191,7 @@ class AnnouncementsAPIView(PublicAPIView):
     @extend_schema(
         operation_id="help_announcements",
         summary="Announcements running now",
-        parameters=[OpenApiParameter("lang", str, enum=["zh-hans", "en"], required=False)],
+        parameters=[LANG_PARAMETER],
         responses=AnnouncementSerializer(many=True),
         tags=["help"],
     )
