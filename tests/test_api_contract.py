@@ -37,6 +37,7 @@ from schemathesis.checks import (
     not_a_server_error,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
 )
 
 from walletdesk.api.openapi import ERROR_ENVELOPE_SCHEMA
@@ -178,6 +179,7 @@ CONTRACT_CHECKS: list[Callable[..., Any]] = [
     content_type_conformance,
     response_schema_conformance,
     error_envelope_under_api,
+    unsupported_method,
 ]
 
 
