@@ -22,6 +22,8 @@ urlpatterns = [
     path("", include("walletdesk.payments.urls")),
 ]
 
+handler400 = "walletdesk.core.views.bad_request"
+handler403 = "walletdesk.core.views.permission_denied"
 handler404 = "walletdesk.core.views.not_found"
 handler500 = "walletdesk.core.views.server_error"
 

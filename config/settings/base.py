@@ -206,6 +206,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "walletdesk.identity.backends.LoginNameBackend",
 ]
+CSRF_FAILURE_VIEW = "walletdesk.core.views.csrf_failure"
 LOGIN_URL = "identity:login"
 LOGIN_REDIRECT_URL = "payments:home"
 LOGOUT_REDIRECT_URL = "identity:login"
@@ -268,7 +269,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["walletdesk.api.parsers.StrictJSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["walletdesk.api.renderers.SafeJSONRenderer"],
     "EXCEPTION_HANDLER": "walletdesk.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "walletdesk.api.pagination.CursorPagination",
@@ -304,6 +305,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "walletdesk.api.openapi.add_error_envelope",
+    ],
 }
 
 # --- Logging ------------------------------------------------------------------------------------

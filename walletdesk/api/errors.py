@@ -11,13 +11,20 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 
-from walletdesk.core.errors import WalletDeskError
+from walletdesk.core.errors import (
+    BadRequestError,
+    BodyTooLargeError,
+    CsrfFailedError,
+    NotFoundError,
+    PermissionDeniedError,
+    WalletDeskError,
+)
 from walletdesk.core.request_context import current_request_id
 
 logger = logging.getLogger("walletdesk.api")
@@ -55,7 +62,23 @@ def _drf_message(exc: drf_exceptions.APIException, code: str) -> str:
     return messages.get(code, str(exc.detail))
 
 
+def body_too_large_error() -> BodyTooLargeError:
+    from walletdesk.api.parsers import MAX_JSON_BODY_LABEL
+
+    return BodyTooLargeError(limit=MAX_JSON_BODY_LABEL)
+
+
+def _django_refusal(exc: Exception) -> WalletDeskError | None:
+    """Django's own refusals raised while a view reads the request (request.data)."""
+    if isinstance(exc, RequestDataTooBig):
+        return body_too_large_error()
+    if isinstance(exc, SuspiciousOperation):
+        return BadRequestError()
+    return None
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    exc = _django_refusal(exc) or exc
     if isinstance(exc, WalletDeskError):
         retry_after = exc.details.get("_retry_after")
         return Response(
@@ -107,6 +130,13 @@ def _extra_headers(
     return headers
 
 
+def json_error(error: WalletDeskError) -> JsonResponse:
+    return JsonResponse(
+        error_body(error.code, error.user_message, error.public_details()),
+        status=error.http_status,
+    )
+
+
 def json_server_error(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         error_body("internal", _("Something went wrong on our side. Please try again later.")),
@@ -115,9 +145,19 @@ def json_server_error(request: HttpRequest) -> JsonResponse:
 
 
 def json_not_found(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(
-        error_body(
-            "not_found", _("We could not find that. It may not exist, or it may not be yours.")
-        ),
-        status=404,
-    )
+    return json_error(NotFoundError())
+
+
+def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """Django's handler400 under /api/: a request refused before any view ran."""
+    if isinstance(exception, RequestDataTooBig):
+        return json_error(body_too_large_error())
+    return json_error(BadRequestError())
+
+
+def json_forbidden(request: HttpRequest) -> JsonResponse:
+    return json_error(PermissionDeniedError())
+
+
+def json_csrf_failed(request: HttpRequest) -> JsonResponse:
+    return json_error(CsrfFailedError())

@@ -1,8 +1,9 @@
-"""A JSON parser that refuses what the stdlib quietly accepts (security guide API-3)."""
+"""A JSON parser that refuses what the stdlib quietly accepts (security guide API-3): duplicate
+keys, NaN/Infinity, bodies over 1 MiB, nesting deeper than `MAX_JSON_DEPTH` and lone UTF-16
+surrogates (see walletdesk.core.jsontext)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,28 +11,13 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
+from walletdesk.core.errors import BodyTooLargeError
+from walletdesk.core.jsontext import DuplicateKeyError, loads_strict
+
 MAX_JSON_BODY_BYTES = 1024 * 1024
+MAX_JSON_BODY_LABEL = "1 MiB"
 
-
-class DuplicateKeyError(ValueError):
-    pass
-
-
-def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise DuplicateKeyError(key)
-        result[key] = value
-    return result
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def loads_strict(raw: bytes | str) -> Any:
-    return json.loads(raw, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant)
+__all__ = ["MAX_JSON_BODY_BYTES", "StrictJSONParser", "loads_strict"]
 
 
 class StrictJSONParser(JSONParser):
@@ -41,19 +27,21 @@ class StrictJSONParser(JSONParser):
         media_type: str | None = None,
         parser_context: Mapping[str, Any] | None = None,
     ) -> Any:
+        # Django refuses a declared Content-Length over DATA_UPLOAD_MAX_MEMORY_SIZE before we get
+        # here (RequestDataTooBig, rendered as the same 413); this covers chunked bodies.
         raw = stream.read(MAX_JSON_BODY_BYTES + 1) if stream is not None else b""
         if len(raw) > MAX_JSON_BODY_BYTES:
-            raise ParseError(_("The request body is larger than 1 MiB."), code="body_too_large")
+            raise BodyTooLargeError(limit=MAX_JSON_BODY_LABEL)
         if not raw:
             return {}
         try:
-            return loads_strict(raw.decode("utf-8"))
+            return loads_strict(raw)
         except DuplicateKeyError as exc:
             raise ParseError(
                 _("The field %(field)s appears more than once.") % {"field": str(exc)[:40]},
                 code="duplicate_json_key",
             ) from exc
-        except (ValueError, UnicodeDecodeError) as exc:
+        except ValueError as exc:  # UnicodeDecodeError is a ValueError too
             raise ParseError(
                 _("The request body is not valid JSON."), code="malformed_json"
             ) from exc

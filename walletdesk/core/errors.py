@@ -87,3 +87,45 @@ class RateLimitedError(WalletDeskError):
     code = "rate_limited"
     http_status = 429
     message = _("Too many requests. Please wait a moment and try again.")
+
+
+class BadRequestError(WalletDeskError):
+    """A request Django itself refuses before any view sees it (bad Host header, too many form
+    fields…)."""
+
+    code = "bad_request"
+    http_status = 400
+    message = _("The request could not be understood. Check it and try again.")
+
+
+class BodyTooLargeError(WalletDeskError):
+    code = "body_too_large"
+    http_status = 413
+    message = _("The request body is larger than %(limit)s.")
+
+
+class InvalidTextError(WalletDeskError):
+    """Text holding a lone UTF-16 surrogate (e.g. the JSON escape "\\ud800"): it has no UTF-8
+    encoding, so it can be neither stored nor echoed back."""
+
+    code = "invalid_text"
+    http_status = 400
+    message = _("The text contains characters that are not valid. Check it and try again.")
+
+
+class JsonTooDeepError(WalletDeskError):
+    code = "json_too_deep"
+    http_status = 400
+    message = _("The request body is nested too deeply (at most %(limit)s levels).")
+
+
+class InvalidCursorError(WalletDeskError):
+    code = "invalid_cursor"
+    http_status = 400
+    message = _("This page link is not valid. Start again from the first page.")
+
+
+class CsrfFailedError(WalletDeskError):
+    code = "csrf_failed"
+    http_status = 403
+    message = _("This form has expired. Reload the page and try again.")

@@ -12,10 +12,24 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from walletdesk.api.params import integer_parameter, integer_query_param
 from walletdesk.helpcenter import facade, selectors
 from walletdesk.helpcenter.enums import Component
 from walletdesk.helpcenter.errors import ArticleNotFoundError, SearchQueryTooLongError
 from walletdesk.helpcenter.search.analysis import MAX_QUERY_LENGTH
+
+MAX_SEARCH_LIMIT = 20
+
+# Not an enum: the value is negotiated, not validated (selectors.normalize_language), and the
+# schema says what the server does.
+LANG_PARAMETER = OpenApiParameter(
+    "lang",
+    str,
+    required=False,
+    description="Language of the answer: `en` (or any tag starting with `en`, such as `en-US`) "
+    "for English; `zh-hans` or any other value for Simplified Chinese. Absent: the request's "
+    "language (Accept-Language).",
+)
 
 
 class SearchHitSerializer(serializers.Serializer[Any]):
@@ -99,8 +113,8 @@ class SearchAPIView(PublicAPIView):
         summary="Search help articles",
         parameters=[
             OpenApiParameter("q", str, description="Search text, at most 100 characters."),
-            OpenApiParameter("lang", str, enum=["zh-hans", "en"], required=False),
-            OpenApiParameter("limit", int, required=False, description="1–20, default 5."),
+            LANG_PARAMETER,
+            integer_parameter("limit", default=5, minimum=1, maximum=MAX_SEARCH_LIMIT),
         ],
         responses=SearchResponseSerializer,
         tags=["help"],
@@ -109,8 +123,9 @@ class SearchAPIView(PublicAPIView):
         raw = request.query_params.get("q", "")
         if len(raw) > MAX_QUERY_LENGTH:
             raise SearchQueryTooLongError(limit=MAX_QUERY_LENGTH)
-        limit_raw = request.query_params.get("limit", "5")
-        limit = max(1, min(int(limit_raw), 20)) if limit_raw.isdigit() else 5
+        limit = integer_query_param(
+            request.query_params, "limit", default=5, minimum=1, maximum=MAX_SEARCH_LIMIT
+        )
         language = _lang(request)
         hits = facade.search_articles(raw, language, limit)
         data = {"query": raw, "language": language, "results": [_asdict(hit) for hit in hits]}
@@ -125,7 +140,7 @@ class ArticleAPIView(PublicAPIView):
     @extend_schema(
         operation_id="help_article",
         summary="One published help article",
-        parameters=[OpenApiParameter("lang", str, enum=["zh-hans", "en"], required=False)],
+        parameters=[LANG_PARAMETER],
         responses=ArticleSerializer,
         tags=["help"],
     )
@@ -140,7 +155,16 @@ class StatusAPIView(PublicAPIView):
     @extend_schema(
         operation_id="help_status",
         summary="Status of every service and the open incidents",
-        parameters=[OpenApiParameter("component", str, enum=Component.values, required=False)],
+        parameters=[
+            OpenApiParameter(
+                "component",
+                str,
+                required=False,
+                description="Only this component and its incidents: one of "
+                + ", ".join(f"`{code}`" for code in Component.values)
+                + ". Any other value is ignored (every component).",
+            )
+        ],
         responses=StatusResponseSerializer,
         tags=["help"],
     )
@@ -165,7 +189,7 @@ class AnnouncementsAPIView(PublicAPIView):
     @extend_schema(
         operation_id="help_announcements",
         summary="Announcements running now",
-        parameters=[OpenApiParameter("lang", str, enum=["zh-hans", "en"], required=False)],
+        parameters=[LANG_PARAMETER],
         responses=AnnouncementSerializer(many=True),
         tags=["help"],
     )

@@ -72,7 +72,15 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _record_click(request: HttpRequest, article_id: int) -> None:
     query_id, position = request.GET.get("qid", ""), request.GET.get("pos", "0")
-    if query_id.isdigit() and position.isdigit() and len(query_id) < 19:
+    # ASCII digits with a bounded length: int() of a 4,301-digit or "²" string raises.
+    if (
+        query_id.isascii()
+        and query_id.isdigit()
+        and len(query_id) < 19
+        and position.isascii()
+        and position.isdigit()
+        and len(position) < 4
+    ):
         actions.log_click(int(query_id), article_id, int(position))
 
 

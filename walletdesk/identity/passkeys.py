@@ -6,7 +6,6 @@ and allowed origins come from settings (or from the request host behind ALLOWED_
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from typing import Any
@@ -31,6 +30,8 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from walletdesk.core.errors import WalletDeskError
+from walletdesk.core.jsontext import loads_strict
 from walletdesk.identity import audit
 from walletdesk.identity.audit import Actions, RequestMeta
 from walletdesk.identity.errors import PasskeyInvalidError
@@ -144,12 +145,23 @@ def assertion_options(request: HttpRequest, *, purpose: str, user_id: int | None
     return options_to_json(options)
 
 
+def _decode_credential(credential: dict[str, Any] | str) -> Any:
+    """The credential as a dict, or None when it is not strict JSON (then it is refused like any
+    unknown credential: malformed, over-nested or lone-surrogate text must never reach a query)."""
+    if not isinstance(credential, str):
+        return credential
+    try:
+        return loads_strict(credential)
+    except (ValueError, WalletDeskError):
+        return None
+
+
 def verify_assertion(
     request: HttpRequest, credential: dict[str, Any] | str, *, purpose: str, user_id: int | None
 ) -> User:
     challenge, expected_user = _pop_challenge(request, purpose)
     meta = RequestMeta.from_request(request)
-    data = json.loads(credential) if isinstance(credential, str) else credential
+    data = _decode_credential(credential)
     raw_id = data.get("rawId") or data.get("id") if isinstance(data, dict) else None
     passkey = (
         Passkey.objects.select_related("user").filter(credential_id=str(raw_id)).first()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -102,7 +103,9 @@ class WalletView(APIView):
             "Wallet",
             {
                 "status": serializers.CharField(),
-                "frozen_by": serializers.CharField(),
+                "frozen_by": serializers.CharField(
+                    allow_null=True, help_text="Who froze it (customer, agent…); null if not."
+                ),
                 "balances": serializers.ListField(child=serializers.DictField()),
             },
         ),
@@ -400,7 +403,20 @@ class RefundCreateView(APIView):
         parameters=[IDEMPOTENCY_HEADER],
         request=RefundInput,
         responses={
-            201: OpenApiResponse(description="The refund"),
+            201: inline_serializer(
+                "RefundOutput",
+                {
+                    "id": serializers.UUIDField(),
+                    "type": serializers.ChoiceField(choices=["refund"]),
+                    "payment_id": serializers.UUIDField(),
+                    "amount": serializers.CharField(),
+                    "currency": serializers.CharField(),
+                    "credit_amount": serializers.CharField(),
+                    "credit_currency": serializers.CharField(),
+                    "payment_status": serializers.CharField(),
+                    "created_at": serializers.DateTimeField(),
+                },
+            ),
             202: ApprovalOutput,
             400: ERROR,
             403: ERROR,
@@ -449,7 +465,26 @@ class FxQuoteView(APIView):
     @extend_schema(
         summary="Get an exchange quote (valid 60 seconds)",
         request=QuoteInput,
-        responses={201: OpenApiResponse(), 400: ERROR, 409: ERROR},
+        responses={
+            201: inline_serializer(
+                "FxQuote",
+                {
+                    "id": serializers.UUIDField(),
+                    "sell_amount": serializers.CharField(),
+                    "sell_currency": serializers.CharField(),
+                    "buy_amount": serializers.CharField(),
+                    "buy_currency": serializers.CharField(),
+                    "mid_rate": serializers.CharField(),
+                    "rate": serializers.CharField(),
+                    "spread_bp": serializers.IntegerField(),
+                    "fee": serializers.CharField(),
+                    "total": serializers.CharField(),
+                    "expires_at": serializers.DateTimeField(),
+                },
+            ),
+            400: ERROR,
+            409: ERROR,
+        },
     )
     def post(self, request: Request) -> Response:
         data = validated(QuoteInput, request.data)
@@ -490,9 +525,19 @@ class RecordListView(APIView):
             OpenApiParameter("min_amount", str),
             OpenApiParameter("max_amount", str),
             OpenApiParameter("currency", str),
-            OpenApiParameter("cursor", str),
+            *NewestFirstPagination.openapi_parameters(),
         ],
-        responses=RecordOutput(many=True),
+        responses={
+            200: inline_serializer(
+                "RecordPage",
+                {
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": RecordOutput(many=True),
+                },
+            ),
+            400: ERROR,
+        },
     )
     def get(self, request: Request) -> Response:
         filters, errors = selectors.parse_filters(request.query_params.dict())
@@ -510,7 +555,8 @@ class RecordExportView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        summary="Download your records as CSV", responses={(200, "text/csv"): OpenApiResponse()}
+        summary="Download your records as CSV",
+        responses={(200, "text/csv"): OpenApiResponse(response=OpenApiTypes.STR)},
     )
     def get(self, request: Request) -> StreamingHttpResponse:
         filters, errors = selectors.parse_filters(request.query_params.dict())

@@ -13,7 +13,7 @@ from typing import Any
 from django.urls import path
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -69,6 +69,86 @@ def card_body(card: BankCard) -> dict[str, Any]:
     }
 
 
+# --- response schemas (OpenAPI only: the bodies come from the functions above) ----------------
+
+
+class CardSummaryOutput(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    brand = serializers.CharField()
+    last4 = serializers.CharField()
+
+
+class OperationOutput(serializers.Serializer[Any]):
+    """`topups.operation_body`: a top-up or a withdrawal."""
+
+    id = serializers.UUIDField()
+    type = serializers.ChoiceField(choices=["top_up", "withdrawal"])
+    status = serializers.CharField()
+    method = serializers.CharField()
+    amount = serializers.CharField()
+    fee = serializers.CharField()
+    currency = serializers.CharField()
+    failure_reason = serializers.CharField(allow_null=True)
+    trace_id = serializers.CharField(allow_null=True)
+    card = CardSummaryOutput(allow_null=True)
+    created_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+    credited_amount = serializers.CharField(required=False, help_text="Top-ups only.")
+    total_debit = serializers.CharField(required=False, help_text="Withdrawals only.")
+
+
+TimelineEventOutput = inline_serializer(
+    "TimelineEvent",
+    {
+        "from": serializers.CharField(allow_null=True),
+        "to": serializers.CharField(),
+        "source": serializers.CharField(),
+        "detail": serializers.CharField(allow_blank=True),
+        "at": serializers.DateTimeField(),
+    },
+)
+
+
+class OperationDetailOutput(OperationOutput):
+    next_step = serializers.CharField()
+    last_checked_at = serializers.DateTimeField(allow_null=True)
+    timeline = serializers.ListField(child=TimelineEventOutput)
+
+
+class OperationListOutput(serializers.Serializer[Any]):
+    results = OperationOutput(many=True)
+
+
+class CardOutput(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    brand = serializers.CharField()
+    bank_name = serializers.CharField()
+    last4 = serializers.CharField()
+    expiry = serializers.CharField(help_text="MM/YY")
+    status = serializers.CharField()
+    bound_at = serializers.DateTimeField()
+
+
+class CardListOutput(serializers.Serializer[Any]):
+    results = CardOutput(many=True)
+
+
+class WithdrawalQuoteOutput(serializers.Serializer[Any]):
+    amount = serializers.CharField()
+    fee = serializers.CharField()
+    total_debit = serializers.CharField()
+    currency = serializers.CharField()
+    card = CardSummaryOutput()
+    arrives = serializers.CharField()
+
+
+class CallbackResultOutput(serializers.Serializer[Any]):
+    result = serializers.ChoiceField(choices=["applied", "unchanged", "duplicate"])
+    event_id = serializers.CharField()
+    operation = serializers.CharField()
+    status = serializers.CharField()
+
+
 # --- top-ups ----------------------------------------------------------------------------------
 
 
@@ -90,7 +170,7 @@ class TopUpListView(APIView):
     @extend_schema(
         operation_id="top_ups_list",
         summary="Your latest top-ups",
-        responses={200: OpenApiResponse()},
+        responses={200: OperationListOutput},
     )
     def get(self, request: Request) -> Response:
         rows = TopUp.objects.select_related("card").filter(user_id=authenticated_user_id(request))
@@ -104,7 +184,7 @@ class TopUpListView(APIView):
         parameters=[IDEMPOTENCY_HEADER],
         request=TopUpInput,
         responses={
-            201: OpenApiResponse(description="The top-up"),
+            201: OperationOutput,
             400: ERROR,
             404: ERROR,
             422: ERROR,
@@ -129,7 +209,7 @@ class TopUpDetailView(APIView):
 
     @extend_schema(
         summary="One of your top-ups, with its status timeline",
-        responses={200: OpenApiResponse(), 404: ERROR},
+        responses={200: OperationDetailOutput, 404: ERROR},
     )
     def get(self, request: Request, public_id: str) -> Response:
         return Response(
@@ -144,7 +224,7 @@ class TopUpRequeryView(APIView):
         summary="Ask the rail now about a top-up that has not arrived",
         description="At most once a minute per top-up (429 requery_too_soon).",
         request=None,
-        responses={200: OpenApiResponse(), 404: ERROR, 429: ERROR},
+        responses={200: OperationDetailOutput, 404: ERROR, 429: ERROR},
     )
     def post(self, request: Request, public_id: str) -> Response:
         operation = reconciliation.requery(
@@ -172,7 +252,7 @@ class WithdrawalQuoteView(APIView):
     @extend_schema(
         summary="Fee and total of a withdrawal, before confirming",
         request=WithdrawalInput,
-        responses={200: OpenApiResponse(), 400: ERROR, 404: ERROR},
+        responses={200: WithdrawalQuoteOutput, 400: ERROR, 404: ERROR},
     )
     def post(self, request: Request) -> Response:
         data = validated(WithdrawalInput, request.data)
@@ -191,7 +271,7 @@ class WithdrawalListView(APIView):
     @extend_schema(
         operation_id="withdrawals_list",
         summary="Your latest withdrawals",
-        responses={200: OpenApiResponse()},
+        responses={200: OperationListOutput},
     )
     def get(self, request: Request) -> Response:
         rows = Withdrawal.objects.select_related("card").filter(
@@ -208,7 +288,7 @@ class WithdrawalListView(APIView):
         parameters=[IDEMPOTENCY_HEADER],
         request=WithdrawalCreateInput,
         responses={
-            201: OpenApiResponse(description="The withdrawal"),
+            201: OperationOutput,
             400: ERROR,
             403: ERROR,
             404: ERROR,
@@ -239,7 +319,7 @@ class WithdrawalDetailView(APIView):
 
     @extend_schema(
         summary="One of your withdrawals, with its status timeline",
-        responses={200: OpenApiResponse(), 404: ERROR},
+        responses={200: OperationDetailOutput, 404: ERROR},
     )
     def get(self, request: Request, public_id: str) -> Response:
         return Response(
@@ -253,7 +333,7 @@ class WithdrawalRequeryView(APIView):
     @extend_schema(
         summary="Ask the rail now about a withdrawal that has not arrived",
         request=None,
-        responses={200: OpenApiResponse(), 404: ERROR, 429: ERROR},
+        responses={200: OperationDetailOutput, 404: ERROR, 429: ERROR},
     )
     def post(self, request: Request, public_id: str) -> Response:
         operation = reconciliation.requery(
@@ -284,7 +364,7 @@ class CardListView(APIView):
     @extend_schema(
         operation_id="cards_list",
         summary="Your bound bank cards",
-        responses={200: OpenApiResponse()},
+        responses={200: CardListOutput},
     )
     def get(self, request: Request) -> Response:
         items = [card_body(card) for card in cards.customer_cards(authenticated_user_id(request))]
@@ -295,7 +375,7 @@ class CardListView(APIView):
         description="The bank verifies the card (CVV included); only a token, the brand, the "
         "bank's name and the last four digits are kept.",
         request=CardInput,
-        responses={201: OpenApiResponse(), 400: ERROR, 402: ERROR, 409: ERROR},
+        responses={201: CardOutput, 400: ERROR, 402: ERROR, 409: ERROR},
     )
     def post(self, request: Request) -> Response:
         serializer = CardInput(data=request.data)
@@ -315,9 +395,7 @@ class CardListView(APIView):
 class CardDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(
-        summary="One of your bound cards", responses={200: OpenApiResponse(), 404: ERROR}
-    )
+    @extend_schema(summary="One of your bound cards", responses={200: CardOutput, 404: ERROR})
     def get(self, request: Request, public_id: str) -> Response:
         return Response(card_body(cards.get_card(authenticated_user_id(request), public_id)))
 
@@ -353,7 +431,7 @@ class RailCallbackView(APIView):
         "or the timestamp is more than 300 s off (callback_stale). Each event_id is applied "
         "once; repeats answer `duplicate`.",
         request={"application/json": {"type": "object"}},
-        responses={200: OpenApiResponse(), 400: ERROR, 404: ERROR, 409: ERROR},
+        responses={200: CallbackResultOutput, 400: ERROR, 404: ERROR, 409: ERROR},
     )
     def post(self, request: Request, method: str) -> Response:
         result = reconciliation.handle_callback(

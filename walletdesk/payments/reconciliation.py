@@ -23,7 +23,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from walletdesk.api.parsers import loads_strict
-from walletdesk.core.errors import NotFoundError, WalletDeskError
+from walletdesk.core.errors import (
+    InvalidTextError,
+    JsonTooDeepError,
+    NotFoundError,
+    WalletDeskError,
+)
 from walletdesk.core.money import parse_amount
 from walletdesk.payments.enums import FailureReason, RailMethod, RailOperationStatus
 from walletdesk.payments.errors import (
@@ -121,7 +126,7 @@ def _text(payload: dict[str, Any], key: str, max_length: int, *, required: bool 
 def parse_callback(raw_body: bytes) -> CallbackEvent:
     try:
         payload = loads_strict(raw_body.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, InvalidTextError, JsonTooDeepError) as exc:
         raise CallbackInvalidError() from exc
     if not isinstance(payload, dict):
         raise CallbackInvalidError()

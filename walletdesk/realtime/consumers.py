@@ -9,12 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.generic.websocket import AsyncWebsocketConsumer
 
+from walletdesk.realtime.limits import LimitedJsonConsumer
 from walletdesk.realtime.publish import user_group
 
 #: Close code for "not (or no longer) signed in": anonymous, revoked session, logout, freeze.
 CLOSE_UNAUTHENTICATED = 4401
+#: Reported to in-process callers when a path has no route; over the network the refusal is an
+#: HTTP 403 at the handshake (a close before accept), never a 500.
+CLOSE_UNKNOWN_PATH = 4404
 
 
 def _session_is_live(session: Any, user: Any) -> bool:
@@ -23,9 +27,10 @@ def _session_is_live(session: Any, user: Any) -> bool:
     return session_is_live(session, user)
 
 
-class EventsConsumer(AsyncJsonWebsocketConsumer):
+class EventsConsumer(LimitedJsonConsumer):
     """Server → client events for the signed-in user. Client messages: `{"type": "ping"}` only
-    (answered with `{"type": "pong"}` after re-checking the session)."""
+    (answered with `{"type": "pong"}` after re-checking the session), within the frame size and
+    rate limits of `LimitedJsonConsumer`."""
 
     group: str | None = None
 
@@ -67,3 +72,13 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         """Identity revoked everything (logout, freeze, password reset): say why, close now."""
         await self.send_json({"type": "session.closed", "reason": str(message.get("reason", ""))})
         await self.close(code=CLOSE_UNAUTHENTICATED)
+
+
+class UnknownPathConsumer(AsyncWebsocketConsumer):
+    """The last WebSocket route: any path no other route matches is refused at the handshake.
+
+    Without it Channels' URLRouter raises ValueError and the server answers HTTP 500 with a
+    logged traceback."""
+
+    async def connect(self) -> None:
+        await self.close(code=CLOSE_UNKNOWN_PATH)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -37,10 +38,17 @@ def fast_config_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def trained_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+@functools.cache
+def train_fast_pipeline() -> Pipeline:
+    """Trained once per process, whichever test needs it first (tests/test_api_contract.py too)."""
     pipeline = Pipeline.from_config(fast_config())
     pipeline.train(load_training_examples())
+    return pipeline
+
+
+@pytest.fixture(scope="session")
+def trained_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    pipeline = train_fast_pipeline()
     pipeline.persist(tmp_path_factory.mktemp("nlu-model"))
     return pipeline
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,6 +10,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from walletdesk.core.errors import WalletDeskError
+from walletdesk.core.jsontext import loads_strict
 from walletdesk.identity import actions, enrolment, passkeys, throttle
 from walletdesk.identity.audit import RequestMeta
 from walletdesk.identity.devices import device_token, set_device_cookie
@@ -382,7 +381,7 @@ def freeze_from_link(request: HttpRequest, token: str) -> HttpResponse:
 
 def json_body(request: HttpRequest) -> dict[str, object]:
     try:
-        data = json.loads(request.body.decode("utf-8") or "{}")
-    except (ValueError, UnicodeDecodeError):
+        data = loads_strict(request.body or b"{}")
+    except (ValueError, WalletDeskError):  # malformed, over-nested or lone-surrogate text
         return {}
     return data if isinstance(data, dict) else {}
