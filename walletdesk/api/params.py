@@ -15,14 +15,31 @@ from drf_spectacular.utils import OpenApiParameter
 from walletdesk.core.errors import ValidationFailedError
 
 
-def integer_query_param(params: Any, name: str, *, default: int, minimum: int, maximum: int) -> int:
-    """The integer in `params[name]` (a QueryDict), or `default` when absent or empty.
+def single_query_value(params: Any, name: str) -> str | None:
+    """The one value of query parameter `name` (None when absent).
 
-    Anything else than 1 to len(str(maximum)) ASCII digits inside [minimum, maximum] is a 400
-    `validation_failed` naming the parameter.
+    Given twice (`?type=a&type=b`) or empty (`?type=`), it is a 400 naming the parameter: the
+    API's parameters take one value each, and guessing which one was meant hides client bugs.
     """
-    raw = params.get(name)
-    if raw is None or raw == "":
+    values = params.getlist(name) if hasattr(params, "getlist") else [params.get(name)]
+    values = [value for value in values if value is not None]
+    if not values:
+        return None
+    if len(values) > 1:
+        raise ValidationFailedError(fields={name: [_("Give this parameter once.")]})
+    if values[0] == "":
+        raise ValidationFailedError(fields={name: [_("Give a value or leave the parameter out.")]})
+    return str(values[0])
+
+
+def integer_query_param(params: Any, name: str, *, default: int, minimum: int, maximum: int) -> int:
+    """The integer in `params[name]` (a QueryDict), or `default` when absent.
+
+    Anything else than 1 to len(str(maximum)) ASCII digits inside [minimum, maximum], given once,
+    is a 400 `validation_failed` naming the parameter.
+    """
+    raw = single_query_value(params, name)
+    if raw is None:
         return default
     if (
         not isinstance(raw, str)

@@ -22,6 +22,7 @@ from walletdesk.api.fields import AmountField, CurrencyField
 from walletdesk.api.idempotency import idempotency_key, outcome_response
 from walletdesk.api.openapi import ERROR, IDEMPOTENCY_HEADER
 from walletdesk.api.pagination import NewestFirstPagination
+from walletdesk.api.params import single_query_value
 from walletdesk.api.serializers import StrictSerializer, validated
 from walletdesk.core.auth import authenticated_user_id
 from walletdesk.core.errors import NotFoundError, ValidationFailedError
@@ -512,6 +513,9 @@ class FxQuoteView(APIView):
         )
 
 
+RECORD_FILTERS = ("type", "status", "date_from", "date_to", "min_amount", "max_amount", "currency")
+
+
 class RecordListView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -540,6 +544,8 @@ class RecordListView(APIView):
         },
     )
     def get(self, request: Request) -> Response:
+        for name in RECORD_FILTERS:
+            single_query_value(request.query_params, name)
         filters, errors = selectors.parse_filters(request.query_params.dict())
         if errors:
             raise ValidationFailedError(fields=errors)
@@ -559,6 +565,8 @@ class RecordExportView(APIView):
         responses={(200, "text/csv"): OpenApiResponse(response=OpenApiTypes.STR)},
     )
     def get(self, request: Request) -> StreamingHttpResponse:
+        for name in RECORD_FILTERS:
+            single_query_value(request.query_params, name)
         filters, errors = selectors.parse_filters(request.query_params.dict())
         if errors:
             raise ValidationFailedError(fields=errors)

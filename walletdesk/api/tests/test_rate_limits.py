@@ -14,6 +14,7 @@ from django.test import Client
 
 from walletdesk.core.money import Money
 from walletdesk.identity.authentication import create_api_token
+from walletdesk.identity.facade import set_payment_password
 from walletdesk.payments import wallets
 from walletdesk.payments.tests.factories import credit_wallet
 
@@ -35,6 +36,7 @@ def wallet_owner(user_factory: Any) -> Any:
     user = user_factory(display_name="张伟")
     wallets.open_wallet(user.pk)
     credit_wallet(user.pk, Money(1_000_00, "CNY"))
+    set_payment_password(user.pk, "258036")
     return user
 
 
@@ -78,14 +80,18 @@ def test_recipient_lookups_are_limited_to_ten_a_minute(
         for _ in range(10):
             response = client.post(
                 "/api/v1/transfers",
-                json.dumps({"recipient": payee.login_name, "amount": "0.01"}),
+                json.dumps(
+                    {"recipient": payee.login_name, "amount": "0.01", "payment_password": "258036"}
+                ),
                 content_type="application/json",
                 HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
             )
             assert response.status_code == 201, response.content
         limited = client.post(
             "/api/v1/transfers",
-            json.dumps({"recipient": payee.login_name, "amount": "0.01"}),
+            json.dumps(
+                {"recipient": payee.login_name, "amount": "0.01", "payment_password": "258036"}
+            ),
             content_type="application/json",
             HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
         )
