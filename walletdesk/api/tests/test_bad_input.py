@@ -105,8 +105,22 @@ def test_numeric_query_parameters_are_bounded_in_length_and_range(limit: str) ->
 
 
 def test_numeric_query_parameters_accept_their_range() -> None:
-    for limit in ("1", "20", ""):
+    for limit in ("1", "20"):
         assert Client().get("/api/v1/help/search", {"q": "x", "limit": limit}).status_code == 200
+    assert Client().get("/api/v1/help/search", {"q": "x"}).status_code == 200
+
+
+@pytest.mark.parametrize("query", ["q=x&limit=", "q=x&limit=3&limit=4", "q=&limit=3&limit=x"])
+def test_an_empty_or_repeated_parameter_is_a_400_naming_it(query: str) -> None:
+    response = Client().get(f"/api/v1/help/search?{query}")
+    assert response.status_code == 400
+    assert "limit" in response.json()["error"]["details"]["fields"]
+
+
+def test_record_filters_take_one_value_each(customer_client: Client) -> None:
+    for query in ("type=", "type=payment&type=refund", "status=pending&status=failed"):
+        response = customer_client.get(f"/api/v1/records?{query}")
+        assert response.status_code == 400, query
 
 
 def test_the_schema_states_range_and_length_of_numeric_parameters() -> None:
