@@ -47,6 +47,24 @@ def _forget_cached_ledger_accounts() -> None:
     invalidate_limit_cache()
 
 
+@pytest.fixture(autouse=True)
+def _shipped_rows(request: pytest.FixtureRequest) -> None:
+    """Rows that data migrations ship (desk calendars, categories, SLA policies) are there in
+    every database test, also after a transactional test in the same worker flushed them."""
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and not names & {"db", "transactional_db", "live_server"}:
+        return
+    transactional = bool(
+        names & {"transactional_db", "live_server"}
+        or (marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)))
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from walletdesk.tickets.tests.shipped import restore_shipped_rows
+
+    restore_shipped_rows()
+
+
 @pytest.fixture
 def user_factory(db: None) -> Callable[..., Any]:
     from walletdesk.identity.enums import Role
