@@ -62,9 +62,8 @@ def test_a_customer_asks_about_a_stuck_top_up_reads_the_reply_and_rates_it(
     assert "处理中" in page.locator("#ticket-head ~ section").first.inner_text()
 
     agent = Actor.agent(user_factory(role=Role.AGENT).pk)
-    actions.add_message(
-        agent, ticket.number, "银行还在处理，我们已催办，预计今天到账。", then_status=TicketStatus.SOLVED
-    )
+    reply = "银行还在处理，我们已催办，预计今天到账。"
+    actions.add_message(agent, ticket.number, reply, then_status=TicketStatus.SOLVED)
     page.reload()
     assert "银行还在处理" in page.locator("#ticket-messages").inner_text()
     assert "已解决" in page.locator("#ticket-status").inner_text()
