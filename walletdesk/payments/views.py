@@ -120,7 +120,9 @@ def pay(request: HttpRequest) -> HttpResponse:
         merchant = next(m for m in merchants if str(m.public_id) == form.cleaned_data["merchant"])
         try:
             quote = _quote_for(request, merchant, form)
-            if quote is not None and request.POST.get("step") == "quote":
+            if quote is not None:
+                # Asked for a quote, or a foreign-currency payment without one: show the quote
+                # step (rate, fee, validity) and let the customer confirm with it.
                 data = request.POST.copy()
                 data["fx_quote_id"] = str(quote.public_id)
                 form = PayForm(data, merchants=choices)
@@ -157,6 +159,8 @@ def pay(request: HttpRequest) -> HttpResponse:
 
 
 def _quote_for(request: HttpRequest, merchant: Merchant, form: PayForm) -> Any:
+    """A fresh quote when the customer asked for one or is paying a foreign merchant without one;
+    None when the payment goes ahead (domestic, or confirming with the quote in the form)."""
     if merchant.currency == "CNY":
         return None
     quote_id = form.cleaned_data.get("fx_quote_id")
