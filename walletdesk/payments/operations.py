@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -76,10 +77,15 @@ def _iso(value: Any) -> str:
 def resolve_recipient(identifier: str) -> Wallet:
     from walletdesk.identity.identifiers import normalise_login_name
 
-    login_name = normalise_login_name(identifier or "")
+    contact = normalise_login_name(identifier or "")
+    # The login name is one of the account's phone and email; the other one (bound later) reaches
+    # the same customer, as the form's "phone number or email" promises.
+    column = "user__email" if contact and "@" in contact else "user__phone"
     wallet = (
-        Wallet.objects.select_related("user").filter(user__login_name=login_name).first()
-        if login_name
+        Wallet.objects.select_related("user")
+        .filter(Q(user__login_name=contact) | Q(**{column: contact}))
+        .first()
+        if contact
         else None
     )
     if wallet is None or not wallet.user.is_active or not wallet.user.is_customer:

@@ -47,6 +47,8 @@ _CALL = "SELECT payments_transfer(" + ", ".join(["%s"] * 17) + ")"
 
 # Raised by the function for a refusal found after its first write (the message is the code).
 _REFUSED_AFTER_WRITE = "WD001"
+# Where the recipient's login name sits in the call's parameters.
+_RECIPIENT = 5
 
 _REFUSALS: dict[str, type[WalletDeskError]] = {
     "recipient_not_found": RecipientNotFoundError,
@@ -147,6 +149,16 @@ def transfer(
     ]
     try:
         result = _call_atomically(params)
+        if result.get("error") == "recipient_not_found":
+            from walletdesk.identity.facade import login_name_for_contact
+
+            # The function finds recipients by login name; a phone or email bound after sign-up
+            # reaches the same customer. Looked up only on a miss, so the common path stays one
+            # call; the miss wrote nothing, so calling again is safe.
+            login_name = login_name_for_contact(str(params[_RECIPIENT]))
+            if login_name and login_name != params[_RECIPIENT]:
+                params[_RECIPIENT] = login_name
+                result = _call_atomically(params)
         if result.get("error") == "recipient_account_missing":
             # The recipient has no wallet account in this currency yet: open it, then retry.
             accounts.wallet_account_id(int(result["recipient_id"]), currency)
