@@ -23,7 +23,7 @@ from walletdesk.core.statemachine import check_transition
 from walletdesk.ledger import actions as ledger
 from walletdesk.ledger.enums import AccountKind, EntryKind
 from walletdesk.ledger.idempotency import IdempotentOutcome, run_idempotent
-from walletdesk.payments import accounts, activity, fx, transfer_sql
+from walletdesk.payments import accounts, activity, announce, fx, transfer_sql
 from walletdesk.payments.enums import (
     PAYMENT_TRANSITIONS,
     ActivityStatus,
@@ -72,6 +72,12 @@ def _iso(value: Any) -> str:
 
 
 # --- Transfers ----------------------------------------------------------------------------------
+
+
+def _display_name(user_id: int) -> str:
+    from walletdesk.identity.facade import get_user_summary
+
+    return get_user_summary(user_id).display_name
 
 
 def resolve_recipient(identifier: str) -> Wallet:
@@ -191,6 +197,12 @@ def transfer(
             Money(money.minor + fee, money.currency),
             f"transfer:{public_id}",
             description_code="transfer",
+        )
+        announce.money_received(
+            recipient_id=target.user_id,
+            transfer_id=public_id,
+            money=money,
+            sender=_display_name(actor.user_id),
         )
         return 201, {
             "id": str(public_id),

@@ -27,7 +27,7 @@ from walletdesk.core.money import Money, format_amount, parse_amount
 from walletdesk.ledger import actions as ledger
 from walletdesk.ledger.enums import AccountKind, EntryKind
 from walletdesk.ledger.idempotency import IdempotentOutcome, run_idempotent
-from walletdesk.payments import activity
+from walletdesk.payments import activity, announce
 from walletdesk.payments.enums import (
     RAIL_OPERATION_TRANSITIONS,
     ActivityStatus,
@@ -403,6 +403,8 @@ def apply_top_up_result(
             _fail(top_up, failure_reason or FailureReason.RAIL_ERROR, source=source, detail=detail)
             fields.add("failure_reason")
         top_up.save(update_fields=sorted(fields))
+        if top_up.status != before:
+            announce.rail_operation_changed(top_up)
         return top_up.status != before or "rail_trace_id" in fields
 
 
@@ -449,6 +451,7 @@ def expire_top_up(top_up_id: int, *, detail: str) -> bool:
             return False
         _fail(top_up, FailureReason.EXPIRED, source="expiry", detail=detail, expired=True)
         top_up.save(update_fields=["status", "failure_reason", "completed_at", "updated_at"])
+        announce.rail_operation_changed(top_up)
         return True
 
 

@@ -34,7 +34,7 @@ from walletdesk.ledger.idempotency import (
 )
 from walletdesk.ledger.models import IdempotencyRecord
 from walletdesk.notifications.facade import announce_outbox_rows
-from walletdesk.payments import accounts
+from walletdesk.payments import accounts, announce
 from walletdesk.payments.errors import (
     RecipientCannotReceiveError,
     RecipientNotFoundError,
@@ -42,6 +42,7 @@ from walletdesk.payments.errors import (
 )
 from walletdesk.payments.fees import compute_fee
 from walletdesk.payments.limits import limit_exceeded, local_today, rule_for
+from walletdesk.payments.models import Transfer
 
 _CALL = "SELECT payments_transfer(" + ", ".join(["%s"] * 17) + ")"
 
@@ -189,4 +190,26 @@ def transfer(
     if error is not None:
         raise _REFUSALS[error]()
     announce_outbox_rows(user_id, "debit", list(result["inbox"]), list(result["outbound"]))
+    _announce_received(str(result["response"]["id"]), money)
     return IdempotentOutcome(status=int(result["status"]), body=result["response"], replayed=False)
+
+
+def _announce_received(transfer_id: str, money: Money) -> None:
+    """The recipient's notice and socket event, after the function committed the transfer (it
+    writes only the sender's alert). One read for the two parties, then the notice's own writes
+    in one transaction."""
+    parties = (
+        Transfer.objects.filter(public_id=transfer_id)
+        .values_list("recipient_id", "sender__display_name", "sender__login_name")
+        .first()
+    )
+    if parties is None:
+        return
+    recipient_id, sender_name, sender_login = parties
+    with transaction.atomic():
+        announce.money_received(
+            recipient_id=recipient_id,
+            transfer_id=transfer_id,
+            money=money,
+            sender=sender_name or sender_login,
+        )

@@ -27,7 +27,7 @@ from walletdesk.core.money import Money, format_amount
 from walletdesk.ledger import actions as ledger
 from walletdesk.ledger.enums import AccountKind, EntryKind
 from walletdesk.ledger.idempotency import IdempotentOutcome, run_idempotent
-from walletdesk.payments import activity
+from walletdesk.payments import activity, announce
 from walletdesk.payments.enums import (
     ActivityStatus,
     ActivityType,
@@ -223,6 +223,8 @@ def apply_withdrawal_result(
             )
             fields.add("failure_reason")
         withdrawal.save(update_fields=sorted(fields))
+        if withdrawal.status != before:
+            announce.rail_operation_changed(withdrawal)
         if notify is not None:
             on_commit(
                 _notify_debit,
