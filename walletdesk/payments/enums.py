@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class WalletStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("wallet status", "Active")
     FROZEN = "frozen", _("Frozen")
     CLOSED = "closed", _("Closed")
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from walletdesk.core.models import PublicIdModel
@@ -81,6 +82,12 @@ class Merchant(PublicIdModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language: `name_en` on English pages when there is one."""
+        language = translation.get_language() or ""
+        return self.name_en if language.startswith("en") and self.name_en else self.name
 
 
 class BankCard(PublicIdModel):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -203,6 +204,26 @@ def operation_body(operation: RailOperation) -> dict[str, Any]:
     return body
 
 
+# How long each kind of operation usually takes, for the "expected by" the record page shows
+# (help articles quote the same times: cards and wallets within minutes, bank transfers and
+# payouts within about 2 hours).
+TYPICAL_DURATION = {
+    (TOP_UP, RailMethod.BANK_CARD.value): timedelta(minutes=10),
+    (TOP_UP, RailMethod.THIRD_PARTY_WALLET.value): timedelta(minutes=10),
+    (TOP_UP, RailMethod.BANK_TRANSFER.value): timedelta(hours=2),
+}
+TYPICAL_PAYOUT_DURATION = timedelta(hours=2)
+
+
+def expected_by(operation: RailOperation) -> datetime | None:
+    """When an open top-up or withdrawal should normally have arrived; None once it has ended."""
+    if operation.status not in OPEN_STATUSES:
+        return None
+    kind = operation_kind(operation)
+    duration = TYPICAL_DURATION.get((kind, operation.method), TYPICAL_PAYOUT_DURATION)
+    return operation.created_at + duration
+
+
 def next_step(operation: RailOperation) -> str:
     """What the customer should expect now, in their language."""
     status = operation.status
@@ -300,7 +321,9 @@ def create_top_up(
 
 def _counterparty(method: str, card: BankCard | None) -> str:
     if card is not None:
-        return f"{card.bank_name or card.brand} •••• {card.last4}"
+        from walletdesk.payments.cards import card_label
+
+        return card_label(card)
     return str(RailMethod(method).label)
 
 

@@ -111,7 +111,7 @@ def pay(request: HttpRequest) -> HttpResponse:
 
     passkey_assertion = request.POST.get("passkey_assertion") or None
     merchants = list(Merchant.objects.filter(is_active=True).order_by("currency", "name"))
-    choices = [(str(m.public_id), f"{m.name} · {m.currency}") for m in merchants]
+    choices = [(str(m.public_id), f"{m.display_name} · {m.currency}") for m in merchants]
     form = PayForm(
         request.POST or None, merchants=choices, initial={"idempotency_key": new_idempotency_key()}
     )
@@ -138,7 +138,9 @@ def pay(request: HttpRequest) -> HttpResponse:
                     idempotency_key=form.cleaned_data["idempotency_key"],
                     fx_quote_id=form.cleaned_data["fx_quote_id"] or None,
                 )
-                messages.success(request, _("Paid %(merchant)s.") % {"merchant": merchant.name})
+                messages.success(
+                    request, _("Paid %(merchant)s.") % {"merchant": merchant.display_name}
+                )
                 return redirect(
                     "payments:record-detail", kind="payment", public_id=outcome.body["id"]
                 )

@@ -28,6 +28,7 @@ from walletdesk.ledger import actions as ledger
 from walletdesk.ledger.enums import AccountKind, EntryKind
 from walletdesk.ledger.idempotency import IdempotentOutcome, run_idempotent
 from walletdesk.payments import activity, announce
+from walletdesk.payments.cards import card_label
 from walletdesk.payments.enums import (
     ActivityStatus,
     ActivityType,
@@ -159,7 +160,7 @@ def create_withdrawal(
                 amount=-quote.amount.minor,
                 fee=quote.fee.minor,
                 title=_("Withdrawal"),
-                counterparty=f"{card.bank_name or card.brand} •••• {card.last4}",
+                counterparty=card_label(card),
                 object_public_id=withdrawal.public_id,
                 created_at=withdrawal.created_at,
             )

@@ -131,7 +131,8 @@ def bank_name_for(number: str) -> str:
     for prefix, name in _BANKS:
         if number.startswith(prefix):
             return name
-    return "Sandbox Bank"
+    # An issuer the sandbox does not know: no name, so pages show the card brand (translated).
+    return ""
 
 
 def _trace_prefix(method: str) -> str:

@@ -235,7 +235,7 @@ def test_records_and_the_debit_alert(user_factory: Any) -> None:
     alert = Message.objects.select_related("user").get(user=alice, kind="debit")
     assert alert.channel == "inbox" and alert.status == "sent"
     subject, body = message_text(alert, "zh-hans")
-    assert subject == "支出 ¥12.34" and f"转账（单号 transfer:{outcome.body['id']}"[:30] in body
+    assert subject == "支出 ¥12.34" and f"转账（交易单号 transfer:{outcome.body['id']}"[:30] in body
     assert outcome.body == {
         "id": outcome.body["id"],
         "type": "transfer",
