@@ -69,3 +69,24 @@ def test_the_password_length_rule_is_explained_in_chinese() -> None:
     with translation.override("zh-hans"), pytest.raises(ValidationError) as caught:
         validate_password("short")
     assert "密码太短，至少需要 12 个字符。" in caught.value.messages
+
+
+def test_no_message_has_two_chinese_translations() -> None:
+    """Django merges every app's catalogue into one per language, so a msgid translated two ways
+    in two apps shows one of them everywhere ("To" read 接收方 on the records filter). Words that
+    mean different things need a pgettext context."""
+    translations: dict[tuple[str | None, str], dict[str, list[str]]] = {}
+    for path in sorted(ROOT.glob("**/locale/zh_Hans/LC_MESSAGES/django.po")):
+        if ".venv" in path.parts:
+            continue
+        with path.open("rb") as handle:
+            for message in read_po(handle):
+                if not message.id or not message.string:
+                    continue
+                msgid = message.id if isinstance(message.id, str) else message.id[0]
+                text = message.string if isinstance(message.string, str) else message.string[0]
+                where = str(path.relative_to(ROOT))
+                translations.setdefault((message.context, msgid), {}).setdefault(text, [])
+                translations[(message.context, msgid)][text].append(where)
+    conflicts = {key: seen for key, seen in translations.items() if len(seen) > 1}
+    assert conflicts == {}

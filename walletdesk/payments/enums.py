@@ -15,7 +15,7 @@ class WalletStatus(models.TextChoices):
 
 class FrozenBy(models.TextChoices):
     CUSTOMER = "customer", _("You (emergency freeze)")
-    AGENT = "agent", _("Customer service")
+    AGENT = "agent", pgettext_lazy("who froze the wallet", "Customer service")
     RISK = "risk", _("Risk control")
 
 

@@ -203,3 +203,28 @@ def test_one_term_per_concept_in_catalogues_and_help() -> None:
             stripped = text.replace("交易单号", "")
             assert rejected not in stripped, f"{where}: {rejected} (we say {chosen})"
         assert not re.search(r"(?<![交易])单号", text), f"{where}: 单号 (we say 交易单号)"
+
+
+def test_admin_columns_of_money_models_are_translated() -> None:
+    """The admin's column headers are the fields' verbose names: every field listed or filtered
+    on in the ledger's and payments' admin pages reads in Chinese."""
+    from django.contrib import admin
+    from django.core.exceptions import FieldDoesNotExist
+    from django.utils import translation
+
+    english = []
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label not in ("ledger", "payments"):
+            continue
+        for name in [*model_admin.list_display, *(model_admin.list_filter or ())]:
+            if not isinstance(name, str) or name in ("__str__", "public_id", "id"):
+                continue
+            try:
+                field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            with translation.override("zh-hans"):
+                header = str(getattr(field, "verbose_name", ""))
+            if re.search(r"[A-Za-z]{2}", header):
+                english.append(f"{model.__name__}.{name}: {header}")
+    assert english == []
