@@ -67,7 +67,7 @@ def test_the_wallet_top_bar_keeps_the_language_selector_whole(
     open_wallet(customer.pk)
     page.set_viewport_size({"width": width, "height": 700})
     login_in_browser(page, customer.login_name)
-    for path in ("/", "/help/"):
+    for path in ("/", "/help/", "/records/"):
         page.goto(f"{live_server.url}{path}")
         assert_top_bar_fits(page, width)
     page.goto(f"{live_server.url}/")
