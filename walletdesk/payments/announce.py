@@ -16,6 +16,10 @@ from walletdesk.payments.models import TopUp, Withdrawal
 from walletdesk.realtime.publish import publish_on_commit, user_group
 
 RECORD_EVENT = "payments.record"
+# The record page's path (urls.py "payments:record-detail"), formatted here rather than reversed:
+# a transfer is the hot path, and the first reverse() in a process loads every app's URLs and
+# views. A test holds the two equal.
+RECORD_DETAIL_PATH = "/records/{kind}/{public_id}/"
 
 
 def record_changed(user_id: int, kind: str, public_id: uuid.UUID | str, status: str) -> None:
@@ -76,8 +80,6 @@ def money_received(
         recipient_id,
         "money_received",
         money,
-        link=reverse(
-            "payments:record-detail", kwargs={"kind": "transfer_in", "public_id": transfer_id}
-        ),
+        link=RECORD_DETAIL_PATH.format(kind="transfer_in", public_id=transfer_id),
         sender=sender,
     )

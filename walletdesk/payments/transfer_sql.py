@@ -42,7 +42,6 @@ from walletdesk.payments.errors import (
 )
 from walletdesk.payments.fees import compute_fee
 from walletdesk.payments.limits import limit_exceeded, local_today, rule_for
-from walletdesk.payments.models import Transfer
 
 _CALL = "SELECT payments_transfer(" + ", ".join(["%s"] * 17) + ")"
 
@@ -190,26 +189,8 @@ def transfer(
     if error is not None:
         raise _REFUSALS[error]()
     announce_outbox_rows(user_id, "debit", list(result["inbox"]), list(result["outbound"]))
-    _announce_received(str(result["response"]["id"]), money)
+    # The function wrote the recipient's notice too (migration 0009); tell their open pages.
+    recipient_id = int(result["recipient_id"])
+    announce.record_changed(recipient_id, "transfer_in", result["response"]["id"], "succeeded")
+    announce_outbox_rows(recipient_id, "money_received", list(result["recipient_inbox"]), [])
     return IdempotentOutcome(status=int(result["status"]), body=result["response"], replayed=False)
-
-
-def _announce_received(transfer_id: str, money: Money) -> None:
-    """The recipient's notice and socket event, after the function committed the transfer (it
-    writes only the sender's alert). One read for the two parties, then the notice's own writes
-    in one transaction."""
-    parties = (
-        Transfer.objects.filter(public_id=transfer_id)
-        .values_list("recipient_id", "sender__display_name", "sender__login_name")
-        .first()
-    )
-    if parties is None:
-        return
-    recipient_id, sender_name, sender_login = parties
-    with transaction.atomic():
-        announce.money_received(
-            recipient_id=recipient_id,
-            transfer_id=transfer_id,
-            money=money,
-            sender=sender_name or sender_login,
-        )

@@ -193,3 +193,14 @@ def test_every_event_type_has_a_schema_and_a_wrong_payload_is_refused() -> None:
     for event_type, op, payload in wrong:
         with pytest.raises(EventSchemaError):
             check_event(event_type, op, payload)
+
+
+def test_the_record_path_matches_the_url_configuration() -> None:
+    from django.urls import reverse
+
+    from walletdesk.payments.announce import RECORD_DETAIL_PATH
+
+    public_id = uuid.uuid4()
+    assert RECORD_DETAIL_PATH.format(kind="transfer_in", public_id=public_id) == reverse(
+        "payments:record-detail", kwargs={"kind": "transfer_in", "public_id": public_id}
+    )
