@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -82,3 +85,40 @@ def login_in_browser(live_server: Any) -> Any:
         page.wait_for_load_state("networkidle")
 
     return login
+
+
+@pytest.fixture
+def asgi_live_server(transactional_db: None) -> Iterator[str]:
+    """The real ASGI application (HTTP and the WebSocket routes) served by uvicorn in a thread of
+    this process, for pages that use the event socket: it shares the test database and the
+    channel layer with the test. Static files are served from the finders, as by live_server.
+    Yields the base URL."""
+    import uvicorn
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    from config.asgi import application
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(
+            ASGIStaticFilesHandler(application),
+            lifespan="off",
+            log_level="warning",
+            ws="websockets",
+        )
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the ASGI test server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        listener.close()

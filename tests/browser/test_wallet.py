@@ -127,3 +127,39 @@ def test_records_filter_and_english(
     page.select_option("select[name=type]", "payment")
     page.get_by_role("button", name="Filter").click()
     assert "No records match these filters." in page.locator("main").inner_text()
+
+
+def test_paying_a_foreign_currency_merchant_through_the_quote_step(
+    page: Page, live_server: Any, rich_customer: Any, login_in_browser: Any
+) -> None:
+    """The page script disables the buttons on submit; the clicked button's step must still
+    reach the server (it was lost, and every foreign-currency payment was a 500)."""
+    from walletdesk.payments import fx
+    from walletdesk.payments.models import FxQuote, Payment
+
+    fx.load_rates(fx.FileRateProvider())
+    shop = make_merchant("东京拉面", currency="JPY", country="JP")
+    login_in_browser(page, rich_customer.login_name)
+    page.goto(f"{live_server.url}/pay/")
+    page.select_option("select[name=merchant]", str(shop.public_id))
+    page.fill("input[name=amount]", "1200")
+    page.get_by_role("button", name="获取汇率报价").click()
+    page.wait_for_selector("[data-testid=fx-quote]")
+    # 1200 JPY × 0.04755 × 1.005 = 57.3453, rounded up to the fen
+    assert "¥57.35" in page.get_by_test_id("fx-quote").inner_text()
+
+    # Asking again refreshes the quote: the server must see step=quote, not pay with the old one.
+    page.fill("input[name=payment_password]", "258036")
+    page.get_by_role("button", name="获取汇率报价").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_test_id("fx-quote").is_visible()
+    assert FxQuote.objects.filter(user=rich_customer).count() == 2
+    assert not Payment.objects.exists()
+
+    page.fill("input[name=payment_password]", "258036")
+    page.get_by_role("button", name="立即付款").click()
+    page.wait_for_url("**/records/payment/**")
+    assert "已向东京拉面付款" in page.locator(".flash-stack").inner_text()
+    payment = Payment.objects.get(user=rich_customer)
+    assert (payment.currency, payment.amount) == ("JPY", 1200)
+    assert LedgerAccount.objects.get(code=f"merchant:{shop.pk}:JPY").posted == 1200

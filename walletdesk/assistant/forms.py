@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from walletdesk.assistant.facade import MAX_TEXT_LENGTH
 
@@ -16,5 +17,9 @@ class TryForm(forms.Form):
     lang = forms.ChoiceField(
         label=_("Reply language"),
         required=False,
-        choices=[("", _("Detect")), ("zh", _("Chinese")), ("en", _("English"))],
+        choices=[
+            ("", _("Detect")),
+            ("zh", _("Chinese")),
+            ("en", pgettext_lazy("language of a message", "English")),
+        ],
     )

@@ -35,6 +35,24 @@ CURRENCY_SYMBOLS: dict[str, str] = {
     "JPY": "JP¥",
     "KRW": "₩",
 }
+# What people call each currency, per language ("人民币余额", not "CNY 余额").
+CURRENCY_NAMES: dict[str, object] = {
+    "CNY": _("Chinese yuan"),
+    "USD": _("US dollar"),
+    "EUR": _("euro"),
+    "HKD": _("Hong Kong dollar"),
+    "GBP": _("British pound"),
+    "SGD": _("Singapore dollar"),
+    "JPY": _("Japanese yen"),
+    "KRW": _("Korean won"),
+}
+
+
+def currency_name(currency: str) -> str:
+    """The currency's name in the active language; the code itself for one we do not name."""
+    return str(CURRENCY_NAMES.get(currency, currency))
+
+
 # One transaction may move at most this many major units (security guide MON-1 uses 10 000.00 as
 # the per-transaction cap; operator limits are applied on top by the payments app).
 MAX_MAJOR_UNITS_PER_AMOUNT = 999_999_999

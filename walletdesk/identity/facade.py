@@ -108,6 +108,18 @@ def record_recipient_miss(user_id: int, identifier_kind: str) -> None:
         )
 
 
+def login_name_for_contact(identifier: str) -> str | None:
+    """The login name of the account whose bound phone number or email is `identifier` (already
+    normalised). A customer who signed up with a phone and later bound an email signs in with the
+    phone, yet others may reach them by either."""
+    column = "email" if "@" in identifier else "phone"
+    return (
+        User.objects.filter(**{column: identifier}).values_list("login_name", flat=True).first()
+        if identifier
+        else None
+    )
+
+
 def purpose_label(purpose: str) -> str | Promise:
     try:
         return OtpPurpose(purpose).label

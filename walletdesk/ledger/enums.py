@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AccountKind(models.TextChoices):
@@ -36,7 +37,7 @@ class EntryKind(models.TextChoices):
 
 
 class HoldStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("hold status", "Active")
     CAPTURED = "captured", _("Captured")
     VOIDED = "voided", _("Released")
     EXPIRED = "expired", _("Expired")

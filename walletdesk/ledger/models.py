@@ -24,16 +24,16 @@ from walletdesk.ledger.enums import AccountKind, EntryKind, HoldStatus
 
 
 class LedgerAccount(models.Model):
-    code = models.CharField(max_length=100, unique=True)
-    kind = models.CharField(max_length=20, choices=AccountKind.choices)
-    currency = models.CharField(max_length=3)
-    owner_id = models.BigIntegerField(null=True, blank=True)
-    name = models.CharField(max_length=120, blank=True)
-    allow_negative = models.BooleanField(default=False)
-    debits_blocked = models.BooleanField(default=False)
-    posted = models.BigIntegerField(default=0)
-    held = models.BigIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    code = models.CharField(max_length=100, unique=True, verbose_name=_("code"))
+    kind = models.CharField(max_length=20, choices=AccountKind.choices, verbose_name=_("kind"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    owner_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("account owner"))
+    name = models.CharField(max_length=120, blank=True, verbose_name=_("name"))
+    allow_negative = models.BooleanField(default=False, verbose_name=_("may go negative"))
+    debits_blocked = models.BooleanField(default=False, verbose_name=_("debits blocked"))
+    posted = models.BigIntegerField(default=0, verbose_name=_("posted balance"))
+    held = models.BigIntegerField(default=0, verbose_name=_("held"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("ledger account")
@@ -58,10 +58,10 @@ class LedgerAccount(models.Model):
 
 
 class JournalEntry(PublicIdModel):
-    kind = models.CharField(max_length=20, choices=EntryKind.choices)
-    memo = models.CharField(max_length=200, blank=True)
-    reference = models.CharField(max_length=100, blank=True)
-    actor = models.CharField(max_length=60, blank=True)
+    kind = models.CharField(max_length=20, choices=EntryKind.choices, verbose_name=_("kind"))
+    memo = models.CharField(max_length=200, blank=True, verbose_name=_("memo"))
+    reference = models.CharField(max_length=100, blank=True, verbose_name=_("reference"))
+    actor = models.CharField(max_length=60, blank=True, verbose_name=_("actor"))
     # At most one reversal per entry (the partial unique constraint below: entries that reverse
     # nothing, nearly all of them, are not indexed).
     reverses = models.ForeignKey(
@@ -71,8 +71,9 @@ class JournalEntry(PublicIdModel):
         on_delete=models.PROTECT,
         related_name="reversals",
         db_index=False,
+        verbose_name=_("reverses"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("journal entry")
@@ -90,13 +91,22 @@ class JournalEntry(PublicIdModel):
 
 
 class Posting(models.Model):
-    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
+    entry = models.ForeignKey(
+        JournalEntry,
+        on_delete=models.PROTECT,
+        related_name="postings",
+        verbose_name=_("journal entry"),
+    )
     # Indexed by ledger_posting_account (account, id), which also serves the foreign key.
     account = models.ForeignKey(
-        LedgerAccount, on_delete=models.PROTECT, related_name="postings", db_index=False
+        LedgerAccount,
+        on_delete=models.PROTECT,
+        related_name="postings",
+        db_index=False,
+        verbose_name=_("account"),
     )
-    amount = models.BigIntegerField()
-    currency = models.CharField(max_length=3)
+    amount = models.BigIntegerField(verbose_name=_("amount"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
 
     class Meta:
         verbose_name = _("posting")
@@ -113,16 +123,30 @@ class Posting(models.Model):
 class Hold(PublicIdModel):
     """Money reserved on an account (two-phase): captured once, released once, or expired."""
 
-    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="holds")
-    amount = models.BigIntegerField()
-    captured_amount = models.BigIntegerField(default=0)
-    status = models.CharField(max_length=10, choices=HoldStatus.choices, default=HoldStatus.ACTIVE)
-    reference = models.CharField(max_length=100, blank=True)
-    expires_at = models.DateTimeField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    account = models.ForeignKey(
+        LedgerAccount, on_delete=models.PROTECT, related_name="holds", verbose_name=_("account")
+    )
+    amount = models.BigIntegerField(verbose_name=_("amount"))
+    captured_amount = models.BigIntegerField(default=0, verbose_name=_("captured amount"))
+    status = models.CharField(
+        max_length=10,
+        choices=HoldStatus.choices,
+        default=HoldStatus.ACTIVE,
+        verbose_name=_("status"),
+    )
+    reference = models.CharField(max_length=100, blank=True, verbose_name=_("reference"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    resolved_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("released or captured at")
+    )
     capture_entry = models.OneToOneField(
-        JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="captured_hold"
+        JournalEntry,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="captured_hold",
+        verbose_name=_("capture entry"),
     )
 
     class Meta:
@@ -155,16 +179,18 @@ class IdempotencyRecord(models.Model):
     money and left this row, or did neither.
     """
 
-    scope = models.CharField(max_length=120)
-    key = models.CharField(max_length=255)
-    request_hash = models.CharField(max_length=64)
+    scope = models.CharField(max_length=120, verbose_name=_("scope"))
+    key = models.CharField(max_length=255, verbose_name=_("key"))
+    request_hash = models.CharField(max_length=64, verbose_name=_("request fingerprint"))
     # A plain integer: a CHECK constraint is compiled again by every statement that writes the
     # table, once per money command.
-    response_status = models.SmallIntegerField(default=200, validators=[MinValueValidator(0)])
+    response_status = models.SmallIntegerField(
+        default=200, validators=[MinValueValidator(0)], verbose_name=_("response status")
+    )
     # The exact JSON text of the first response: a replay must be byte-identical, and PostgreSQL's
     # jsonb would reorder the keys.
-    response = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    response = models.TextField(verbose_name=_("response"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("idempotency record")

@@ -115,12 +115,17 @@ def notify(
     language-neutral values.
     Returns the outbox row ids.
     """
-    contact = contact or _contact(user_id)
     selected = (
         [Channel(c) for c in channels]
         if channels is not None
         else _channels_for(kind, prefs or preference_for(user_id))
     )
+    if contact is None:
+        # An in-app message rendered when read needs neither an address nor a language.
+        inbox_only = all(channel == Channel.INBOX for channel in selected)
+        contact = (
+            Contact(None, None, "zh-hans") if render_late and inbox_only else _contact(user_id)
+        )
     stored_context = dict(context)
     subject, body = ("", "") if render_late else _render(kind, contact.language, context)
     spec = SPECS[kind]

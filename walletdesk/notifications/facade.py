@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from walletdesk.core.money import Money
+from django.utils.functional import Promise
+
+from walletdesk.core.money import Money, format_amount
 from walletdesk.notifications import actions
 from walletdesk.notifications.models import Message
 
@@ -38,6 +40,41 @@ def notify_debit(
     actions.notify_debit(
         user_id, money, reference, description_code=description_code, description=description
     )
+
+
+#: The kinds `notify_money_event` sends (see notifications/messages.py).
+MONEY_EVENT_KINDS = frozenset(
+    {"top_up_credited", "top_up_failed", "withdrawal_failed", "money_received"}
+)
+
+
+def notify_money_event(
+    user_id: int,
+    kind: str,
+    money: Money,
+    *,
+    link: str,
+    reason: str | Promise = "",
+    sender: str = "",
+) -> list[int]:
+    """Tell the customer what happened to their money (`kind` in MONEY_EVENT_KINDS), on the
+    channels their transaction-alert preferences choose. `link` is the record's page; `reason`
+    (a failure, translated text) is rendered now in the customer's language, everything else
+    when the message is read. Safe inside a transaction: rows are written with it, the socket
+    event and any SMS/email go out after commit."""
+    if kind not in MONEY_EVENT_KINDS:
+        raise ValueError(f"not a money event: {kind}")
+    if reason:
+        context: dict[str, object] = {
+            "amount": format_amount(money),
+            "reason": reason,
+            "link": link,
+        }
+        return actions.notify(user_id, kind, context)
+    context = {"amount_minor": abs(money.minor), "currency": money.currency, "link": link}
+    if sender:
+        context["sender"] = sender[:80]
+    return actions.notify(user_id, kind, context, render_late=True)
 
 
 debit_alert_context = actions.debit_alert_context
@@ -101,5 +138,6 @@ __all__ = [
     "message_text",
     "notify",
     "notify_debit",
+    "notify_money_event",
     "send_code",
 ]

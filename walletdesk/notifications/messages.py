@@ -89,6 +89,38 @@ SPECS: dict[str, Spec] = {
         (Channel.INBOX,),
         freeze_link=True,
     ),
+    # What happened to the customer's money while they were not looking (a top-up credited by a
+    # late answer or a re-query, a payout the bank refused, a transfer from someone else).
+    "top_up_credited": Spec(
+        Category.TRANSACTION,
+        _("Top-up of %(amount)s arrived"),
+        _("%(amount)s from your top-up is in your wallet now (%(time)s)."),
+        (Channel.INBOX,),
+    ),
+    "top_up_failed": Spec(
+        Category.TRANSACTION,
+        _("Top-up of %(amount)s not completed"),
+        _(
+            "Your top-up of %(amount)s did not go through: %(reason)s. Nothing was added to your "
+            "wallet. If money left your bank account, contact support."
+        ),
+        (Channel.INBOX,),
+    ),
+    "withdrawal_failed": Spec(
+        Category.TRANSACTION,
+        _("Withdrawal of %(amount)s not completed"),
+        _(
+            "Your withdrawal of %(amount)s could not be paid out: %(reason)s. The money is back "
+            "in your available balance."
+        ),
+        (Channel.INBOX,),
+    ),
+    "money_received": Spec(
+        Category.TRANSACTION,
+        _("You received %(amount)s"),
+        _("%(sender)s sent you %(amount)s (%(time)s)."),
+        (Channel.INBOX,),
+    ),
     "kyc_approved": Spec(
         Category.ACCOUNT,
         _("Identity verification approved"),

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class WalletStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("wallet status", "Active")
     FROZEN = "frozen", _("Frozen")
     CLOSED = "closed", _("Closed")
 
 
 class FrozenBy(models.TextChoices):
     CUSTOMER = "customer", _("You (emergency freeze)")
-    AGENT = "agent", _("Customer service")
+    AGENT = "agent", pgettext_lazy("who froze the wallet", "Customer service")
     RISK = "risk", _("Risk control")
 
 

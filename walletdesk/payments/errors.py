@@ -108,6 +108,15 @@ class FxQuoteUsedError(WalletDeskError):
     message = _("This exchange quote has already been used.")
 
 
+class FxQuoteRequiredError(WalletDeskError):
+    code = "fx_quote_required"
+    http_status = 400
+    message = _(
+        "This merchant is paid in %(currency)s. Get an exchange quote first, then confirm the "
+        "payment with it."
+    )
+
+
 class ClosureBlockedError(WalletDeskError):
     code = "closure_blocked"
     http_status = 409

@@ -4,6 +4,7 @@ import uuid
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from walletdesk.core.money import CURRENCY_EXPONENTS
 from walletdesk.payments.enums import ActivityStatus, ActivityType
@@ -87,10 +88,14 @@ class RecordFilterForm(forms.Form):
         choices=[("", _("All statuses")), *ActivityStatus.choices],
     )
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("record filter date", "From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("record filter date", "To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     min_amount = forms.CharField(
         label=_("Min amount"),

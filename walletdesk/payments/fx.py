@@ -10,6 +10,7 @@ the customer paid and what the merchant received).
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
@@ -21,7 +22,12 @@ from django.utils import timezone
 
 from walletdesk.core.money import CURRENCY_EXPONENTS, Money, check_currency
 from walletdesk.payments.caps import CappedOperation, check_cap
-from walletdesk.payments.errors import FxQuoteExpiredError, FxQuoteUsedError, FxRateUnavailableError
+from walletdesk.payments.errors import (
+    FxQuoteExpiredError,
+    FxQuoteRequiredError,
+    FxQuoteUsedError,
+    FxRateUnavailableError,
+)
 from walletdesk.payments.fees import compute_fee
 from walletdesk.payments.models import FxQuote, FxRate
 
@@ -157,10 +163,15 @@ def create_quote(*, user_id: int, sell_currency: str, buy: Money) -> FxQuote:
 def use_quote(*, user_id: int, quote_public_id: str, buy: Money) -> FxQuote:
     """Lock and consume a quote inside the payment's transaction."""
     assert transaction.get_connection().in_atomic_block
+    if not (quote_public_id or "").strip():
+        raise FxQuoteRequiredError(currency=buy.currency)
+    try:
+        quote_uuid = uuid.UUID(str(quote_public_id))
+    except ValueError:
+        # A mangled id names no quote the customer holds: the same answer as a stale one.
+        raise FxQuoteExpiredError() from None
     quote = (
-        FxQuote.objects.select_for_update()
-        .filter(public_id=quote_public_id, user_id=user_id)
-        .first()
+        FxQuote.objects.select_for_update().filter(public_id=quote_uuid, user_id=user_id).first()
     )
     if quote is None or quote.buy_currency != buy.currency or quote.buy_amount != buy.minor:
         raise FxQuoteExpiredError()

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from walletdesk.core.models import PublicIdModel
@@ -32,14 +33,25 @@ USER = settings.AUTH_USER_MODEL
 class Wallet(models.Model):
     """A customer's wallet: its state, and one ledger account per currency."""
 
-    user = models.OneToOneField(USER, on_delete=models.PROTECT, related_name="wallet")
-    status = models.CharField(
-        max_length=10, choices=WalletStatus.choices, default=WalletStatus.ACTIVE
+    user = models.OneToOneField(
+        USER, on_delete=models.PROTECT, related_name="wallet", verbose_name=_("customer")
     )
-    frozen_by = models.CharField(max_length=10, choices=FrozenBy.choices, blank=True)
-    frozen_reason = models.CharField(max_length=200, blank=True)
-    status_changed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        max_length=10,
+        choices=WalletStatus.choices,
+        default=WalletStatus.ACTIVE,
+        verbose_name=_("status"),
+    )
+    frozen_by = models.CharField(
+        max_length=10, choices=FrozenBy.choices, blank=True, verbose_name=_("frozen by")
+    )
+    frozen_reason = models.CharField(
+        max_length=200, blank=True, verbose_name=_("reason for freezing")
+    )
+    status_changed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("status changed at")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("wallet")
@@ -52,12 +64,20 @@ class Wallet(models.Model):
 class WalletStatusChange(models.Model):
     """Append-only history of wallet state changes."""
 
-    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="status_changes")
-    old_status = models.CharField(max_length=10, choices=WalletStatus.choices)
-    new_status = models.CharField(max_length=10, choices=WalletStatus.choices)
-    changed_by = models.CharField(max_length=10, choices=FrozenBy.choices)
-    reason = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    wallet = models.ForeignKey(
+        Wallet, on_delete=models.PROTECT, related_name="status_changes", verbose_name=_("wallet")
+    )
+    old_status = models.CharField(
+        max_length=10, choices=WalletStatus.choices, verbose_name=_("old status")
+    )
+    new_status = models.CharField(
+        max_length=10, choices=WalletStatus.choices, verbose_name=_("new status")
+    )
+    changed_by = models.CharField(
+        max_length=10, choices=FrozenBy.choices, verbose_name=_("changed by")
+    )
+    reason = models.CharField(max_length=200, blank=True, verbose_name=_("reason"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("wallet status change")
@@ -68,12 +88,12 @@ class WalletStatusChange(models.Model):
 
 
 class Merchant(PublicIdModel):
-    name = models.CharField(max_length=120)
-    name_en = models.CharField(max_length=120, blank=True)
-    category = models.CharField(max_length=60, blank=True)
-    currency = models.CharField(max_length=3, default="CNY")
-    country = models.CharField(max_length=2, default="CN")
-    is_active = models.BooleanField(default=True)
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    name_en = models.CharField(max_length=120, blank=True, verbose_name=_("English name"))
+    category = models.CharField(max_length=60, blank=True, verbose_name=_("category"))
+    currency = models.CharField(max_length=3, default="CNY", verbose_name=_("currency"))
+    country = models.CharField(max_length=2, default="CN", verbose_name=_("country"))
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
 
     class Meta:
         verbose_name = _("merchant")
@@ -82,20 +102,33 @@ class Merchant(PublicIdModel):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language: `name_en` on English pages when there is one."""
+        language = translation.get_language() or ""
+        return self.name_en if language.startswith("en") and self.name_en else self.name
+
 
 class BankCard(PublicIdModel):
     """A bound card: only the rail's token, brand and last four digits are kept."""
 
-    user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="bank_cards")
-    rail_token = models.CharField(max_length=64, unique=True)
-    brand = models.CharField(max_length=20)
-    bank_name = models.CharField(max_length=60, blank=True)
-    last4 = models.CharField(max_length=4)
-    expiry_month = models.PositiveSmallIntegerField()
-    expiry_year = models.PositiveSmallIntegerField()
-    status = models.CharField(max_length=10, choices=CardStatus.choices, default=CardStatus.ACTIVE)
-    bound_at = models.DateTimeField(auto_now_add=True)
-    unbound_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="bank_cards", verbose_name=_("customer")
+    )
+    rail_token = models.CharField(max_length=64, unique=True, verbose_name=_("channel token"))
+    brand = models.CharField(max_length=20, verbose_name=_("card brand"))
+    bank_name = models.CharField(max_length=60, blank=True, verbose_name=_("bank"))
+    last4 = models.CharField(max_length=4, verbose_name=_("last four digits"))
+    expiry_month = models.PositiveSmallIntegerField(verbose_name=_("expiry month"))
+    expiry_year = models.PositiveSmallIntegerField(verbose_name=_("expiry year"))
+    status = models.CharField(
+        max_length=10,
+        choices=CardStatus.choices,
+        default=CardStatus.ACTIVE,
+        verbose_name=_("status"),
+    )
+    bound_at = models.DateTimeField(auto_now_add=True, verbose_name=_("bound at"))
+    unbound_at = models.DateTimeField(null=True, blank=True, verbose_name=_("unbound at"))
 
     class Meta:
         verbose_name = _("bank card")
@@ -109,25 +142,37 @@ class BankCard(PublicIdModel):
 class RailOperation(PublicIdModel):
     """Fields shared by top-ups and withdrawals: money crossing a rail, asynchronously."""
 
-    user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    method = models.CharField(max_length=20, choices=RailMethod.choices)
-    currency = models.CharField(max_length=3)
-    amount = models.BigIntegerField()
-    fee = models.BigIntegerField(default=0)
+    user = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("customer")
+    )
+    method = models.CharField(max_length=20, choices=RailMethod.choices, verbose_name=_("method"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    amount = models.BigIntegerField(verbose_name=_("amount"))
+    fee = models.BigIntegerField(default=0, verbose_name=_("fee"))
     status = models.CharField(
-        max_length=10, choices=RailOperationStatus.choices, default=RailOperationStatus.CREATED
+        max_length=10,
+        choices=RailOperationStatus.choices,
+        default=RailOperationStatus.CREATED,
+        verbose_name=_("status"),
     )
-    failure_reason = models.CharField(max_length=40, blank=True)
-    rail_trace_id = models.CharField(max_length=64, blank=True)
+    failure_reason = models.CharField(max_length=40, blank=True, verbose_name=_("failure reason"))
+    rail_trace_id = models.CharField(max_length=64, blank=True, verbose_name=_("trace id"))
     card = models.ForeignKey(
-        BankCard, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        BankCard,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("bank card"),
     )
-    entry_id = models.BigIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
-    last_queried_at = models.DateTimeField(null=True, blank=True)
-    query_count = models.PositiveIntegerField(default=0)
+    entry_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("journal entry"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
+    last_queried_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("last checked with the channel")
+    )
+    query_count = models.PositiveIntegerField(default=0, verbose_name=_("times checked"))
 
     class Meta:
         abstract = True
@@ -161,7 +206,7 @@ class TopUp(RailOperation):
 
 
 class Withdrawal(RailOperation):
-    hold_id = models.BigIntegerField(null=True, blank=True)
+    hold_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("hold"))
 
     class Meta:
         verbose_name = _("withdrawal")
@@ -188,13 +233,17 @@ class Withdrawal(RailOperation):
 class RailOperationEvent(models.Model):
     """Append-only timeline of a top-up or withdrawal (what the record page and agents see)."""
 
-    operation_type = models.CharField(max_length=10)  # "top_up" | "withdrawal"
-    operation_id = models.BigIntegerField()
-    old_status = models.CharField(max_length=10, blank=True)
-    new_status = models.CharField(max_length=10)
-    source = models.CharField(max_length=20)  # "customer", "callback", "reconciliation", "expiry"
-    detail = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    operation_type = models.CharField(
+        max_length=10, verbose_name=_("operation type")
+    )  # "top_up" | "withdrawal"
+    operation_id = models.BigIntegerField(verbose_name=_("operation"))
+    old_status = models.CharField(max_length=10, blank=True, verbose_name=_("old status"))
+    new_status = models.CharField(max_length=10, verbose_name=_("new status"))
+    source = models.CharField(
+        max_length=20, verbose_name=_("source")
+    )  # "customer", "callback", "reconciliation", "expiry"
+    detail = models.CharField(max_length=200, blank=True, verbose_name=_("detail"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("rail operation event")
@@ -212,10 +261,10 @@ class RailOperationEvent(models.Model):
 class RailCallback(models.Model):
     """Each provider event id is processed once (N deliveries credit once)."""
 
-    rail = models.CharField(max_length=20)
-    event_id = models.CharField(max_length=64)
-    received_at = models.DateTimeField(auto_now_add=True)
-    payload = models.JSONField()
+    rail = models.CharField(max_length=20, verbose_name=_("payment channel"))
+    event_id = models.CharField(max_length=64, verbose_name=_("event id"))
+    received_at = models.DateTimeField(auto_now_add=True, verbose_name=_("received at"))
+    payload = models.JSONField(verbose_name=_("payload"))
 
     class Meta:
         verbose_name = _("rail callback")
@@ -232,21 +281,28 @@ class Payment(PublicIdModel):
     """A merchant payment. `amount` is in the merchant's currency; `debit_amount` is what left the
     customer's wallet (different only for international payments, converted through FX)."""
 
-    user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="payments")
-    currency = models.CharField(max_length=3)
-    amount = models.BigIntegerField()
-    debit_currency = models.CharField(max_length=3)
-    debit_amount = models.BigIntegerField()
-    fee = models.BigIntegerField(default=0)
-    fx_rate = models.CharField(max_length=32, blank=True)
-    refunded_amount = models.BigIntegerField(default=0)
-    status = models.CharField(
-        max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.COMPLETED
+    user = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("customer")
     )
-    description = models.CharField(max_length=120, blank=True)
-    entry_id = models.BigIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.PROTECT, related_name="payments", verbose_name=_("merchant")
+    )
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    amount = models.BigIntegerField(verbose_name=_("amount"))
+    debit_currency = models.CharField(max_length=3, verbose_name=_("currency debited"))
+    debit_amount = models.BigIntegerField(verbose_name=_("amount debited"))
+    fee = models.BigIntegerField(default=0, verbose_name=_("fee"))
+    fx_rate = models.CharField(max_length=32, blank=True, verbose_name=_("exchange rate"))
+    refunded_amount = models.BigIntegerField(default=0, verbose_name=_("refunded amount"))
+    status = models.CharField(
+        max_length=20,
+        choices=PaymentStatus.choices,
+        default=PaymentStatus.COMPLETED,
+        verbose_name=_("status"),
+    )
+    description = models.CharField(max_length=120, blank=True, verbose_name=_("description"))
+    entry_id = models.BigIntegerField(verbose_name=_("journal entry"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("payment")
@@ -267,13 +323,15 @@ class Payment(PublicIdModel):
 
 
 class Refund(PublicIdModel):
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
-    amount = models.BigIntegerField()
-    credit_amount = models.BigIntegerField()
-    reason = models.CharField(max_length=200, blank=True)
-    requested_by = models.CharField(max_length=20)
-    entry_id = models.BigIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("payment")
+    )
+    amount = models.BigIntegerField(verbose_name=_("amount"))
+    credit_amount = models.BigIntegerField(verbose_name=_("amount credited"))
+    reason = models.CharField(max_length=200, blank=True, verbose_name=_("reason"))
+    requested_by = models.CharField(max_length=20, verbose_name=_("requested by"))
+    entry_id = models.BigIntegerField(verbose_name=_("journal entry"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("refund")
@@ -297,17 +355,27 @@ class Transfer(PublicIdModel):
     # them. A constraint here would repeat that guarantee and cost every transfer four more
     # checks at commit (docs/ledger.md, "Throughput"); the ORM's PROTECT still applies.
     sender = models.ForeignKey(
-        USER, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+        USER,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("sender"),
     )
     recipient = models.ForeignKey(
-        USER, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+        USER,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("recipient"),
     )
-    currency = models.CharField(max_length=3)
-    amount = models.BigIntegerField()
-    fee = models.BigIntegerField(default=0)
-    memo = models.CharField(max_length=60, blank=True)
-    entry_id = models.BigIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    amount = models.BigIntegerField(verbose_name=_("amount"))
+    fee = models.BigIntegerField(default=0, verbose_name=_("fee"))
+    memo = models.CharField(max_length=60, blank=True, verbose_name=_("memo"))
+    entry_id = models.BigIntegerField(verbose_name=_("journal entry"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("transfer")
@@ -328,11 +396,11 @@ class Transfer(PublicIdModel):
 class FxRate(models.Model):
     """Mid-market rate: 1 unit of `base` = `rate` units of `quote` (decimal string, not a float)."""
 
-    base = models.CharField(max_length=3)
-    quote = models.CharField(max_length=3)
-    rate = models.DecimalField(max_digits=20, decimal_places=10)
-    source = models.CharField(max_length=40, default="file")
-    valid_from = models.DateTimeField()
+    base = models.CharField(max_length=3, verbose_name=_("base currency"))
+    quote = models.CharField(max_length=3, verbose_name=_("quote currency"))
+    rate = models.DecimalField(max_digits=20, decimal_places=10, verbose_name=_("rate"))
+    source = models.CharField(max_length=40, default="file", verbose_name=_("source"))
+    valid_from = models.DateTimeField(verbose_name=_("valid from"))
 
     class Meta:
         verbose_name = _("exchange rate")
@@ -348,18 +416,24 @@ class FxRate(models.Model):
 class FxQuote(PublicIdModel):
     """A price the customer saw and may accept before `expires_at`; used at most once."""
 
-    user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    sell_currency = models.CharField(max_length=3)
-    sell_amount = models.BigIntegerField()
-    buy_currency = models.CharField(max_length=3)
-    buy_amount = models.BigIntegerField()
-    mid_rate = models.DecimalField(max_digits=20, decimal_places=10)
-    customer_rate = models.DecimalField(max_digits=20, decimal_places=10)
-    spread_bp = models.PositiveIntegerField()
-    fee = models.BigIntegerField(default=0)
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("customer")
+    )
+    sell_currency = models.CharField(max_length=3, verbose_name=_("currency sold"))
+    sell_amount = models.BigIntegerField(verbose_name=_("amount sold"))
+    buy_currency = models.CharField(max_length=3, verbose_name=_("currency bought"))
+    buy_amount = models.BigIntegerField(verbose_name=_("amount bought"))
+    mid_rate = models.DecimalField(
+        max_digits=20, decimal_places=10, verbose_name=_("mid-market rate")
+    )
+    customer_rate = models.DecimalField(
+        max_digits=20, decimal_places=10, verbose_name=_("customer rate")
+    )
+    spread_bp = models.PositiveIntegerField(verbose_name=_("spread (basis points)"))
+    fee = models.BigIntegerField(default=0, verbose_name=_("fee"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("used at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("exchange quote")
@@ -372,14 +446,18 @@ class FxQuote(PublicIdModel):
 class FeeRule(models.Model):
     """fee = clamp(amount × rate_bp / 10 000 + fixed, minimum, maximum), rounded half up."""
 
-    operation = models.CharField(max_length=20, choices=FeeOperation.choices)
-    method = models.CharField(max_length=20, choices=RailMethod.choices, blank=True)
-    currency = models.CharField(max_length=3)
-    rate_bp = models.PositiveIntegerField(default=0)
-    fixed = models.BigIntegerField(default=0)
-    minimum = models.BigIntegerField(default=0)
-    maximum = models.BigIntegerField(null=True, blank=True)
-    is_active = models.BooleanField(default=True)
+    operation = models.CharField(
+        max_length=20, choices=FeeOperation.choices, verbose_name=_("operation")
+    )
+    method = models.CharField(
+        max_length=20, choices=RailMethod.choices, blank=True, verbose_name=_("method")
+    )
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    rate_bp = models.PositiveIntegerField(default=0, verbose_name=_("rate (basis points)"))
+    fixed = models.BigIntegerField(default=0, verbose_name=_("fixed fee"))
+    minimum = models.BigIntegerField(default=0, verbose_name=_("minimum fee"))
+    maximum = models.BigIntegerField(null=True, blank=True, verbose_name=_("maximum fee"))
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
 
     class Meta:
         verbose_name = _("fee rule")
@@ -399,12 +477,16 @@ class FeeRule(models.Model):
 class LimitRule(models.Model):
     """Limits per operation and identity-verification level, in the currency's minor units."""
 
-    operation = models.CharField(max_length=20, choices=LimitOperation.choices)
-    kyc_level = models.PositiveSmallIntegerField()
-    currency = models.CharField(max_length=3, default="CNY")
-    per_transaction = models.BigIntegerField()
-    per_day = models.BigIntegerField()
-    per_hour_count = models.PositiveIntegerField(null=True, blank=True)
+    operation = models.CharField(
+        max_length=20, choices=LimitOperation.choices, verbose_name=_("operation")
+    )
+    kyc_level = models.PositiveSmallIntegerField(verbose_name=_("verification level"))
+    currency = models.CharField(max_length=3, default="CNY", verbose_name=_("currency"))
+    per_transaction = models.BigIntegerField(verbose_name=_("per-transaction limit"))
+    per_day = models.BigIntegerField(verbose_name=_("daily limit"))
+    per_hour_count = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("withdrawals per hour")
+    )
 
     class Meta:
         verbose_name = _("limit rule")
@@ -423,14 +505,20 @@ class UsageCounter(models.Model):
     """Running totals for limits, updated in the operation's transaction (no scan of history)."""
 
     # Indexed by the unique constraint, which starts with the user.
-    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+", db_index=False)
-    operation = models.CharField(max_length=20, choices=LimitOperation.choices)
-    currency = models.CharField(max_length=3)
-    day = models.DateField()
-    total = models.BigIntegerField(default=0)
+    user = models.ForeignKey(
+        USER, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("customer")
+    )
+    operation = models.CharField(
+        max_length=20, choices=LimitOperation.choices, verbose_name=_("operation")
+    )
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    day = models.DateField(verbose_name=_("day"))
+    total = models.BigIntegerField(default=0, verbose_name=_("total"))
     # A plain integer: a CHECK constraint is compiled again by every statement that writes the
     # table, and only this app's own updates write it.
-    count = models.IntegerField(default=0, validators=[MinValueValidator(0)])
+    count = models.IntegerField(
+        default=0, validators=[MinValueValidator(0)], verbose_name=_("count")
+    )
 
     class Meta:
         verbose_name = _("usage counter")
@@ -451,17 +539,26 @@ class Activity(models.Model):
     # Indexed by payments_activity_user (user, -created_at, -id). No foreign-key constraint: the
     # wallet's keeps the row (see Transfer).
     user = models.ForeignKey(
-        USER, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+        USER,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("customer"),
     )
-    type = models.CharField(max_length=20, choices=ActivityType.choices)
-    status = models.CharField(max_length=10, choices=ActivityStatus.choices)
-    currency = models.CharField(max_length=3)
-    amount = models.BigIntegerField(help_text="Signed: + money in, - money out (minor units).")
-    fee = models.BigIntegerField(default=0)
-    title = models.CharField(max_length=120)
-    counterparty = models.CharField(max_length=120, blank=True)
-    object_public_id = models.UUIDField()
-    created_at = models.DateTimeField()
+    type = models.CharField(max_length=20, choices=ActivityType.choices, verbose_name=_("type"))
+    status = models.CharField(
+        max_length=10, choices=ActivityStatus.choices, verbose_name=_("status")
+    )
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    amount = models.BigIntegerField(
+        help_text="Signed: + money in, - money out (minor units).", verbose_name=_("amount")
+    )
+    fee = models.BigIntegerField(default=0, verbose_name=_("fee"))
+    title = models.CharField(max_length=120, verbose_name=_("title"))
+    counterparty = models.CharField(max_length=120, blank=True, verbose_name=_("counterparty"))
+    object_public_id = models.UUIDField(verbose_name=_("record id"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("activity")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,7 +31,7 @@ from walletdesk.ledger.facade import (
     wallet_balances,
 )
 from walletdesk.ledger.idempotency import IdempotentOutcome, run_idempotent
-from walletdesk.payments import accounts, activity, fx, outflow, transfer_sql
+from walletdesk.payments import accounts, activity, announce, fx, outflow, transfer_sql
 from walletdesk.payments.caps import CappedOperation, check_cap
 from walletdesk.payments.enums import (
     PAYMENT_TRANSITIONS,
@@ -89,13 +90,24 @@ def _iso(value: Any) -> str:
 # --- Transfers ----------------------------------------------------------------------------------
 
 
+def _display_name(user_id: int) -> str:
+    from walletdesk.identity.facade import get_user_summary
+
+    return get_user_summary(user_id).display_name
+
+
 def resolve_recipient(identifier: str) -> Wallet:
     from walletdesk.identity.identifiers import normalise_login_name
 
-    login_name = normalise_login_name(identifier or "")
+    contact = normalise_login_name(identifier or "")
+    # The login name is one of the account's phone and email; the other one (bound later) reaches
+    # the same customer, as the form's "phone number or email" promises.
+    column = "user__email" if contact and "@" in contact else "user__phone"
     wallet = (
-        Wallet.objects.select_related("user").filter(user__login_name=login_name).first()
-        if login_name
+        Wallet.objects.select_related("user")
+        .filter(Q(user__login_name=contact) | Q(**{column: contact}))
+        .first()
+        if contact
         else None
     )
     if wallet is None or not wallet.user.is_active or not wallet.user.is_customer:
@@ -372,6 +384,12 @@ def _transfer(
             Money(money.minor + fee, money.currency),
             f"transfer:{public_id}",
             description_code="transfer",
+        )
+        announce.money_received(
+            recipient_id=target.user_id,
+            transfer_id=public_id,
+            money=money,
+            sender=_display_name(actor.user_id),
         )
         return 201, {
             "id": str(public_id),

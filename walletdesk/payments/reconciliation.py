@@ -268,7 +268,9 @@ def reconcile_operation(
     """Ask the rail about one open operation and apply the answer; returns the rail's outcome."""
     now = now or timezone.now()
     kind = TOP_UP if isinstance(operation, TopUp) else WITHDRAWAL
-    status = get_provider(operation.method).query(reference=str(operation.public_id))
+    status = get_provider(operation.method).query(
+        reference=str(operation.public_id), on_demand=source == "requery"
+    )
     if status.outcome == RailOutcome.UNKNOWN:
         if operation.status == RailOperationStatus.CREATED:
             # Never reached the rail (the submission was lost before it left): send it again.

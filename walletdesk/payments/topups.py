@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -27,7 +28,7 @@ from walletdesk.core.money import Money, format_amount, parse_amount
 from walletdesk.ledger import actions as ledger
 from walletdesk.ledger.enums import AccountKind, EntryKind
 from walletdesk.ledger.idempotency import IdempotentOutcome, run_idempotent
-from walletdesk.payments import activity
+from walletdesk.payments import activity, announce
 from walletdesk.payments.caps import CappedOperation, check_cap
 from walletdesk.payments.enums import (
     RAIL_OPERATION_TRANSITIONS,
@@ -192,6 +193,26 @@ def operation_body(operation: RailOperation) -> dict[str, Any]:
     return body
 
 
+# How long each kind of operation usually takes, for the "expected by" the record page shows
+# (help articles quote the same times: cards and wallets within minutes, bank transfers and
+# payouts within about 2 hours).
+TYPICAL_DURATION = {
+    (TOP_UP, RailMethod.BANK_CARD.value): timedelta(minutes=10),
+    (TOP_UP, RailMethod.THIRD_PARTY_WALLET.value): timedelta(minutes=10),
+    (TOP_UP, RailMethod.BANK_TRANSFER.value): timedelta(hours=2),
+}
+TYPICAL_PAYOUT_DURATION = timedelta(hours=2)
+
+
+def expected_by(operation: RailOperation) -> datetime | None:
+    """When an open top-up or withdrawal should normally have arrived; None once it has ended."""
+    if operation.status not in OPEN_STATUSES:
+        return None
+    kind = operation_kind(operation)
+    duration = TYPICAL_DURATION.get((kind, operation.method), TYPICAL_PAYOUT_DURATION)
+    return operation.created_at + duration
+
+
 def next_step(operation: RailOperation) -> str:
     """What the customer should expect now, in their language."""
     status = operation.status
@@ -289,7 +310,9 @@ def create_top_up(
 
 def _counterparty(method: str, card: BankCard | None) -> str:
     if card is not None:
-        return f"{card.bank_name or card.brand} •••• {card.last4}"
+        from walletdesk.payments.cards import card_label
+
+        return card_label(card)
     return str(RailMethod(method).label)
 
 
@@ -392,6 +415,8 @@ def apply_top_up_result(
             _fail(top_up, failure_reason or FailureReason.RAIL_ERROR, source=source, detail=detail)
             fields.add("failure_reason")
         top_up.save(update_fields=sorted(fields))
+        if top_up.status != before:
+            announce.rail_operation_changed(top_up)
         return top_up.status != before or "rail_trace_id" in fields
 
 
@@ -438,6 +463,7 @@ def expire_top_up(top_up_id: int, *, detail: str) -> bool:
             return False
         _fail(top_up, FailureReason.EXPIRED, source="expiry", detail=detail, expired=True)
         top_up.save(update_fields=["status", "failure_reason", "completed_at", "updated_at"])
+        announce.rail_operation_changed(top_up)
         return True
 
 

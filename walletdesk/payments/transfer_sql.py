@@ -34,7 +34,7 @@ from walletdesk.ledger.idempotency import (
 )
 from walletdesk.ledger.models import IdempotencyRecord
 from walletdesk.notifications.facade import announce_outbox_rows
-from walletdesk.payments import accounts
+from walletdesk.payments import accounts, announce
 from walletdesk.payments.errors import (
     RecipientCannotReceiveError,
     RecipientNotFoundError,
@@ -47,6 +47,8 @@ _CALL = "SELECT payments_transfer(" + ", ".join(["%s"] * 17) + ")"
 
 # Raised by the function for a refusal found after its first write (the message is the code).
 _REFUSED_AFTER_WRITE = "WD001"
+# Where the recipient's login name sits in the call's parameters.
+_RECIPIENT = 5
 
 _REFUSALS: dict[str, type[WalletDeskError]] = {
     "recipient_not_found": RecipientNotFoundError,
@@ -147,6 +149,16 @@ def transfer(
     ]
     try:
         result = _call_atomically(params)
+        if result.get("error") == "recipient_not_found":
+            from walletdesk.identity.facade import login_name_for_contact
+
+            # The function finds recipients by login name; a phone or email bound after sign-up
+            # reaches the same customer. Looked up only on a miss, so the common path stays one
+            # call; the miss wrote nothing, so calling again is safe.
+            login_name = login_name_for_contact(str(params[_RECIPIENT]))
+            if login_name and login_name != params[_RECIPIENT]:
+                params[_RECIPIENT] = login_name
+                result = _call_atomically(params)
         if result.get("error") == "recipient_account_missing":
             # The recipient has no wallet account in this currency yet: open it, then retry.
             accounts.wallet_account_id(int(result["recipient_id"]), currency)
@@ -177,4 +189,8 @@ def transfer(
     if error is not None:
         raise _REFUSALS[error]()
     announce_outbox_rows(user_id, "debit", list(result["inbox"]), list(result["outbound"]))
+    # The function wrote the recipient's notice too (migration 0009); tell their open pages.
+    recipient_id = int(result["recipient_id"])
+    announce.record_changed(recipient_id, "transfer_in", result["response"]["id"], "succeeded")
+    announce_outbox_rows(recipient_id, "money_received", list(result["recipient_inbox"]), [])
     return IdempotentOutcome(status=int(result["status"]), body=result["response"], replayed=False)

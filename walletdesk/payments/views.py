@@ -134,7 +134,7 @@ def pay(request: HttpRequest) -> HttpResponse:
 
     passkey_assertion = request.POST.get("passkey_assertion") or None
     merchants = list(Merchant.objects.filter(is_active=True).order_by("currency", "name"))
-    choices = [(str(m.public_id), f"{m.name} · {m.currency}") for m in merchants]
+    choices = [(str(m.public_id), f"{m.display_name} · {m.currency}") for m in merchants]
     form = PayForm(
         request.POST or None, merchants=choices, initial={"idempotency_key": new_idempotency_key()}
     )
@@ -143,7 +143,9 @@ def pay(request: HttpRequest) -> HttpResponse:
         merchant = next(m for m in merchants if str(m.public_id) == form.cleaned_data["merchant"])
         try:
             quote = _quote_for(request, merchant, form)
-            if quote is not None and request.POST.get("step") == "quote":
+            if quote is not None:
+                # Asked for a quote, or a foreign-currency payment without one: show the quote
+                # step (rate, fee, validity) and let the customer confirm with it.
                 data = request.POST.copy()
                 data["fx_quote_id"] = str(quote.public_id)
                 form = PayForm(data, merchants=choices)
@@ -159,7 +161,9 @@ def pay(request: HttpRequest) -> HttpResponse:
                     idempotency_key=form.cleaned_data["idempotency_key"],
                     fx_quote_id=form.cleaned_data["fx_quote_id"] or None,
                 )
-                messages.success(request, _("Paid %(merchant)s.") % {"merchant": merchant.name})
+                messages.success(
+                    request, _("Paid %(merchant)s.") % {"merchant": merchant.display_name}
+                )
                 return redirect(
                     "payments:record-detail", kind="payment", public_id=outcome.body["id"]
                 )
@@ -180,6 +184,8 @@ def pay(request: HttpRequest) -> HttpResponse:
 
 
 def _quote_for(request: HttpRequest, merchant: Merchant, form: PayForm) -> Any:
+    """A fresh quote when the customer asked for one or is paying a foreign merchant without one;
+    None when the payment goes ahead (domestic, or confirming with the quote in the form)."""
     if merchant.currency == "CNY":
         return None
     quote_id = form.cleaned_data.get("fx_quote_id")

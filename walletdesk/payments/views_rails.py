@@ -343,6 +343,7 @@ def _operation_context(operation: TopUp | Withdrawal) -> dict[str, Any]:
             FailureReason(reason).label if reason in FailureReason.values else reason
         ),
         "next_step": topups.next_step(operation),
+        "expected_by": topups.expected_by(operation),
         "events": events,
         "is_open": operation.status in topups.OPEN_STATUSES,
     }

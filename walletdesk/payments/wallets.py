@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from walletdesk.core.money import currency_name
 from walletdesk.core.statemachine import check_transition
 from walletdesk.ledger import actions as ledger
 from walletdesk.ledger.enums import AccountKind, HoldStatus
@@ -112,7 +113,7 @@ def closure_blockers(user_id: int) -> list[ClosureBlocker]:
                 ClosureBlocker(
                     "balance_not_zero",
                     _("Your %(currency)s balance is not zero. Withdraw or spend it first.")
-                    % {"currency": account.currency},
+                    % {"currency": currency_name(account.currency)},
                 )
             )
     if Hold.objects.filter(account__in=accounts, status=HoldStatus.ACTIVE).exists():

@@ -27,8 +27,9 @@ from walletdesk.core.money import Money, format_amount
 from walletdesk.ledger import actions as ledger
 from walletdesk.ledger.enums import AccountKind, EntryKind
 from walletdesk.ledger.idempotency import IdempotentOutcome, run_idempotent
-from walletdesk.payments import activity, outflow
+from walletdesk.payments import activity, announce, outflow
 from walletdesk.payments.caps import CappedOperation
+from walletdesk.payments.cards import card_label
 from walletdesk.payments.enums import (
     ActivityStatus,
     ActivityType,
@@ -165,7 +166,7 @@ def create_withdrawal(
                 amount=-quote.amount.minor,
                 fee=quote.fee.minor,
                 title=_("Withdrawal"),
-                counterparty=f"{card.bank_name or card.brand} •••• {card.last4}",
+                counterparty=card_label(card),
                 object_public_id=withdrawal.public_id,
                 created_at=withdrawal.created_at,
             )
@@ -233,6 +234,8 @@ def apply_withdrawal_result(
             )
             fields.add("failure_reason")
         withdrawal.save(update_fields=sorted(fields))
+        if withdrawal.status != before:
+            announce.rail_operation_changed(withdrawal)
         if notify is not None:
             on_commit(
                 _notify_debit,

@@ -12,6 +12,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from walletdesk.core.db import on_commit
+from walletdesk.realtime.events import check_event
 
 
 def user_group(user_id: int) -> str:
@@ -32,6 +33,10 @@ def _send(group: str, event: dict[str, Any]) -> None:
 
 
 def publish_on_commit(group: str, event_type: str, op: str, payload: dict[str, Any]) -> None:
+    """Send `{"type": event_type, "op": op, **payload}` to `group` after commit. The event must
+    match its schema in `walletdesk.realtime.events.EVENT_SCHEMAS` (checked even when nobody
+    listens, so a wrong payload fails in every test that publishes it)."""
+    check_event(event_type, op, payload)
     layer = get_channel_layer()
     if layer is None or _nobody_listens(layer, group):
         return

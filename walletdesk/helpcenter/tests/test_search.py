@@ -192,3 +192,42 @@ def test_any_text_is_safe_to_search(help_articles: Any) -> None:
             assert "<script" not in hit.snippet_html
 
     check()
+
+
+@pytest.fixture
+def shipped_synonyms(db: None) -> None:
+    from walletdesk.helpcenter.content_files import load_default_synonyms
+
+    for language, pairs in load_default_synonyms().items():
+        for term, canonical in pairs:
+            actions.add_synonym(language, term, canonical)
+
+
+def test_a_query_in_the_other_language_still_finds_articles(
+    load_articles: Any, backend: str
+) -> None:
+    load_articles("request-refund", "withdrawal-not-arrived", "topup-not-arrived", "how-to-top-up")
+    english_on_a_chinese_page = search("how do i get my money back", "zh-hans", limit=3).hits
+    assert english_on_a_chinese_page[0].slug == "request-refund"
+    assert english_on_a_chinese_page[0].language == "en"
+    assert top("withdrawal not arrived", "zh-hans", 1) == ["withdrawal-not-arrived"]
+    assert top("提现没到账", "en", 1) == ["withdrawal-not-arrived"]
+
+
+def test_the_pages_language_ranks_first(load_articles: Any, backend: str) -> None:
+    load_articles("withdrawal-not-arrived", "topup-not-arrived", "how-to-top-up")
+    hits = search("充值 withdrawal", "zh-hans", limit=5).hits
+    languages = [hit.language for hit in hits]
+    assert languages[0] == "zh-hans" and "en" in languages
+    assert languages == sorted(languages, key=lambda language: language != "zh-hans")
+    assert len({hit.article_id for hit in hits}) == len(hits)
+
+
+def test_money_topped_up_but_not_arrived_finds_the_top_up_article(
+    load_articles: Any, shipped_synonyms: None, backend: str
+) -> None:
+    from walletdesk.helpcenter.content_files import load_content_files
+
+    load_articles(*load_content_files())
+    assert top("钱充了没到", "zh-hans", 1) == ["topup-not-arrived"]
+    assert top("我充了100块钱还没到", "zh-hans", 1) == ["topup-not-arrived"]

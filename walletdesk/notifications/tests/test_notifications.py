@@ -42,7 +42,7 @@ def test_debit_alert_is_rendered_when_read_in_the_readers_language(customer):
     assert (message.subject, message.body) == ("", "")  # nothing rendered in the transaction
     zh_subject, zh_body = facade.message_text(message, "zh-hans")
     en_subject, en_body = facade.message_text(message, "en")
-    assert zh_subject == "支出 ¥2,000.00" and "：转账（单号 transfer:T-9）" in zh_body
+    assert zh_subject == "支出 ¥2,000.00" and "：转账（交易单号 transfer:T-9）" in zh_body
     assert (
         en_subject == "Payment of ¥2,000.00" and ": a transfer (reference transfer:T-9)" in en_body
     )

@@ -63,8 +63,12 @@ class RailProvider(Protocol):
         """Ask the rail to pay out a withdrawal identified by `reference`."""
         ...
 
-    def query(self, *, reference: str) -> RailStatus:
-        """The rail's current view of an operation we submitted (for reconciliation)."""
+    def query(self, *, reference: str, on_demand: bool = False) -> RailStatus:
+        """The rail's current view of an operation we submitted (for reconciliation).
+
+        `on_demand` is true when a person asked just now (the customer's "check now", an agent's
+        trace) rather than the periodic sweep; a rail that offers an expedited enquiry may use it,
+        others ignore it."""
         ...
 
     def verify_card(

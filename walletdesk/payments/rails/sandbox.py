@@ -15,6 +15,10 @@ demo or a test can trigger each one by typing an amount (docs/rails.md):
     xx.55  callback_duplicated   succeeds; the same callback event is delivered 3 times
     xx.56  out_of_order          succeeds; a stale "pending" event arrives after "succeeded"
     xx.57  lost                  never reaches the rail (our call times out; the rail knows nothing)
+    xx.58  awaiting_requery      accepted, then silent: no callback, and status queries from the
+                                 reconciliation sweep keep answering "pending"; it settles
+                                 (succeeds) only when a person asks now (the customer's "check
+                                 now", an agent's trace), like a channel that needs a nudge
     other  succeed               accepted, succeeds, one callback
 
 `force_mode()` (tests) or ``settings.WALLETDESK["SANDBOX_RAIL_FORCE_MODE"]`` override the choice.
@@ -69,6 +73,7 @@ class SandboxMode(StrEnum):
     CALLBACK_DUPLICATED = "callback_duplicated"
     OUT_OF_ORDER = "out_of_order"
     LOST = "lost"
+    AWAITING_REQUERY = "awaiting_requery"
 
 
 MODE_BY_CENTS: dict[int, SandboxMode] = {
@@ -79,6 +84,7 @@ MODE_BY_CENTS: dict[int, SandboxMode] = {
     55: SandboxMode.CALLBACK_DUPLICATED,
     56: SandboxMode.OUT_OF_ORDER,
     57: SandboxMode.LOST,
+    58: SandboxMode.AWAITING_REQUERY,
 }
 
 _forced: list[SandboxMode] = []
@@ -125,7 +131,8 @@ def bank_name_for(number: str) -> str:
     for prefix, name in _BANKS:
         if number.startswith(prefix):
             return name
-    return "Sandbox Bank"
+    # An issuer the sandbox does not know: no name, so pages show the card brand (translated).
+    return ""
 
 
 def _trace_prefix(method: str) -> str:
@@ -160,12 +167,12 @@ class SandboxRail:
     ) -> RailSubmission:
         return self._submit(PAYOUT, reference, amount, currency)
 
-    def query(self, *, reference: str) -> RailStatus:
+    def query(self, *, reference: str, on_demand: bool = False) -> RailStatus:
         record = SandboxRailRecord.objects.filter(method=self.method, reference=reference).first()
         if record is None:
             return RailStatus(trace_id="", outcome=RailOutcome.UNKNOWN)
         if record.status == "pending" and record.settles_at <= timezone.now():
-            record = settle(record.pk)
+            record = settle(record.pk, on_demand=on_demand)
         return _status(record)
 
     def verify_card(
@@ -213,7 +220,7 @@ class SandboxRail:
                     mode=mode,
                     settles_at=timezone.now() + latency(),
                 )
-                if not declined:
+                if not declined and mode != SandboxMode.AWAITING_REQUERY:
                     on_commit(schedule_delivery, record.pk)
         except IntegrityError:
             existing = SandboxRailRecord.objects.get(method=self.method, reference=reference)
@@ -239,11 +246,14 @@ def _submission(record: SandboxRailRecord) -> RailSubmission:
     )
 
 
-def settle(record_id: int) -> SandboxRailRecord:
-    """The rail finishes the operation (once): success, or the failure its mode asks for."""
+def settle(record_id: int, *, on_demand: bool = False) -> SandboxRailRecord:
+    """The rail finishes the operation (once): success, or the failure its mode asks for.
+
+    An `awaiting_requery` operation finishes only `on_demand` (a person asked now)."""
     with transaction.atomic():
         record = SandboxRailRecord.objects.select_for_update().get(pk=record_id)
-        if record.status == "pending":
+        waits = record.mode == SandboxMode.AWAITING_REQUERY and not on_demand
+        if record.status == "pending" and not waits:
             if record.mode == SandboxMode.INSUFFICIENT_FUNDS:
                 record.status = "failed"
                 record.failure_reason = FailureReason.INSUFFICIENT_FUNDS_AT_BANK

@@ -11,18 +11,24 @@ from django.utils.translation import gettext_lazy as _
 
 
 class SandboxRailRecord(models.Model):
-    method = models.CharField(max_length=20)
-    direction = models.CharField(max_length=10)  # "collect" (top-up) | "payout" (withdrawal)
-    reference = models.CharField(max_length=64)  # our operation's public id
-    trace_id = models.CharField(max_length=64, unique=True)
-    amount = models.BigIntegerField()
-    currency = models.CharField(max_length=3)
-    status = models.CharField(max_length=10, default="pending")  # pending | succeeded | failed
-    failure_reason = models.CharField(max_length=40, blank=True)
-    mode = models.CharField(max_length=24)
-    settles_at = models.DateTimeField()
-    callbacks_sent = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    method = models.CharField(max_length=20, verbose_name=_("method"))
+    direction = models.CharField(
+        max_length=10, verbose_name=_("direction")
+    )  # "collect" (top-up) | "payout" (withdrawal)
+    reference = models.CharField(
+        max_length=64, verbose_name=_("reference")
+    )  # our operation's public id
+    trace_id = models.CharField(max_length=64, unique=True, verbose_name=_("trace id"))
+    amount = models.BigIntegerField(verbose_name=_("amount"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    status = models.CharField(
+        max_length=10, default="pending", verbose_name=_("status")
+    )  # pending | succeeded | failed
+    failure_reason = models.CharField(max_length=40, blank=True, verbose_name=_("failure reason"))
+    mode = models.CharField(max_length=24, verbose_name=_("sandbox mode"))
+    settles_at = models.DateTimeField(verbose_name=_("settles at"))
+    callbacks_sent = models.PositiveIntegerField(default=0, verbose_name=_("callbacks sent"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         app_label = "payments"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.test import Client
 from walletdesk.core.money import Money
 from walletdesk.identity.facade import set_payment_password
 from walletdesk.payments import operations, wallets
+from walletdesk.payments.models import Transfer
 from walletdesk.payments.tests.factories import credit_wallet, make_merchant
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +111,38 @@ def test_staff_land_on_staff_pages_and_get_no_wallet(user_factory: Any) -> None:
     assert response.status_code == 302
     assert response["Location"] == "/help/editor/"
     assert not Wallet.objects.filter(user=agent).exists()
+
+
+def test_transfer_page_and_api_reach_a_customer_by_the_email_they_bound(
+    user_factory: Any,
+) -> None:
+    sender = user_factory(display_name="陈静")
+    friend = user_factory(display_name="赵磊")
+    type(friend).objects.filter(pk=friend.pk).update(email="zhao.lei@example.com")
+    for person in (sender, friend):
+        wallets.open_wallet(person.pk)
+    credit_wallet(sender.pk, Money(100_00, "CNY"))
+    client = client_for(sender)
+
+    response = client.post(
+        "/transfer/",
+        {
+            "idempotency_key": uuid.uuid4().hex,
+            "recipient": "zhao.lei@example.com",
+            "amount": "12.00",
+            "memo": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    transfer = Transfer.objects.get(recipient=friend)
+    assert response["Location"] == f"/records/transfer_out/{transfer.public_id}/"
+
+    response = client.post(
+        "/api/v1/transfers",
+        json.dumps({"recipient": "Zhao.Lei@example.com", "amount": "3.00"}),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="email-transfer-1",
+    )
+    assert response.status_code == 201, response.content.decode()
+    assert response.json()["recipient"] == "赵磊"
+    assert wallets.wallet_account(friend.pk, "CNY").posted == 15_00

@@ -251,3 +251,32 @@ def test_celery_tasks_have_the_scheduled_names(settings: Any) -> None:
         == reconciliation.ReconcileSummary().as_dict()
     )
     assert tasks.expire_stale_top_ups.delay().get() == 0
+
+
+def test_an_unanswered_top_up_stays_pending_until_someone_requeries_it(
+    wallet_factory: Any, run_on_commit: Any
+) -> None:
+    """xx.58: the channel never calls back and the periodic sweep hears "pending" for ever; the
+    customer's "check now" gets the answer and credits the wallet once."""
+    user = wallet_factory()
+    top_up = _top_up(user, run_on_commit, "300.58")
+    assert top_up.status == "pending"
+    assert SandboxRailRecord.objects.get(reference=str(top_up.public_id)).callbacks_sent == 0
+
+    _age(top_up, timedelta(days=3))
+    with run_on_commit():
+        summary = reconciliation.reconcile_pending_operations()
+        assert reconciliation.expire_stale_top_ups() == 0
+    assert summary.still_pending == 1 and summary.succeeded == 0
+    top_up.refresh_from_db()
+    assert top_up.status == "pending" and available(user) == 0
+
+    # A few minutes later the customer presses "check now".
+    TopUp.objects.filter(pk=top_up.pk).update(last_queried_at=timezone.now() - timedelta(minutes=5))
+
+    with run_on_commit():
+        checked = reconciliation.requery(user_id=user.pk, kind="top_up", public_id=top_up.public_id)
+    assert checked.status == "succeeded"
+    assert available(user) == 300_58
+    assert _events(top_up)[-1] == ("succeeded", "requery")
+    assert check_ledger().ok

@@ -90,6 +90,31 @@ def test_a_closed_or_inactive_recipient_or_a_staff_member_cannot_receive(
     assert not Transfer.objects.exists() and not IdempotencyRecord.objects.exists()
 
 
+def test_a_recipient_is_found_by_the_email_or_phone_bound_after_sign_up(
+    user_factory: Any,
+) -> None:
+    """The field says "phone number or email": a customer who signed up with a phone and bound
+    an email later (and one who signed up by email and bound a phone) is reached by either."""
+    alice = wallet_user(user_factory, "王小明", 100_00)
+    by_phone = wallet_user(user_factory, "李娜")
+    type(by_phone).objects.filter(pk=by_phone.pk).update(email="li.na@example.com")
+    by_email = wallet_user(user_factory, "张伟")
+    type(by_email).objects.filter(pk=by_email.pk).update(
+        login_name="zhang.wei@example.com", email="zhang.wei@example.com", phone="+8613900139000"
+    )
+
+    first = send(alice, "  Li.Na@Example.com ", "1.00")
+    second = send(alice, "139 0013 9000", "2.00")
+    third = send(alice, "zhang.wei@example.com", "3.00")
+
+    assert (first.body["recipient"], second.body["recipient"]) == ("李娜", "张伟")
+    assert third.body["recipient"] == "张伟"
+    assert LedgerAccount.objects.get(code=f"wallet:{by_phone.pk}:CNY").posted == 1_00
+    assert LedgerAccount.objects.get(code=f"wallet:{by_email.pk}:CNY").posted == 5_00
+    with pytest.raises(RecipientNotFoundError):
+        send(alice, "nobody@example.com", "1.00")
+
+
 def _written() -> dict[str, Any]:
     return {
         "balances": sorted(LedgerAccount.objects.values_list("code", "posted", "held")),
@@ -211,7 +236,7 @@ def test_records_and_the_debit_alert(user_factory: Any) -> None:
     alert = Message.objects.select_related("user").get(user=alice, kind="debit")
     assert alert.channel == "inbox" and alert.status == "sent"
     subject, body = message_text(alert, "zh-hans")
-    assert subject == "支出 ¥12.34" and f"转账（单号 transfer:{outcome.body['id']}"[:30] in body
+    assert subject == "支出 ¥12.34" and f"转账（交易单号 transfer:{outcome.body['id']}"[:30] in body
     assert outcome.body == {
         "id": outcome.body["id"],
         "type": "transfer",

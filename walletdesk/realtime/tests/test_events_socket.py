@@ -126,14 +126,24 @@ async def _a_customer_receives_their_events_only_after_commit(
     def rolled_back() -> None:
         try:
             with transaction.atomic():
-                publish_on_commit(user_group(customer.pk), "wallet.balance", "updated", {"x": 1})
+                publish_on_commit(
+                    user_group(customer.pk),
+                    "wallet.balance",
+                    "updated",
+                    {"currency": "CNY", "available": "1.00"},
+                )
                 raise RuntimeError("roll back")
         except RuntimeError:
             pass
 
     def committed() -> None:
         with transaction.atomic():
-            publish_on_commit(user_group(other.pk), "wallet.balance", "updated", {"x": 2})
+            publish_on_commit(
+                user_group(other.pk),
+                "wallet.balance",
+                "updated",
+                {"currency": "CNY", "available": "2.00"},
+            )
             publish_on_commit(
                 user_group(customer.pk),
                 "wallet.balance",
