@@ -16,10 +16,10 @@ REOPEN_WINDOW = timedelta(days=7)
 class Channel(models.TextChoices):
     APP = "app", _("Wallet app")
     WEB_FORM = "web_form", _("Web form")
-    EMAIL = "email", _("Email")
+    EMAIL = "email", pgettext_lazy("ticket channel", "Email")
     CHAT = "chat", _("Live chat")
     PHONE = "phone", _("Phone")
-    API = "api", _("API")
+    API = "api", pgettext_lazy("ticket channel", "API")
     SOCIAL = "social", _("Social media")
 
 
@@ -68,7 +68,7 @@ class Visibility(models.TextChoices):
 
 
 class AuthorKind(models.TextChoices):
-    CUSTOMER = "customer", _("Customer")
+    CUSTOMER = "customer", pgettext_lazy("support desk", "Customer")
     AGENT = "agent", _("Agent")
     SYSTEM = "system", _("System")
     ASSISTANT = "assistant", _("Assistant")
@@ -76,7 +76,7 @@ class AuthorKind(models.TextChoices):
 
 class EventKind(models.TextChoices):
     CREATED = "created", _("Created")
-    MESSAGE = "message", _("Message")
+    MESSAGE = "message", pgettext_lazy("ticket event", "Message")
     STATUS = "status", _("Status changed")
     PRIORITY = "priority", _("Priority changed")
     CATEGORY = "category", _("Category changed")

@@ -199,7 +199,7 @@ class Ticket(PublicIdModel):
         null=True,
         blank=True,
         related_name="tickets",
-        verbose_name=_("customer"),
+        verbose_name=pgettext_lazy("support desk", "customer"),
     )
     # For people who cannot sign in (public form, email): the contact we verified.
     contact_email = models.EmailField(_("contact email"), blank=True)

@@ -125,6 +125,7 @@ def test_a_failed_withdrawal_says_why_in_plain_words(
             currency="CNY",
             card_id=str(card.public_id),
             idempotency_key=uuid.uuid4().hex,
+            confirmed=True,
         )
     withdrawal = Withdrawal.objects.get(public_id=outcome.body["id"])
     assert withdrawal.status == "failed"
@@ -155,6 +156,7 @@ def test_money_from_another_customer_is_announced_to_the_recipient_only(
             amount="12.50",
             currency="CNY",
             idempotency_key=uuid.uuid4().hex,
+            confirmed=True,
         )
 
     transfer = Transfer.objects.get(public_id=outcome.body["id"])

@@ -122,6 +122,7 @@ def test_transfer_page_and_api_reach_a_customer_by_the_email_they_bound(
     for person in (sender, friend):
         wallets.open_wallet(person.pk)
     credit_wallet(sender.pk, Money(100_00, "CNY"))
+    set_payment_password(sender.pk, "258036")
     client = client_for(sender)
 
     response = client.post(
@@ -131,6 +132,8 @@ def test_transfer_page_and_api_reach_a_customer_by_the_email_they_bound(
             "recipient": "zhao.lei@example.com",
             "amount": "12.00",
             "memo": "",
+            "step": "confirm",
+            "payment_password": "258036",
         },
     )
     assert response.status_code == 302, response.content.decode()
@@ -139,7 +142,9 @@ def test_transfer_page_and_api_reach_a_customer_by_the_email_they_bound(
 
     response = client.post(
         "/api/v1/transfers",
-        json.dumps({"recipient": "Zhao.Lei@example.com", "amount": "3.00"}),
+        json.dumps(
+            {"recipient": "Zhao.Lei@example.com", "amount": "3.00", "payment_password": "258036"}
+        ),
         content_type="application/json",
         HTTP_IDEMPOTENCY_KEY="email-transfer-1",
     )
