@@ -390,7 +390,7 @@ def test_the_database_keeps_a_customer_with_transfers_and_records(user_factory: 
         cursor.execute(f"DELETE FROM {table} WHERE id = %s", [bob.pk])
         # The wallet's constraint refuses it (and, since transfers tell the recipient, the
         # recipient's notice's too: either may be the one reported first).
-        with pytest.raises(IntegrityError, match="payments_wallet|notifications_message"):
+        with pytest.raises(IntegrityError, match=r"payments_wallet|notifications_message"):
             connection.check_constraints()
         transaction.set_rollback(True)
     assert type(bob).objects.filter(pk=bob.pk).exists()
