@@ -47,7 +47,9 @@ class Listener:
     async def _receive(self) -> dict[str, Any]:
         import asyncio
 
-        return dict(await asyncio.wait_for(self.layer.receive(self.channel), timeout=0.2))
+        # Long enough for a loaded machine: a receive cut short by the timeout can lose the
+        # message it was reading on Redis.
+        return dict(await asyncio.wait_for(self.layer.receive(self.channel), timeout=1.0))
 
 
 @pytest.fixture(autouse=True)
