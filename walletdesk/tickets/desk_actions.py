@@ -47,7 +47,10 @@ def macro_variables(ticket: Ticket) -> dict[str, str]:
     record = _first_record(ticket)
     with translation.override(language):
         name = (ticket.customer.display_name if ticket.customer else "") or _("valued customer")
-        amount = f"{record.amount} {record.currency}" if record else _("(no linked record)")
+        # The record list shows a sign (money in or out); a sentence to the customer does not.
+        amount = (
+            f"{record.amount.lstrip('+-')} {record.currency}" if record else _("(no linked record)")
+        )
     site = str(settings.WALLETDESK_NOTIFICATIONS.get("SITE_URL", "")).rstrip("/")
     return {
         "customer_name": name,
