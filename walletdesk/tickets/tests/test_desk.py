@@ -31,6 +31,7 @@ from walletdesk.tickets.enums import (
     TicketStatus,
     Visibility,
 )
+from walletdesk.tickets.errors import TicketClosedError
 from walletdesk.tickets.models import Ticket, TicketEvent, TicketMessage
 
 pytestmark = pytest.mark.django_db
@@ -435,7 +436,7 @@ def test_a_refused_reply_runs_no_macro_action(customer: Any, agent: Any) -> None
     actions.change_status(staff, ticket.number, TicketStatus.SOLVED)
     actions.change_status(staff, ticket.number, TicketStatus.CLOSED)
     macro = Macro.objects.get(name__startswith="充值未到账")
-    with pytest.raises(actions.TicketClosedError):
+    with pytest.raises(TicketClosedError):
         desk_actions.send_reply(staff, ticket.number, "x", macro_id=macro.pk)
     ticket.refresh_from_db()
     assert ticket.tags == []
