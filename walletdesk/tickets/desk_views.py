@@ -30,6 +30,7 @@ from walletdesk.core.actors import Actor
 from walletdesk.core.client_address import client_address
 from walletdesk.core.errors import ValidationFailedError, WalletDeskError
 from walletdesk.core.masking import mask_email, mask_phone
+from walletdesk.identity import facade as identity_facade
 from walletdesk.payments import facade as payments_facade
 from walletdesk.tickets import actions, desk_actions, desk_selectors
 from walletdesk.tickets.desk_models import Macro
@@ -63,6 +64,7 @@ def desk_permission_required(view: Callable[..., HttpResponse]) -> Callable[...,
             return redirect_to_login(request.get_full_path())
         user: Any = request.user
         if not (user.is_active and user.is_staff and user.has_perm(WORK_TICKETS)):
+            identity_facade.record_access_denied(request, WORK_TICKETS)
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from walletdesk.core.actors import Actor
 from walletdesk.core.masking import mask_phone
 from walletdesk.identity.enums import Role
+from walletdesk.identity.models import AuditEvent
 from walletdesk.payments.models import Activity
 from walletdesk.tickets import actions, desk_actions, desk_selectors
 from walletdesk.tickets.desk_models import Macro, SavedView
@@ -104,6 +105,10 @@ def test_only_agents_and_above_use_the_desk(
     reply = client.post(f"/desk/{ticket.number}/reply/", {"body": "您好"})
     assert reply.status_code == (302 if allowed else 403)
     assert TicketMessage.objects.filter(ticket=ticket).count() == (2 if allowed else 1)
+    denied = AuditEvent.objects.filter(action="access_denied", result="denied")
+    assert denied.count() == (0 if allowed else 3)
+    if not allowed:
+        assert {row.data["permission"] for row in denied} == {"tickets.work_tickets"}
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(customer: Any) -> None:
