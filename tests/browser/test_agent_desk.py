@@ -115,6 +115,7 @@ def test_an_agent_answers_with_a_macro_at_phone_width(page: Page, live_server: A
     row.locator("a[data-open]").click()
     page.wait_for_url(f"**/desk/{number}/")
     assert page.locator("#customer-phone").inner_text() == "138****8201"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
     page.select_option(
         "#macro-select",
@@ -123,7 +124,7 @@ def test_an_agent_answers_with_a_macro_at_phone_width(page: Page, live_server: A
     page.click("#macro-apply")
     page.wait_for_selector("#macro-actions")
     reply = page.locator("#reply-body").input_value()
-    assert reply.startswith("王芳，您好") and "2,000.00 CNY" in reply and number in reply
+    assert reply.startswith("王芳，您好") and "这笔 ¥2,000.00 的充值" in reply and number in reply
     assert page.locator("#reply-status").input_value() == "pending"
     page.click("#reply-send")
     page.wait_for_url(f"**/desk/{number}/")

@@ -48,9 +48,7 @@ def macro_variables(ticket: Ticket) -> dict[str, str]:
     with translation.override(language):
         name = (ticket.customer.display_name if ticket.customer else "") or _("valued customer")
         # The record list shows a sign (money in or out); a sentence to the customer does not.
-        amount = (
-            f"{record.amount.lstrip('+-')} {record.currency}" if record else _("(no linked record)")
-        )
+        amount = record.amount.lstrip("+-") if record else _("(no linked record)")
     site = str(settings.WALLETDESK_NOTIFICATIONS.get("SITE_URL", "")).rstrip("/")
     return {
         "customer_name": name,

@@ -249,6 +249,8 @@ def _event_value(event: TicketEvent, value: str, names: dict[int, str]) -> str:
         return str(TicketStatus(value).label)
     if event.kind == EventKind.PRIORITY and value.isdigit() and int(value) in Priority.values:
         return str(Priority(int(value)).label)
+    if event.kind == EventKind.CREATED and value in Channel.values:
+        return str(Channel(value).label)
     if event.kind == EventKind.ASSIGNEE and value.isdigit():
         return names.get(int(value), f"#{value}")
     return value

@@ -382,7 +382,7 @@ def test_macros_fill_variables_in_the_ticket_language(customer: Any) -> None:
     macro = Macro.objects.get(name__startswith="充值未到账")
     zh = desk_actions.render_macro(macro, zh_ticket)
     assert zh.startswith(f"{customer.display_name}，您好")
-    assert "2,000.00 CNY" in zh and zh_ticket.number in zh
+    assert "这笔 ¥2,000.00 的充值" in zh and zh_ticket.number in zh
     assert f"/records/top_up/{record.object_public_id}/" in zh
     with translation.override("zh-hans"):
         en = desk_actions.render_macro(macro, en_ticket)
