@@ -175,6 +175,11 @@ def test_an_agent_works_the_desk_in_english_with_the_keyboard(
         page.wait_for_url(f"**/desk/{number}/")
         assert page.locator("#ticket-status").inner_text() == "Waiting for the customer"
         assert "we have also asked the bank" in page.locator("#ticket-timeline").inner_text()
+        page.keyboard.press("n")
+        assert page.evaluate("document.activeElement.id") == "note-body"
+        page.evaluate("document.activeElement.blur()")
+        page.keyboard.press("e")
+        page.wait_for_selector("#ticket-status:has-text('Solved')")
         _customer_sees(page, live_server.url, customer, number, "we have also asked the bank")
     finally:
         context.close()

@@ -311,6 +311,32 @@ def test_the_ticket_page_shows_customer_timeline_records_timers_and_other_ticket
     assert 'data-metric="first_reply"' in html and "计时中" in html
 
 
+def test_the_ticket_page_costs_the_same_queries_however_long_the_timeline(
+    customer: Any, agent: Any, agent_client: Client, user_factory: Any
+) -> None:
+    record = top_up(customer.pk)
+    ticket = open_for(
+        customer, records=[actions.RecordRef(LinkKind.TOP_UP, str(record.object_public_id))]
+    )
+    open_for(customer, "another")
+    # One agent's change, so both pages look up staff names (one query for any number of them).
+    actions.triage(Actor.agent(agent.pk), ticket.number, priority=Priority.HIGH)
+    agent_client.get(f"/desk/{ticket.number}/")
+    with CaptureQueriesContext(connection) as short:
+        assert agent_client.get(f"/desk/{ticket.number}/").status_code == 200
+    colleague = user_factory(role=Role.AGENT)
+    for n in range(5):
+        staff = Actor.agent(agent.pk if n % 2 else colleague.pk)
+        actions.add_message(staff, ticket.number, f"备注 {n}", visibility=Visibility.INTERNAL)
+        actions.add_message(Actor.customer(customer.pk), ticket.number, f"补充 {n}")
+        actions.triage(staff, ticket.number, tags=[f"t{n}"], assignee_id=staff.user_id)
+        open_for(customer, f"more {n}")
+    with CaptureQueriesContext(connection) as long:
+        response = agent_client.get(f"/desk/{ticket.number}/")
+    assert len(response.context["timeline"]) > 20
+    assert len(long) == len(short), [q["sql"] for q in long.captured_queries]
+
+
 def test_reply_with_status_reaches_the_customer_and_notes_do_not(
     customer: Any, customer_client: Client, agent_client: Client
 ) -> None:
