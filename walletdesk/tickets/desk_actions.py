@@ -73,11 +73,10 @@ def send_reply(
     then_status: TicketStatus | None = None,
     macro_id: int | None = None,
 ) -> TicketMessage:
-    """A public reply from the desk. With a macro, its actions run with the reply, all or
-    nothing: the status the agent chose (or else the macro's), its tags and its priority."""
+    """A public reply from the desk, leaving the ticket in `then_status` (None: as it is). With a
+    macro, its tags and priority are applied with the reply, all or nothing. The macro's status is
+    only the desk's preselected choice: the status sent is the one the agent left selected."""
     macro = Macro.objects.filter(pk=macro_id, active=True).first() if macro_id else None
-    if macro is not None and then_status is None and macro.set_status:
-        then_status = TicketStatus(macro.set_status)
     with transaction.atomic():
         message = actions.add_message(
             actor, number, body, visibility=Visibility.PUBLIC, then_status=then_status

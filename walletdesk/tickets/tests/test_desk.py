@@ -441,7 +441,8 @@ def test_applying_a_macro_fills_the_reply_and_its_actions_run_when_sent(
 
     body = desk_actions.render_macro(macro, ticket)
     agent_client.post(
-        f"/desk/{ticket.number}/reply/", {"body": body, "status": "", "macro": str(macro.pk)}
+        f"/desk/{ticket.number}/reply/",
+        {"body": body, "status": "pending", "macro": str(macro.pk)},
     )
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.PENDING
@@ -450,12 +451,20 @@ def test_applying_a_macro_fills_the_reply_and_its_actions_run_when_sent(
     assert "交易流水号" in customer_client.get(f"/support/{ticket.number}/").content.decode()
 
 
-def test_the_agents_status_choice_wins_over_the_macros(customer: Any, agent_client: Client) -> None:
+def test_the_status_sent_is_the_one_the_agent_left_selected(
+    customer: Any, agent_client: Client
+) -> None:
     ticket = open_for(customer)
     macro = Macro.objects.get(name__startswith="问题已解决")
     agent_client.post(
         f"/desk/{ticket.number}/reply/",
         {"body": "好的", "status": "on_hold", "macro": str(macro.pk)},
+    )
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.ON_HOLD
+    agent_client.post(
+        f"/desk/{ticket.number}/reply/",
+        {"body": "再补充一句", "status": "", "macro": str(macro.pk)},
     )
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.ON_HOLD
