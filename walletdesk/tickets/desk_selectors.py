@@ -6,6 +6,7 @@ the same number of queries whatever the page holds.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -116,9 +117,9 @@ def _tag_condition(tag: str) -> Q:
     if connection.vendor == "postgresql":
         # jsonb @> uses the GIN index on tags (migration 0008).
         return Q(tags__contains=[tag])
-    # SQLite has no JSON containment; tags are single lower-case words, so the quoted word in
-    # the stored JSON text is exact.
-    return Q(tags__icontains=f'"{tag}"')
+    # SQLite has no JSON containment; tags are single lower-case words, so the quoted word as
+    # json.dumps stores it (non-ASCII escaped) in the JSON text is exact.
+    return Q(tags__icontains=json.dumps(tag))
 
 
 def _status_and_people(

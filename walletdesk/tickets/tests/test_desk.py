@@ -174,6 +174,9 @@ def test_filters(customer: Any, agent: Any, agent_client: Client, user_factory: 
     assert listed(agent_client, "kind=complaint") == [complaint.number]
     assert listed(agent_client, "channel=email") == [theirs.number]
     assert listed(agent_client, "tag=vip") == [mine.number]
+    actions.triage(staff, theirs.number, tags=["大额", "vip2"])
+    assert listed(agent_client, "tag=大额") == [theirs.number]
+    assert listed(agent_client, "tag=vip") == [mine.number]
     assert listed(agent_client, "category=fees") == [complaint.number]
     assert listed(agent_client, f"q={theirs.number.lower()}") == [theirs.number]
     assert listed(agent_client, "q=扣款") == [complaint.number]
