@@ -110,6 +110,11 @@ def test_an_agent_answers_with_a_macro_at_phone_width(page: Page, live_server: A
     assert page.locator("h1").inner_text() == "客服工作台"
     row = page.locator(f"tr[data-number='{number}']")
     assert "王芳" in row.inner_text()
+    row.locator("input[name=tickets]").check()
+    page.get_by_role("button", name="分配给我").click()
+    page.wait_for_selector(".flash-success:has-text('已更新 1 个工单')")
+    row = page.locator(f"tr[data-number='{number}']")
+    assert "客服小周" in row.inner_text()
     # At phone width each ticket is a card, never a table wider than the screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     row.locator("a[data-open]").click()
