@@ -435,6 +435,11 @@ def triage(request: HttpRequest, number: str) -> HttpResponse:
         Priority(int(priority_text)) if priority_text in {str(v) for v in Priority.values} else None
     )
     tags = request.POST.get("tags", "").replace(",", " ").replace("，", " ").split()
+    assignee_id = int(assignee_text) if assignee_text.isdigit() else None
+    if assignee_id is not None and assignee_id not in dict(_staff_choices()):
+        # Only someone who works the desk can be given a ticket (never a customer's id).
+        messages.error(request, _("Choose an assignee from the list."))
+        return redirect("desk:detail", number=number)
     return _do(
         request,
         number,
@@ -443,7 +448,7 @@ def triage(request: HttpRequest, number: str) -> HttpResponse:
             number,
             priority=priority,
             category=request.POST.get("category") or None,
-            assignee_id=int(assignee_text) if assignee_text.isdigit() else None,
+            assignee_id=assignee_id,
             tags=tags,
         ),
         _("Ticket updated."),

@@ -378,6 +378,14 @@ def test_solve_triage_and_an_empty_reply(customer: Any, agent: Any, agent_client
         agent.pk,
         ["bank", "urgent-review"],
     )
+    refused = agent_client.post(
+        f"/desk/{ticket.number}/triage/",
+        {"priority": "10", "category": "topup_failed", "assignee": str(customer.pk), "tags": ""},
+        follow=True,
+    )
+    assert "请从列表中选择处理人" in refused.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.assignee_id == agent.pk and ticket.priority == Priority.URGENT
     agent_client.post(f"/desk/{ticket.number}/status/", {"status": "solved"})
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.SOLVED
