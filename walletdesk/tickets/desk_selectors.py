@@ -24,7 +24,6 @@ from walletdesk.tickets.desk_models import Macro, SavedView
 from walletdesk.tickets.enums import (
     OPEN_STATUSES,
     Channel,
-    EventKind,
     Priority,
     SlaMetric,
     TicketKind,
@@ -275,16 +274,4 @@ def other_tickets(ticket: Ticket, limit: int = 10) -> QuerySet[Ticket]:
         .exclude(pk=ticket.pk)
         .select_related("category")
         .order_by("-created_at", "-pk")[:limit]
-    )
-
-
-def event_kinds_with_values() -> frozenset[str]:
-    return frozenset(
-        {
-            EventKind.STATUS,
-            EventKind.PRIORITY,
-            EventKind.CATEGORY,
-            EventKind.ASSIGNEE,
-            EventKind.TAGS,
-        }
     )
