@@ -19,6 +19,7 @@ urlpatterns = [
     path("help/", include("walletdesk.helpcenter.urls")),
     path("assistant/", include("walletdesk.assistant.urls")),
     path("support/", include("walletdesk.tickets.urls")),
+    path("desk/", include("walletdesk.tickets.desk_urls")),
     path("", include("walletdesk.payments.urls")),
 ]
 

@@ -72,6 +72,18 @@ def client_ip(request: HttpRequest) -> str:
     return audit.client_ip(request)
 
 
+def record_access_denied(request: HttpRequest, permission: str) -> None:
+    """The `denied` audit row other apps' staff pages write when a role lacks `permission`
+    (ACC-4), the same row identity's own staff pages write."""
+    audit.record(
+        audit.Actions.ACCESS_DENIED,
+        "denied",
+        request=request,
+        path=request.path[:100],
+        permission=permission,
+    )
+
+
 _RECIPIENT_LOOKUPS_BLOCKED = "recipient-lookups-blocked:%s"
 
 
@@ -335,6 +347,7 @@ __all__ = [
     "payee_card",
     "payment_passkey_options",
     "purpose_label",
+    "record_access_denied",
     "require_recent_step_up",
     "session_is_live",
     "set_payment_password",

@@ -8,7 +8,8 @@ away a permission an operator granted by hand.
 
 What each role may do (docs/security.md, ACC-4, has the same table):
 
-- agent: open customer data with a reason, refund below the threshold, ask for larger refunds.
+- agent: open customer data with a reason, refund below the threshold, ask for larger refunds,
+  work tickets in the agent desk.
 - senior agent: as agent, plus the identity-review queue and approving refunds and unfreezes.
 - supervisor: as senior agent, plus the admin, looking only, at money, ledger and messages.
 - admin: every permission.
@@ -24,6 +25,7 @@ AGENT_PERMISSIONS = (
     "identity.view_customer_data",
     "identity.refund_payment",
     "identity.view_approval_queue",
+    "tickets.work_tickets",
 )
 SENIOR_AGENT_PERMISSIONS = (
     *AGENT_PERMISSIONS,

@@ -141,7 +141,12 @@ def test_the_role_groups_are_seeded_with_their_permissions():
     names = set(Group.objects.values_list("name", flat=True))
     assert {"agent", "senior agent", "supervisor", "admin"} <= names
     agent = set(Group.objects.get(name="agent").permissions.values_list("codename", flat=True))
-    assert agent == {"view_customer_data", "refund_payment", "view_approval_queue"}
+    assert agent == {
+        "view_customer_data",
+        "refund_payment",
+        "view_approval_queue",
+        "work_tickets",
+    }
     senior = set(
         Group.objects.get(name="senior agent").permissions.values_list("codename", flat=True)
     )

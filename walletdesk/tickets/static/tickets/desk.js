@@ -1,0 +1,56 @@
+/* Keyboard shortcuts of the agent desk. Each key does what a visible control does (focus a box,
+   follow a link, submit a form on the page); nothing happens while typing in a field. */
+(function () {
+  "use strict";
+  var rows = Array.prototype.slice.call(document.querySelectorAll("[data-desk-row]"));
+  var current = -1;
+
+  function typing(target) {
+    var tag = target && target.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable);
+  }
+
+  function highlight(index) {
+    if (!rows.length) return;
+    current = Math.max(0, Math.min(rows.length - 1, index));
+    rows.forEach(function (row, i) { row.classList.toggle("is-current", i === current); });
+    rows[current].scrollIntoView({ block: "nearest" });
+    var link = rows[current].querySelector("[data-open]");
+    if (link) link.focus({ preventScroll: true });
+  }
+
+  function focusBox(id) {
+    var box = document.getElementById(id);
+    if (box) { box.focus(); box.scrollIntoView({ block: "center" }); }
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    var help = document.getElementById("shortcut-help");
+    switch (event.key) {
+      case "j": highlight(current + 1); break;
+      case "k": highlight(current - 1); break;
+      case "Enter":
+        if (current < 0 || document.activeElement !== rows[current].querySelector("[data-open]")) {
+          if (current >= 0) rows[current].querySelector("[data-open]").click();
+          else return;
+        } else return; /* the focused link opens itself */
+        break;
+      case "r": focusBox("reply-body"); break;
+      case "n": focusBox("note-body"); break;
+      case "e": {
+        var solve = document.getElementById("solve-form");
+        if (solve) solve.requestSubmit(); else return;
+        break;
+      }
+      case "?": if (help) help.open = !help.open; break;
+      default: return;
+    }
+    event.preventDefault();
+  });
+
+  /* After a macro is applied through htmx, put the cursor in the filled reply. */
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail && event.detail.target && event.detail.target.id === "reply-box") focusBox("reply-body");
+  });
+})();
