@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from walletdesk.tickets.enums import Priority, TicketStatus
 
@@ -22,7 +23,7 @@ class SavedView(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="saved_ticket_views",
-        verbose_name=_("owner"),
+        verbose_name=pgettext_lazy("saved view", "owner"),
     )
     name = models.CharField(_("name"), max_length=60)
     query = models.CharField(_("filters"), max_length=SAVED_VIEW_QUERY_MAX, blank=True)

@@ -22,7 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -259,7 +259,7 @@ def _event_value(event: TicketEvent, value: str, names: dict[int, str]) -> str:
 def _actor_name(label: str, names: dict[int, str]) -> str:
     kind, _sep, ident = label.partition(":")
     if kind == "customer":
-        return _("Customer")
+        return pgettext("support desk", "Customer")
     if kind == "agent" and ident.isdigit():
         return names.get(int(ident), label)
     if kind == "assistant":
