@@ -78,9 +78,9 @@ top_ups = st.integers(min_value=10_00, max_value=200_00)
 customers = st.integers(0, CUSTOMERS - 1)
 
 # .ci/run sets WALLETDESK_PROPERTY_PROFILE=ci for a longer run; `make test` stays quick.
-PROFILES: dict[str, dict[str, int]] = {
-    "default": {"max_examples": 20, "stateful_step_count": 25},
-    "ci": {"max_examples": 40, "stateful_step_count": 40},
+PROFILES: dict[str, tuple[int, int]] = {  # (examples, steps per example)
+    "default": (20, 25),
+    "ci": (40, 40),
 }
 _phones = itertools.count(1)
 
@@ -499,12 +499,13 @@ def test_random_operation_sequences_keep_the_ledger_whole_and_match_the_model() 
     FeeRule.objects.create(operation="international", currency="CNY", rate_bp=INTERNATIONAL_FEE_BP)
     fx.load_rates(fx.FileRateProvider())
     WalletMachine.tally = Counter()
-    profile = PROFILES[os.environ.get("WALLETDESK_PROPERTY_PROFILE", "default")]
+    examples, steps = PROFILES[os.environ.get("WALLETDESK_PROPERTY_PROFILE", "default")]
 
     run_state_machine_as_test(
         WalletMachine,
         settings=settings(
-            **profile,
+            max_examples=examples,
+            stateful_step_count=steps,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
