@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from walletdesk.core.money import (
     AmountError,
@@ -71,9 +72,10 @@ def test_parse_amount_rejects_everything_else(raw: object, error: type[Exception
 def test_yen_has_no_minor_units() -> None:
     with pytest.raises(AmountTooPreciseError) as caught:
         parse_amount("500.5", "JPY")
-    assert (
-        caught.value.user_message.endswith("0 decimal places.") or "0" in caught.value.user_message
-    )
+    assert caught.value.code == "amount_too_many_decimals"
+    assert caught.value.details == {"places": 0}
+    with translation.override("en"):
+        assert caught.value.user_message == "This currency allows at most 0 decimal places."
 
 
 def test_unknown_currency_is_refused_with_its_code() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable
 from typing import Any
@@ -88,21 +87,3 @@ def step_up() -> Callable[[Client, Any], None]:
 @pytest.fixture
 def run_on_commit(django_capture_on_commit_callbacks: Any) -> Any:
     return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-def _payments_has(*names: str) -> bool:
-    try:
-        module = importlib.import_module("walletdesk.payments.facade")
-    except ImportError:
-        return False
-    return all(hasattr(module, name) for name in names)
-
-
-needs_payments_freeze = pytest.mark.skipif(
-    not _payments_has("freeze_wallet", "unfreeze_wallet"),
-    reason="payments.facade.freeze_wallet/unfreeze_wallet have not landed yet",
-)
-needs_payments_closure = pytest.mark.skipif(
-    not _payments_has("closure_blockers", "close_wallet"),
-    reason="payments.facade.closure_blockers/close_wallet have not landed yet",
-)

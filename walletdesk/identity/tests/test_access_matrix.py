@@ -103,6 +103,28 @@ GET_ONLY_POST = {
 }
 
 
+# What a signed-in account gets on its own self-service routes without a recent step-up.
+# Pages that change a security setting answer 403 with the step-up prompt; every other page
+# serves the account. Anything else (a 403 for another reason, an error page) is a failure.
+NEEDS_STEP_UP = {
+    "change_contact",
+    "contact_confirm",
+    "two_factor",
+    "two_factor_disable",
+    "recovery_codes",
+    "sms_second_factor",
+}
+NOT_200 = {
+    "passkey_register": 400,  # an empty POST is not a credential
+    "revoke_other_sessions": 302,
+    "unfreeze_review": 302,  # nothing is frozen: back to the security page
+}
+REDIRECTS = {
+    "revoke_other_sessions": "/account/security/devices/",
+    "unfreeze_review": "/account/security/",
+}
+
+
 @pytest.fixture
 def actors(user_factory):
     return {
@@ -130,11 +152,30 @@ def test_self_service_routes_need_a_login_and_serve_the_signed_in_account(actors
     response = getattr(_client(actors, who), method)(url)
     if who == "anonymous":
         assert response.status_code == 302 and response["Location"].startswith("/account/login/")
+    elif name in NEEDS_STEP_UP:
+        assert response.status_code == 403, (name, response.status_code)
+        assert b'data-error-code="step_up_required"' in response.content
     else:
-        assert response.status_code in {200, 302, 400, 403, 429}, (name, response.status_code)
-        assert not (
-            response.status_code == 302 and response["Location"].startswith("/account/login/")
-        )
+        assert response.status_code == NOT_200.get(name, 200), (name, response.status_code)
+        if name in REDIRECTS:
+            assert response["Location"] == REDIRECTS[name]
+        if name == "passkey_register":
+            assert response.json()["error"]["code"] == "passkey_invalid"
+
+
+@pytest.mark.parametrize("name", sorted(NEEDS_STEP_UP))
+def test_step_up_routes_serve_their_owner_once_stepped_up(actors, name, web, step_up):
+    customer = actors["customer"]
+    client = web()
+    client.force_login(customer)
+    step_up(client, customer)
+    url = SELF_SERVICE[name]
+    if name in GET_ONLY_POST:
+        # The POST-only ones act and return to the two-factor page.
+        response = client.post(url)
+        assert (response.status_code, response["Location"]) == (302, "/account/security/2fa/")
+    else:
+        assert client.get(url).status_code == 200
 
 
 @pytest.mark.parametrize("who", ["anonymous", "customer", "other", "agent", "admin"])
@@ -204,7 +245,20 @@ def test_public_pages_open_for_everyone(actors, who, name):
         "forgot_password": "/account/password/forgot/",
         "reset_password": "/account/password/reset/",
     }[name]
-    assert _client(actors, who).get(url).status_code in {200, 302}
+    response = _client(actors, who).get(url)
+    # A later step with no flow in progress sends the caller back to the flow's first page.
+    first_step = {
+        "login_verify": "/account/login/",
+        "signup_verify": "/account/signup/",
+        "reset_password": "/account/password/forgot/",
+    }
+    if name in first_step:
+        assert (response.status_code, response["Location"]) == (302, first_step[name])
+    elif name == "login" and who != "anonymous":  # already signed in: on to the app
+        assert response.status_code == 302
+        assert not response["Location"].startswith("/account/login/")
+    else:
+        assert response.status_code == 200
 
 
 @pytest.mark.parametrize("who", ["anonymous", "customer", "other"])

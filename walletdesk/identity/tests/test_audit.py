@@ -71,31 +71,53 @@ def test_audit_rows_cannot_be_changed_or_deleted(customer):
         cursor.execute("UPDATE identity_auditevent SET result = 'failed' WHERE id = %s", [event.pk])
 
 
-def test_the_chain_verifies_and_detects_a_removed_row(customer):
-    for i in range(3):
-        audit.record("login", "ok", subject=customer, attempt=i)
+def _behind_the_guards(sql: str, params: list[int]) -> None:
+    """Change the audit table the way someone with direct database access could: past the
+    append-only triggers. The test's transaction rolls the bypass back with everything else."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = replica")  # triggers off
+            cursor.execute(sql, params)
+            cursor.execute("SET LOCAL session_replication_role = origin")
+        else:
+            cursor.execute("DROP TRIGGER identity_auditevent_no_update")
+            cursor.execute(sql, params)
+
+
+def _verify() -> tuple[dict[str, object], CommandError | None]:
     out = StringIO()
-    call_command("audit_verify", stdout=out)
-    assert json.loads(out.getvalue())["ok"] is True
-    middle = AuditEvent.objects.order_by("id")[1]
+    try:
+        call_command("audit_verify", stdout=out)
+    except CommandError as error:
+        return json.loads(out.getvalue()), error
+    return json.loads(out.getvalue()), None
+
+
+def test_the_chain_verifies_and_detects_a_removed_row(customer):
+    events = [audit.record("login", "ok", subject=customer, attempt=i) for i in range(3)]
+    report, error = _verify()
+    assert report["ok"] is True and error is None
+    middle = events[1]
     if connection.vendor == "postgresql":
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("DELETE FROM identity_auditevent WHERE id = %s", [middle.pk])
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM identity_auditevent WHERE id = %s", [middle.pk])
-    with pytest.raises(CommandError):
-        call_command("audit_verify", stdout=StringIO())
+    _behind_the_guards("DELETE FROM identity_auditevent WHERE id = %s", [middle.pk])
+    report, error = _verify()
+    assert error is not None
+    assert report["ok"] is False and report["first_bad_id"] == events[2].pk
+    assert report["reason"] == "previous hash does not match"
 
 
 def test_the_chain_detects_an_edited_row_written_behind_the_guards(customer):
     audit.record("login", "ok", subject=customer)
     event = audit.record("login", "failed", subject=customer)
-    forged = AuditEvent(
-        **{f.name: getattr(event, f.name) for f in AuditEvent._meta.fields if f.name != "id"}
-    )
-    forged.result = "ok"
-    assert audit.compute_hash(event.prev_hash, forged) != event.entry_hash
+    assert _verify() == ({"ok": True, "checked": 2, "first_bad_id": None, "reason": ""}, None)
+    _behind_the_guards("UPDATE identity_auditevent SET result = 'ok' WHERE id = %s", [event.pk])
+    assert AuditEvent.objects.get(pk=event.pk).result == "ok"  # the forgery is in place
+    report, error = _verify()
+    assert error is not None
+    assert report["ok"] is False and report["first_bad_id"] == event.pk
+    assert report["reason"] == "row content does not match its hash"
 
 
 def test_control_characters_are_escaped_and_secret_keys_refused(customer):

@@ -10,14 +10,9 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.test import Client
 
+from walletdesk.identity.errors import UnfreezeCoolOffError
 from walletdesk.identity.models import ApiToken, AuditEvent, User
-from walletdesk.identity.tests.conftest import (
-    PASSWORD,
-    last_code,
-    log_in,
-    needs_payments_closure,
-    needs_payments_freeze,
-)
+from walletdesk.identity.tests.conftest import PASSWORD, last_code, log_in
 from walletdesk.notifications.models import Message
 
 pytestmark = [pytest.mark.django_db]
@@ -41,7 +36,6 @@ def _listen(user_id: int) -> tuple[Any, str]:
     return layer, channel
 
 
-@needs_payments_freeze
 def test_freeze_from_the_app_revokes_sessions_tokens_and_sockets(web, customer, settings):
     # A private in-memory layer: on shared Redis other workers' users have the same ids.
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -67,7 +61,6 @@ def test_freeze_from_the_app_revokes_sessions_tokens_and_sockets(web, customer, 
     assert Message.objects.filter(user=customer, kind="frozen", channel="sms").exists()
 
 
-@needs_payments_freeze
 def test_freeze_from_the_alert_link_and_the_api(web, customer, user_factory):
     from walletdesk.identity.actions import freeze_link
 
@@ -84,7 +77,6 @@ def test_freeze_from_the_alert_link_and_the_api(web, customer, user_factory):
     assert api.get("/api/v1/identity/me").status_code == 401
 
 
-@needs_payments_freeze
 def test_unfreeze_needs_step_up_and_the_cool_off(web, customer, step_up):
     with time_machine.travel("2026-11-20 10:00:00+00:00", tick=False) as clock:
         client = web()
@@ -97,9 +89,10 @@ def test_unfreeze_needs_step_up_and_the_cool_off(web, customer, step_up):
         clock.shift(61)
         client.post("/account/unfreeze/send/")
         early = client.post("/account/unfreeze/", {"code": last_code(customer.phone)})
-        assert (
-            early.status_code == 403 and "unfreeze" in early.content.decode().lower()
-        ) or early.status_code == 403
+        refusal = UnfreezeCoolOffError(available_at="2026-11-21 18:00").user_message
+        assert early.status_code == 403 and refusal in early.content.decode()
+        customer.refresh_from_db()
+        assert customer.frozen_at is not None
         clock.shift(24 * 3600)
         client = web()  # the old session passed its 12 h absolute limit
         log_in(client, customer.login_name)
@@ -114,7 +107,6 @@ def test_unfreeze_needs_step_up_and_the_cool_off(web, customer, step_up):
         assert customer.frozen_at is None
 
 
-@needs_payments_closure
 def test_closure_lists_blockers_or_closes_with_a_code(web, customer):
     from walletdesk.payments.facade import ensure_wallet
 
@@ -123,8 +115,7 @@ def test_closure_lists_blockers_or_closes_with_a_code(web, customer):
     log_in(client, customer.login_name)
     page = client.get("/account/close/")
     assert page.status_code == 200
-    if b"closure-blockers" in page.content:
-        return
+    assert b"closure-blockers" not in page.content  # an empty wallet blocks nothing
     assert client.post("/account/close/send/").status_code == 200
     assert client.post("/account/close/", {"code": last_code(customer.phone)}).status_code == 200
     customer.refresh_from_db()
@@ -132,3 +123,18 @@ def test_closure_lists_blockers_or_closes_with_a_code(web, customer):
     assert (
         log_in(web(), "+" + customer.retained_contact.split("|")[0].lstrip("+")).status_code == 400
     )
+
+
+def test_closure_lists_its_blockers_and_sends_no_code(web, customer):
+    from walletdesk.payments.facade import ensure_wallet, freeze_wallet
+
+    ensure_wallet(customer.pk)
+    freeze_wallet(customer.pk, reason="test", frozen_by="customer")
+    client = web()
+    log_in(client, customer.login_name)
+    page = client.get("/account/close/")
+    assert page.status_code == 200 and b'data-code="wallet_frozen"' in page.content
+    refused = client.post("/account/close/send/")
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "closure_blocked"
+    customer.refresh_from_db()
+    assert customer.closed_at is None and customer.is_active

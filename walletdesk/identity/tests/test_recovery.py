@@ -122,7 +122,7 @@ def test_phone_change_needs_fresh_step_up_and_alerts_the_old_number(signed_in, c
     assert client.post("/account/security/contact-confirm/", {"code": code}).status_code == 302
     customer.refresh_from_db()
     assert customer.phone == customer.login_name == "+8613912345678"
-    assert any("Your phone number was changed" in b or "手机号" in b for b in sent_to(old_phone))
+    assert any("你的手机号已更换" in b and "/account/freeze/link/" in b for b in sent_to(old_phone))
     assert withdrawals_blocked_until(customer.pk) is not None
     assert log_in(Client(), "+8613912345678").status_code == 302
 

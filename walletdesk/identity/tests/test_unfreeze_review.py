@@ -12,9 +12,8 @@ from walletdesk.identity.actions import emergency_freeze, request_unfreeze_revie
 from walletdesk.identity.audit import RequestMeta
 from walletdesk.identity.enums import Role
 from walletdesk.identity.models import AuditEvent, UnfreezeRequest, User
-from walletdesk.identity.tests.conftest import needs_payments_freeze
 
-pytestmark = [pytest.mark.django_db, needs_payments_freeze]
+pytestmark = [pytest.mark.django_db]
 
 META = RequestMeta(ip="10.0.0.8", user_agent="console")
 
