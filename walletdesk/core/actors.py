@@ -10,6 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.http import HttpRequest
+
+from walletdesk.core.client_address import client_address
+
 
 class ActorKind(StrEnum):
     CUSTOMER = "customer"
@@ -57,3 +61,16 @@ class Actor:
     @property
     def is_staff(self) -> bool:
         return self.kind == ActorKind.AGENT
+
+
+def actor_from_request(request: HttpRequest) -> Actor:
+    """The signed-in person behind a request, with where they are: the client's address (the
+    one rule, `client_address`) and their user agent as the device. Staff are agents."""
+    user = request.user
+    if not user.is_authenticated:
+        raise ValueError("an anonymous request has no actor")
+    ip = client_address(request)[:64] or None
+    device = request.headers.get("User-Agent", "")[:300] or None
+    if getattr(user, "is_staff", False):
+        return Actor.agent(int(user.pk), ip=ip, device=device)
+    return Actor.customer(int(user.pk), ip=ip, device=device)

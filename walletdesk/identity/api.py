@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from walletdesk.identity import actions
+from walletdesk.identity import actions, web_session
 from walletdesk.identity.audit import RequestMeta
 from walletdesk.identity.errors import SecondFactorRequiredError
 from walletdesk.identity.models import User
@@ -59,7 +59,7 @@ class TokenCreateView(APIView):
         data = body.validated_data
         django_request = request._request
         meta = RequestMeta.from_request(django_request)
-        outcome = actions.check_password_login(
+        outcome = web_session.check_password_login(
             django_request, data["username"], data["password"], establish_session=False
         )
         user = outcome.user

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from walletdesk.identity import actions, passkeys
+from walletdesk.identity import actions, passkeys, web_session
 from walletdesk.identity.audit import RequestMeta
 from walletdesk.identity.errors import SecondFactorRequiredError
 from walletdesk.identity.models import Passkey, TotpDevice, User
@@ -41,7 +41,7 @@ def second_factor_methods(user: User) -> list[str]:
 
 
 def pending_enrolment_user(request: HttpRequest) -> User | None:
-    user = actions.pending_second_factor_user(request)
+    user = web_session.pending_second_factor_user(request)
     return user if user is not None and needs_enrolment(user) else None
 
 
@@ -60,7 +60,7 @@ def finish_totp(request: HttpRequest, code: str) -> list[str]:
         raise SecondFactorRequiredError()
     codes = actions.confirm_totp(user, code, meta=RequestMeta.from_request(request))
     request.session.pop(actions.PENDING_2FA_KEY, None)
-    actions.complete_login(request, user, method="totp")
+    web_session.complete_login(request, user, method="totp")
     return codes
 
 
@@ -79,7 +79,7 @@ def finish_passkey(request: HttpRequest, credential: dict[str, Any] | str, name:
         raise SecondFactorRequiredError()
     passkeys.register(request, user, credential, name)
     request.session.pop(actions.PENDING_2FA_KEY, None)
-    actions.complete_login(request, user, method="passkey")
+    web_session.complete_login(request, user, method="passkey")
     request.session[CODES_DUE_KEY] = True
 
 

@@ -107,25 +107,7 @@ from walletdesk.identity.actions.login import (
     LoginOutcome as LoginOutcome,
 )
 from walletdesk.identity.actions.login import (
-    check_password_login as check_password_login,
-)
-from walletdesk.identity.actions.login import (
-    complete_login as complete_login,
-)
-from walletdesk.identity.actions.login import (
-    complete_second_factor as complete_second_factor,
-)
-from walletdesk.identity.actions.login import (
-    log_out as log_out,
-)
-from walletdesk.identity.actions.login import (
     needs_second_factor as needs_second_factor,
-)
-from walletdesk.identity.actions.login import (
-    pending_second_factor_user as pending_second_factor_user,
-)
-from walletdesk.identity.actions.login import (
-    send_login_code as send_login_code,
 )
 from walletdesk.identity.actions.login import (
     verify_second_factor as verify_second_factor,

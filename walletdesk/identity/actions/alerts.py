@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core import signing
-from django.http import HttpRequest
 
 from walletdesk.identity.actions._shared import _notify, _now_text
 from walletdesk.identity.models import (
@@ -25,16 +24,17 @@ def _security_change(user: User, change: str) -> None:
     )
 
 
-def freeze_link(user_id: int, request: HttpRequest | None = None) -> str:
+def freeze_link(user_id: int, origin: str | None = None) -> str:
     user = User.objects.filter(pk=user_id).only("public_id").first()
-    return freeze_link_for_public_id(str(user.public_id) if user else "", request)
+    return freeze_link_for_public_id(str(user.public_id) if user else "", origin)
 
 
-def freeze_link_for_public_id(public_id: str, request: HttpRequest | None = None) -> str:
+def freeze_link_for_public_id(public_id: str, origin: str | None = None) -> str:
+    """`origin` ("https://host", no slash): the site the customer is on; else SITE_URL."""
     token = signing.dumps({"u": public_id}, salt=FREEZE_LINK_SALT, compress=True)
     path = f"/account/freeze/link/{token}/"
-    if request is not None:
-        return request.build_absolute_uri(path)
+    if origin:
+        return origin.rstrip("/") + path
     return str(settings.WALLETDESK_NOTIFICATIONS.get("SITE_URL", "")).rstrip("/") + path
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
+from walletdesk.core.actors import Actor
 from walletdesk.identity import audit, otp, sessions
 from walletdesk.identity.actions._shared import _notify, _now_text
 from walletdesk.identity.audit import Actions, RequestMeta
@@ -32,17 +32,17 @@ def closure_blockers(user: User) -> list[Any]:
     return blockers
 
 
-def send_closure_code(request: HttpRequest, user: User) -> otp.IssuedCode:
+def send_closure_code(user: User, *, actor: Actor) -> otp.IssuedCode:
     if closure_blockers(user):
         raise ClosureBlockedError()
-    meta = RequestMeta.from_request(request)
+    meta = RequestMeta.from_actor(actor)
     return otp.issue_code(user, OtpPurpose.CLOSURE, ip=meta.ip, meta=meta)
 
 
-def close_account(request: HttpRequest, user: User, code: str) -> None:
+def close_account(user: User, code: str, *, actor: Actor) -> None:
     from walletdesk.payments.facade import close_wallet  # type: ignore[import-not-found,unused-ignore]
 
-    meta = RequestMeta.from_request(request)
+    meta = RequestMeta.from_actor(actor)
     if user.frozen_at is not None:
         raise AccountFrozenError()
     otp.verify_code(user, OtpPurpose.CLOSURE, code, meta=meta)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from walletdesk.identity import audit, otp, sessions, throttle
+from walletdesk.core.actors import Actor
+from walletdesk.identity import audit, otp, throttle
 from walletdesk.identity.actions._shared import _notify, _now_text
 from walletdesk.identity.actions.alerts import freeze_link
 from walletdesk.identity.actions.second_factor import require_step_up
@@ -30,9 +30,13 @@ from walletdesk.identity.models import (
 CONTACT_PENDING_KEY = "_wd_contact_change"
 
 
-def start_contact_change(request: HttpRequest, user: User, kind: str, raw: str) -> str:
-    require_step_up(request)
-    meta = RequestMeta.from_request(request)
+def start_contact_change(
+    user: User, kind: str, raw: str, *, actor: Actor, stepped_up_at: float | None
+) -> str:
+    """Send a code to the new phone or email. Returns the normalised new value, which the
+    caller keeps (the web keeps it in the session) for `finish_contact_change`."""
+    require_step_up(stepped_up_at)
+    meta = RequestMeta.from_actor(actor)
     check_identifier_characters(raw)
     new = normalise_phone(raw) if kind == "phone" else normalise_email(raw)
     if new is None:
@@ -56,17 +60,25 @@ def start_contact_change(request: HttpRequest, user: User, kind: str, raw: str) 
     purpose = OtpPurpose.PHONE_CHANGE if kind == "phone" else OtpPurpose.EMAIL_CHANGE
     channel = OtpChannel.SMS if kind == "phone" else OtpChannel.EMAIL
     otp.issue_code(user, purpose, channel=channel, target=new, ip=meta.ip, meta=meta)
-    request.session[CONTACT_PENDING_KEY] = {"kind": kind, "value": new}
     return new
 
 
-def finish_contact_change(request: HttpRequest, user: User, code: str) -> None:
-    require_step_up(request)
-    meta = RequestMeta.from_request(request)
-    pending = request.session.get(CONTACT_PENDING_KEY)
-    if not isinstance(pending, dict):
+def finish_contact_change(
+    user: User,
+    code: str,
+    *,
+    kind: str | None,
+    new: str | None,
+    actor: Actor,
+    stepped_up_at: float | None,
+    origin: str | None = None,
+) -> None:
+    """`kind` and `new`: what `start_contact_change` was asked (None when nothing is pending).
+    The caller then forgets them and its step-up: one step-up, one change."""
+    require_step_up(stepped_up_at)
+    meta = RequestMeta.from_actor(actor)
+    if kind is None or new is None:
         raise CodeInvalidError()
-    kind, new = pending["kind"], pending["value"]
     purpose = OtpPurpose.PHONE_CHANGE if kind == "phone" else OtpPurpose.EMAIL_CHANGE
     otp.verify_code(user, purpose, code, target=new, meta=meta)
     old_phone, old_email = user.phone, user.email
@@ -101,7 +113,7 @@ def finish_contact_change(request: HttpRequest, user: User, code: str) -> None:
         change = (
             _("Your phone number was changed") if kind == "phone" else _("Your email was changed")
         )
-        context = {"change": change, "time": _now_text(), "link": freeze_link(user.pk, request)}
+        context = {"change": change, "time": _now_text(), "link": freeze_link(user.pk, origin)}
         destinations = {}
         channels = ["inbox"]
         if old_phone:
@@ -111,6 +123,4 @@ def finish_contact_change(request: HttpRequest, user: User, code: str) -> None:
             channels.append("email")
             destinations["email"] = old_email or locked.email or ""
         _notify(user.pk, "security_change", context, channels=channels, destinations=destinations)
-    request.session.pop(CONTACT_PENDING_KEY, None)
-    sessions.clear_step_up(request)
     user.refresh_from_db()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
+from walletdesk.core.actors import Actor
 from walletdesk.identity import audit, otp, sessions, unfreeze_review
 from walletdesk.identity.actions._shared import _identity_settings, _notify, _now_text
 from walletdesk.identity.actions.second_factor import has_totp, require_step_up, verify_totp
@@ -72,11 +72,11 @@ def unfreeze_available_at(user: User) -> datetime | None:
     return user.frozen_at + timedelta(hours=_identity_settings()["UNFREEZE_COOL_OFF_HOURS"])
 
 
-def self_unfreeze(request: HttpRequest, user: User, code: str) -> None:
+def self_unfreeze(user: User, code: str, *, actor: Actor, stepped_up_at: float | None) -> None:
     """Full verification: a fresh step-up (password + factor) plus an unfreeze code, after the
     cool-off. Earlier than that, the customer asks for agent review (UnfreezeRequest)."""
-    require_step_up(request)
-    meta = RequestMeta.from_request(request)
+    require_step_up(stepped_up_at)
+    meta = RequestMeta.from_actor(actor)
     available = unfreeze_available_at(user)
     if available is None:
         return

@@ -7,10 +7,10 @@ import contextlib
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from walletdesk.core.actors import Actor
 from walletdesk.identity import audit, otp, sessions, throttle
 from walletdesk.identity.actions._shared import _notify, _now_text, _username_key
 from walletdesk.identity.actions.alerts import _security_change, freeze_link
@@ -28,6 +28,7 @@ from walletdesk.identity.errors import (
 from walletdesk.identity.models import (
     Device,
     User,
+    UserSession,
 )
 
 
@@ -141,8 +142,12 @@ def reset_password(
     return user
 
 
-def change_password(request: HttpRequest, user: User, old: str, new: str) -> None:
-    meta = RequestMeta.from_request(request)
+def change_password(
+    user: User, old: str, new: str, *, keep: UserSession | None, actor: Actor
+) -> None:
+    """Every other session of `user` is signed out; `keep` (the caller's own) stays, and the
+    web caller then refreshes its session's auth hash (`update_session_auth_hash`)."""
+    meta = RequestMeta.from_actor(actor)
     if not user.check_password(old):
         throttle.hit(throttle.OTP_FAILURES, str(user.pk))
         audit.record(Actions.PASSWORD_CHANGE, "failed", subject=user, meta=meta)
@@ -152,10 +157,6 @@ def change_password(request: HttpRequest, user: User, old: str, new: str) -> Non
         user.set_password(new)
         user.security_changed_at = timezone.now()
         user.save(update_fields=["password", "security_changed_at"])
-        keep = sessions.current_session(request)
         sessions.revoke_everything(user, reason="password_change", keep=keep)
-        from django.contrib.auth import update_session_auth_hash
-
-        update_session_auth_hash(request, user)
         audit.record(Actions.PASSWORD_CHANGE, subject=user, meta=meta)
         _security_change(user, _("Your password was changed"))

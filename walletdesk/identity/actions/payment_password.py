@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from walletdesk.core.actors import Actor
 from walletdesk.identity import audit, otp
 from walletdesk.identity.actions.alerts import _security_change
 from walletdesk.identity.audit import Actions, RequestMeta
@@ -15,8 +15,8 @@ from walletdesk.identity.models import (
 )
 
 
-def send_payment_password_reset_code(request: HttpRequest, user: User) -> otp.IssuedCode:
-    meta = RequestMeta.from_request(request)
+def send_payment_password_reset_code(user: User, *, actor: Actor) -> otp.IssuedCode:
+    meta = RequestMeta.from_actor(actor)
     return otp.issue_code(user, OtpPurpose.PAYMENT_PASSWORD_RESET, ip=meta.ip, meta=meta)
 
 

@@ -8,10 +8,10 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from walletdesk.core.actors import Actor
 from walletdesk.identity import audit, otp, sessions, throttle, totp
 from walletdesk.identity.actions.alerts import _security_change
 from walletdesk.identity.audit import Actions, RequestMeta
@@ -35,14 +35,17 @@ def has_totp(user: User) -> bool:
     return TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
 
 
-def send_step_up_code(request: HttpRequest, user: User) -> otp.IssuedCode:
-    meta = RequestMeta.from_request(request)
+def send_step_up_code(user: User, *, actor: Actor) -> otp.IssuedCode:
+    meta = RequestMeta.from_actor(actor)
     return otp.issue_code(user, OtpPurpose.STEP_UP, ip=meta.ip, meta=meta)
 
 
-def step_up(request: HttpRequest, user: User, password: str, code: str, *, kind: str) -> None:
-    """Password + a current factor (SMS/email code or TOTP) → fresh step-up for 5 minutes."""
-    meta = RequestMeta.from_request(request)
+def step_up(user: User, password: str, code: str, *, kind: str, actor: Actor) -> None:
+    """Password + a current factor (SMS/email code or TOTP) → fresh step-up for 5 minutes.
+
+    Returns normally when both check out; the caller then marks its session
+    (`sessions.mark_step_up`), before anything else happens on it."""
+    meta = RequestMeta.from_actor(actor)
     if throttle.is_limited(throttle.OTP_FAILURES, str(user.pk)):
         raise CodeInvalidError()
     if not user.check_password(password):
@@ -53,12 +56,12 @@ def step_up(request: HttpRequest, user: User, password: str, code: str, *, kind:
         verify_totp(user, code, meta=meta)
     else:
         otp.verify_code(user, OtpPurpose.STEP_UP, code, meta=meta)
-    sessions.mark_step_up(request)
     audit.record(Actions.STEP_UP, "ok", subject=user, meta=meta)
 
 
-def require_step_up(request: HttpRequest) -> None:
-    if not sessions.has_recent_step_up(request):
+def require_step_up(stepped_up_at: float | None) -> None:
+    """`stepped_up_at`: when the caller's session last stepped up (`sessions.step_up_time`)."""
+    if not sessions.is_recent_step_up(stepped_up_at):
         raise StepUpRequiredError()
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from walletdesk.core.actors import Actor
 from walletdesk.identity import audit, sessions
 from walletdesk.identity.actions._shared import JUST_CREATED, _notify, _now_text
 from walletdesk.identity.actions.alerts import freeze_link
@@ -19,6 +19,7 @@ from walletdesk.identity.models import (
     Device,
     LoginEvent,
     User,
+    UserSession,
 )
 from walletdesk.identity.regions import ip_prefix, region_for
 
@@ -38,12 +39,11 @@ def revoke_session(user: User, session_public_id: str, *, meta: RequestMeta) -> 
     return bool(count)
 
 
-def revoke_other_sessions(request: HttpRequest, user: User) -> int:
-    meta = RequestMeta.from_request(request)
+def revoke_other_sessions(user: User, *, keep: UserSession | None, actor: Actor) -> int:
+    """Sign out every session of `user` but `keep` (the caller's own)."""
+    meta = RequestMeta.from_actor(actor)
     with transaction.atomic():
-        count = sessions.revoke_sessions(
-            user, reason="user", keep=sessions.current_session(request)
-        )
+        count = sessions.revoke_sessions(user, reason="user", keep=keep)
         audit.record(Actions.SESSION_REVOKE, subject=user, meta=meta, count=count, scope="others")
     return count
 

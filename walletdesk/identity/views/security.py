@@ -8,6 +8,7 @@ import io
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
@@ -18,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from walletdesk.core.actors import actor_from_request
 from walletdesk.core.errors import WalletDeskError
 from walletdesk.identity import actions, kyc, passkeys, selectors, sessions, totp
 from walletdesk.identity.audit import RequestMeta
@@ -80,12 +82,13 @@ def step_up(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             actions.step_up(
-                request,
                 user,
                 form.cleaned_data["password"],
                 form.cleaned_data["code"],
                 kind="totp" if form.cleaned_data["method"] == "totp" else "code",
+                actor=actor_from_request(request),
             )
+            sessions.mark_step_up(request)
         except WalletDeskError as error:
             status = form_error(form, error)
         else:
@@ -103,7 +106,7 @@ def step_up(request: HttpRequest) -> HttpResponse:
 @require_POST
 def send_step_up_code(request: HttpRequest) -> HttpResponse:
     try:
-        issued = actions.send_step_up_code(request, current_user(request))
+        issued = actions.send_step_up_code(current_user(request), actor=actor_from_request(request))
     except WalletDeskError as error:
         return _json_error(error)
     return JsonResponse({"sent": True, "channel": issued.channel})
@@ -118,12 +121,15 @@ def change_password(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
+            user = current_user(request)
             actions.change_password(
-                request,
-                current_user(request),
+                user,
                 form.cleaned_data["old_password"],
                 form.cleaned_data["new_password"],
+                keep=sessions.current_session(request),
+                actor=actor_from_request(request),
             )
+            update_session_auth_hash(request, user)
         except ValidationError as error:
             form.add_error("new_password", error)
             status = 400
@@ -158,9 +164,14 @@ def change_contact(request: HttpRequest, kind: str) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            actions.start_contact_change(
-                request, current_user(request), kind, form.cleaned_data["value"]
+            new = actions.start_contact_change(
+                current_user(request),
+                kind,
+                form.cleaned_data["value"],
+                actor=actor_from_request(request),
+                stepped_up_at=sessions.step_up_time(request),
             )
+            request.session[actions.CONTACT_PENDING_KEY] = {"kind": kind, "value": new}
         except WalletDeskError as error:
             status = form_error(form, error)
         else:
@@ -192,7 +203,19 @@ def confirm_contact(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            actions.finish_contact_change(request, current_user(request), form.cleaned_data["code"])
+            pending = request.session.get(actions.CONTACT_PENDING_KEY)
+            pending = pending if isinstance(pending, dict) else {}
+            actions.finish_contact_change(
+                current_user(request),
+                form.cleaned_data["code"],
+                kind=pending.get("kind"),
+                new=pending.get("value"),
+                actor=actor_from_request(request),
+                stepped_up_at=sessions.step_up_time(request),
+                origin=request.build_absolute_uri("/").rstrip("/"),
+            )
+            request.session.pop(actions.CONTACT_PENDING_KEY, None)
+            sessions.clear_step_up(request)
         except WalletDeskError as error:
             status = form_error(form, error)
         else:
@@ -397,7 +420,11 @@ def revoke_api_token(request: HttpRequest, public_id: str) -> HttpResponse:
 @account_required
 @require_POST
 def revoke_other_sessions(request: HttpRequest) -> HttpResponse:
-    actions.revoke_other_sessions(request, current_user(request))
+    actions.revoke_other_sessions(
+        current_user(request),
+        keep=sessions.current_session(request),
+        actor=actor_from_request(request),
+    )
     messages.success(request, _("All other devices were signed out."))
     return redirect("identity:devices")
 
@@ -446,7 +473,9 @@ def payment_password(request: HttpRequest) -> HttpResponse:
 @require_POST
 def payment_password_send(request: HttpRequest) -> HttpResponse:
     try:
-        actions.send_payment_password_reset_code(request, current_user(request))
+        actions.send_payment_password_reset_code(
+            current_user(request), actor=actor_from_request(request)
+        )
     except WalletDeskError as error:
         return _json_error(error)
     return JsonResponse({"sent": True})
@@ -478,7 +507,12 @@ def unfreeze(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            actions.self_unfreeze(request, user, form.cleaned_data["code"])
+            actions.self_unfreeze(
+                user,
+                form.cleaned_data["code"],
+                actor=actor_from_request(request),
+                stepped_up_at=sessions.step_up_time(request),
+            )
         except WalletDeskError as error:
             status = form_error(form, error)
         else:
@@ -616,7 +650,9 @@ def close_account(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            actions.close_account(request, user, form.cleaned_data["code"])
+            actions.close_account(
+                user, form.cleaned_data["code"], actor=actor_from_request(request)
+            )
         except WalletDeskError as error:
             status = form_error(form, error)
         else:
@@ -643,7 +679,7 @@ def close_account(request: HttpRequest) -> HttpResponse:
 @require_POST
 def close_account_send(request: HttpRequest) -> HttpResponse:
     try:
-        actions.send_closure_code(request, current_user(request))
+        actions.send_closure_code(current_user(request), actor=actor_from_request(request))
     except WalletDeskError as error:
         return _json_error(error)
     return JsonResponse({"sent": True})
