@@ -27,7 +27,7 @@ from walletdesk.api.serializers import StrictSerializer, validated
 from walletdesk.core.auth import authenticated_user_id
 from walletdesk.core.errors import NotFoundError, ValidationFailedError
 from walletdesk.core.money import Money, parse_amount
-from walletdesk.identity.facade import ApprovalSummary
+from walletdesk.identity.facade import ApprovalSummary, payment_passkey_challenge
 from walletdesk.ledger.facade import wallet_balances
 from walletdesk.payments import fx, operations, selectors, staff_refunds
 from walletdesk.payments.enums import ActivityStatus, ActivityType
@@ -260,7 +260,9 @@ class TransferListView(APIView):
             idempotency_key=idempotency_key(request),
             payment_password=data["payment_password"],
             passkey_assertion=data["passkey_assertion"],
-            http_request=request._request,
+            passkey_challenge=payment_passkey_challenge(
+                request._request, data["passkey_assertion"]
+            ),
         )
         return outcome_response(outcome)
 
@@ -349,7 +351,9 @@ class PaymentListView(APIView):
             amount=data["amount"],
             payment_password=data["payment_password"],
             passkey_assertion=data["passkey_assertion"],
-            http_request=request._request,
+            passkey_challenge=payment_passkey_challenge(
+                request._request, data["passkey_assertion"]
+            ),
             idempotency_key=idempotency_key(request),
             fx_quote_id=str(data["fx_quote_id"]) if data["fx_quote_id"] else None,
             description=data["description"],

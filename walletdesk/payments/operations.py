@@ -11,10 +11,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,6 +54,9 @@ from walletdesk.payments.errors import (
 from walletdesk.payments.fees import compute_fee
 from walletdesk.payments.limits import check_and_record_usage, limit_refusal
 from walletdesk.payments.models import Merchant, Payment, Refund, Transfer, Wallet
+
+if TYPE_CHECKING:
+    from walletdesk.identity.facade import PasskeyChallenge
 
 PAYMENTS_PER_MINUTE = 30  # security guide MON-6: at most 30 payments per minute per wallet
 
@@ -156,7 +158,7 @@ def customer_confirmation(
     *,
     payment_password: object,
     passkey_assertion: str | None,
-    http_request: HttpRequest | None,
+    passkey_challenge: PasskeyChallenge | None,
     confirmed: bool,
 ) -> Callable[[], None] | None:
     """What confirms a money movement: exactly one of the payment password and a passkey
@@ -178,7 +180,7 @@ def customer_confirmation(
             user_id,
             payment_password=payment_password,
             passkey_assertion=passkey_assertion,
-            request=http_request,
+            passkey_challenge=passkey_challenge,
         )
 
     return verify
@@ -194,7 +196,7 @@ def transfer(
     idempotency_key: str | None,
     payment_password: object = None,
     passkey_assertion: str | None = None,
-    http_request: HttpRequest | None = None,
+    passkey_challenge: PasskeyChallenge | None = None,
     confirmed: bool = False,
 ) -> IdempotentOutcome:
     """Send money to another customer's wallet, found by phone number or email.
@@ -212,7 +214,7 @@ def transfer(
         actor.user_id,
         payment_password=payment_password,
         passkey_assertion=passkey_assertion,
-        http_request=http_request,
+        passkey_challenge=passkey_challenge,
         confirmed=confirmed,
     )
     memo = (memo or "").strip()[:60]
@@ -434,22 +436,23 @@ def pay_merchant(
     fx_quote_id: str | None = None,
     description: str = "",
     passkey_assertion: str | None = None,
-    http_request: HttpRequest | None = None,
+    passkey_challenge: PasskeyChallenge | None = None,
     confirmed: bool = False,
 ) -> IdempotentOutcome:
     """Pay a merchant. A foreign-currency merchant is paid through an accepted FX quote.
 
     The customer confirms with exactly one of `payment_password` (6 digits) or
     `passkey_assertion` (the JSON credential from `navigator.credentials.get` for a challenge
-    from `identity.facade.payment_passkey_options`; needs `http_request`, whose session holds
-    that challenge). Neither → 400 `payment_confirmation_required`; both → 400
-    `payment_confirmation_ambiguous`; a bad, replayed or foreign passkey → 400 `passkey_invalid`.
+    from `identity.facade.payment_passkey_options`, checked against `passkey_challenge`, which
+    the view takes out of the session with `identity.facade.payment_passkey_challenge`).
+    Neither → 400 `payment_confirmation_required`; both → 400 `payment_confirmation_ambiguous`;
+    a bad, replayed or foreign passkey → 400 `passkey_invalid`.
     """
     verify = customer_confirmation(
         actor.user_id,
         payment_password=payment_password,
         passkey_assertion=passkey_assertion,
-        http_request=http_request,
+        passkey_challenge=passkey_challenge,
         confirmed=confirmed,
     )
     merchant_uuid = _uuid_or_none(merchant_id)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from walletdesk.core.auth import authenticated_user_id
 from walletdesk.core.errors import WalletDeskError
 from walletdesk.core.money import Money, format_amount, parse_amount
+from walletdesk.identity.facade import payment_passkey_challenge
 from walletdesk.ledger.facade import wallet_balances
 from walletdesk.payments import fx, operations, selectors
 from walletdesk.payments.enums import ActivityType
@@ -92,7 +93,9 @@ def transfer(request: HttpRequest) -> HttpResponse:
                     idempotency_key=data["idempotency_key"],
                     payment_password=data["payment_password"] or None,
                     passkey_assertion=request.POST.get("passkey_assertion") or None,
-                    http_request=request,
+                    passkey_challenge=payment_passkey_challenge(
+                        request, request.POST.get("passkey_assertion") or None
+                    ),
                 )
                 messages.success(
                     request,
@@ -157,7 +160,7 @@ def pay(request: HttpRequest) -> HttpResponse:
                     amount=form.cleaned_data["amount"],
                     payment_password=form.cleaned_data["payment_password"] or None,
                     passkey_assertion=passkey_assertion,
-                    http_request=request,
+                    passkey_challenge=payment_passkey_challenge(request, passkey_assertion),
                     idempotency_key=form.cleaned_data["idempotency_key"],
                     fx_quote_id=form.cleaned_data["fx_quote_id"] or None,
                 )
