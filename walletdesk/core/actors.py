@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.http import HttpRequest
+from rest_framework.request import Request
 
 from walletdesk.core.client_address import client_address
 
@@ -63,14 +64,16 @@ class Actor:
         return self.kind == ActorKind.AGENT
 
 
-def actor_from_request(request: HttpRequest) -> Actor:
-    """The signed-in person behind a request, with where they are: the client's address (the
-    one rule, `client_address`) and their user agent as the device. Staff are agents."""
+def actor_from_request(request: HttpRequest | Request) -> Actor:
+    """The signed-in person behind a request (a Django one, or DRF's, whose user may come from
+    a bearer token), with where they are: the client's address (the one rule,
+    `client_address`) and their user agent as the device. Staff are agents."""
     user = request.user
-    if not user.is_authenticated:
+    if user is None or not user.is_authenticated:
         raise ValueError("an anonymous request has no actor")
-    ip = client_address(request)[:64] or None
-    device = request.headers.get("User-Agent", "")[:300] or None
+    http: HttpRequest = request._request if isinstance(request, Request) else request
+    ip = client_address(http)[:64] or None
+    device = http.headers.get("User-Agent", "")[:300] or None
     if getattr(user, "is_staff", False):
         return Actor.agent(int(user.pk), ip=ip, device=device)
     return Actor.customer(int(user.pk), ip=ip, device=device)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET
 
+from walletdesk.core.actors import actor_from_request
 from walletdesk.core.auth import authenticated_user_id
 from walletdesk.core.errors import WalletDeskError
 from walletdesk.core.money import Money, format_amount, parse_amount
@@ -27,11 +28,12 @@ from walletdesk.payments.wallets import open_wallet
 RECORDS_PER_PAGE = 20
 
 
-def _actor(request: HttpRequest) -> operations.Actor:
+def _payer(request: HttpRequest) -> operations.Payer:
     from walletdesk.identity.facade import outflow_hold_of
 
-    return operations.Actor(
-        user_id=authenticated_user_id(request),
+    authenticated_user_id(request)  # PermissionDenied for a request without a signed-in user
+    return operations.Payer(
+        actor_from_request(request),
         kyc_level=int(getattr(request.user, "kyc_level", 0)),
         # The signed-in user's row is loaded already: the hold comes with it.
         outflow_hold=outflow_hold_of(request.user),
@@ -78,14 +80,14 @@ def transfer(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             preview = operations.preview_transfer(
-                actor=_actor(request),
+                payer=_payer(request),
                 recipient=data["recipient"],
                 amount=data["amount"],
                 currency="CNY",
             )
             if request.POST.get("step") == "confirm":
                 outcome = operations.transfer(
-                    actor=_actor(request),
+                    payer=_payer(request),
                     recipient=data["recipient"],
                     amount=data["amount"],
                     currency="CNY",
@@ -155,7 +157,7 @@ def pay(request: HttpRequest) -> HttpResponse:
                 form.is_valid()
             else:
                 outcome = operations.pay_merchant(
-                    actor=_actor(request),
+                    payer=_payer(request),
                     merchant_id=form.cleaned_data["merchant"],
                     amount=form.cleaned_data["amount"],
                     payment_password=form.cleaned_data["payment_password"] or None,

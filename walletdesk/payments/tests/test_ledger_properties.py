@@ -79,7 +79,7 @@ class WalletMachine(RuleBasedStateMachine):
         key, recipient = uuid.uuid4().hex, self.login((src + offset) % 3)
         self.attempt(
             lambda: operations.transfer(
-                actor=operations.Actor(self.users[src]),
+                payer=operations.Payer.customer(self.users[src]),
                 recipient=recipient,
                 amount=Money(amount, "CNY").to_decimal_string(),
                 currency="CNY",
@@ -93,7 +93,7 @@ class WalletMachine(RuleBasedStateMachine):
         key = uuid.uuid4().hex
         self.attempt(
             lambda: operations.pay_merchant(
-                actor=operations.Actor(self.users[who]),
+                payer=operations.Payer.customer(self.users[who]),
                 merchant_id=str(self.shop.public_id),
                 amount=Money(amount, "CNY").to_decimal_string(),
                 payment_password=PIN,
@@ -108,7 +108,7 @@ class WalletMachine(RuleBasedStateMachine):
         key = uuid.uuid4().hex
         self.attempt(
             lambda: operations.pay_merchant(
-                actor=operations.Actor(self.users[who]),
+                payer=operations.Payer.customer(self.users[who]),
                 merchant_id=str(self.abroad.public_id),
                 amount=price.to_decimal_string(),
                 payment_password=PIN,
