@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from django.http import HttpRequest
 from rest_framework.request import Request
@@ -64,11 +65,14 @@ class Actor:
         return self.kind == ActorKind.AGENT
 
 
-def actor_from_request(request: HttpRequest | Request) -> Actor:
+def actor_from_request(request: HttpRequest | Request, *, user: Any = None) -> Actor:
     """The signed-in person behind a request (a Django one, or DRF's, whose user may come from
     a bearer token), with where they are: the client's address (the one rule,
-    `client_address`) and their user agent as the device. Staff are agents."""
-    user = request.user
+    `client_address`) and their user agent as the device. Staff are agents.
+
+    `user`: the person when the request is not signed in yet but they have proved who they are
+    (sign-in steps: second-factor enrolment, an API token's issue)."""
+    user = user if user is not None else request.user
     if user is None or not user.is_authenticated:
         raise ValueError("an anonymous request has no actor")
     http: HttpRequest = request._request if isinstance(request, Request) else request

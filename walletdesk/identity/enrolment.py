@@ -12,8 +12,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from walletdesk.core.actors import actor_from_request
 from walletdesk.identity import actions, passkeys, web_session
-from walletdesk.identity.audit import RequestMeta
 from walletdesk.identity.errors import SecondFactorRequiredError
 from walletdesk.identity.models import Passkey, TotpDevice, User
 
@@ -58,7 +58,7 @@ def finish_totp(request: HttpRequest, code: str) -> list[str]:
     user = pending_enrolment_user(request)
     if user is None:
         raise SecondFactorRequiredError()
-    codes = actions.confirm_totp(user, code, meta=RequestMeta.from_request(request))
+    codes = actions.confirm_totp(user, code, actor=actor_from_request(request, user=user))
     request.session.pop(actions.PENDING_2FA_KEY, None)
     web_session.complete_login(request, user, method="totp")
     return codes
@@ -87,4 +87,4 @@ def take_due_recovery_codes(request: HttpRequest, user: User) -> list[str] | Non
     """New recovery codes, once, right after a passkey enrolment; None otherwise."""
     if not request.session.pop(CODES_DUE_KEY, False):
         return None
-    return actions.regenerate_recovery_codes(user, meta=RequestMeta.from_request(request))
+    return actions.regenerate_recovery_codes(user, actor=actor_from_request(request, user=user))

@@ -106,7 +106,8 @@ def _do_unfreeze(user: User, *, meta: RequestMeta, by: str, actor: User | None =
         _notify(locked.pk, "unfrozen", {"time": _now_text()})
 
 
-def request_unfreeze_review(user: User, *, meta: RequestMeta) -> UnfreezeRequest:
+def request_unfreeze_review(user: User, *, actor: Actor) -> UnfreezeRequest:
+    meta = RequestMeta.from_actor(actor)
     with transaction.atomic():
         existing = UnfreezeRequest.objects.filter(user=user, status="pending").first()
         if existing is not None:

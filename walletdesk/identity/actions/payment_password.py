@@ -20,10 +20,9 @@ def send_payment_password_reset_code(user: User, *, actor: Actor) -> otp.IssuedC
     return otp.issue_code(user, OtpPurpose.PAYMENT_PASSWORD_RESET, ip=meta.ip, meta=meta)
 
 
-def set_payment_password_with_code(
-    user: User, code: str | None, new: str, *, meta: RequestMeta
-) -> None:
+def set_payment_password_with_code(user: User, code: str | None, new: str, *, actor: Actor) -> None:
     """First time: just set it. Afterwards: only with a payment-password-reset code."""
+    meta = RequestMeta.from_actor(actor)
     from walletdesk.identity.models import PaymentCredential
     from walletdesk.identity.payment_password import set_payment_password
 

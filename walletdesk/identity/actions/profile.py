@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 
+from walletdesk.core.actors import Actor
 from walletdesk.identity import audit
 from walletdesk.identity.audit import Actions, RequestMeta
 from walletdesk.identity.enums import Role
@@ -29,7 +30,8 @@ def _clean_display_name(raw: str, user: User | None = None) -> str:
     return clean_display_text(raw, staff_skeletons=frozenset(skeleton(n) for n in staff_names))
 
 
-def update_profile(user: User, *, display_name: str, address: str, meta: RequestMeta) -> User:
+def update_profile(user: User, *, display_name: str, address: str, actor: Actor) -> User:
+    meta = RequestMeta.from_actor(actor)
     name = _clean_display_name(display_name, user)
     place = clean_display_text(address, max_length=200, reserved_check=False) if address else ""
     with transaction.atomic():

@@ -105,7 +105,8 @@ def verify_totp(
         raise CodeInvalidError()
 
 
-def confirm_totp(user: User, code: str, *, meta: RequestMeta) -> list[str]:
+def confirm_totp(user: User, code: str, *, actor: Actor) -> list[str]:
+    meta = RequestMeta.from_actor(actor)
     verify_totp(user, code, meta=meta, confirming=True)
     with transaction.atomic():
         TotpDevice.objects.filter(user=user).update(confirmed_at=timezone.now())
@@ -115,7 +116,8 @@ def confirm_totp(user: User, code: str, *, meta: RequestMeta) -> list[str]:
     return codes
 
 
-def disable_totp(user: User, *, meta: RequestMeta) -> None:
+def disable_totp(user: User, *, actor: Actor) -> None:
+    meta = RequestMeta.from_actor(actor)
     with transaction.atomic():
         TotpDevice.objects.filter(user=user).delete()
         RecoveryCode.objects.filter(user=user).delete()
@@ -123,7 +125,8 @@ def disable_totp(user: User, *, meta: RequestMeta) -> None:
         _security_change(user, _("The authenticator app was turned off"))
 
 
-def set_sms_second_factor(user: User, enabled: bool, *, meta: RequestMeta) -> None:
+def set_sms_second_factor(user: User, enabled: bool, *, actor: Actor) -> None:
+    meta = RequestMeta.from_actor(actor)
     if not user.phone:
         raise IdentifierTakenError()
     with transaction.atomic():
@@ -162,7 +165,8 @@ def _new_recovery_codes(user: User, meta: RequestMeta) -> list[str]:
     return codes
 
 
-def regenerate_recovery_codes(user: User, *, meta: RequestMeta) -> list[str]:
+def regenerate_recovery_codes(user: User, *, actor: Actor) -> list[str]:
+    meta = RequestMeta.from_actor(actor)
     with transaction.atomic():
         return _new_recovery_codes(user, meta)
 

@@ -24,7 +24,8 @@ from walletdesk.identity.models import (
 from walletdesk.identity.regions import ip_prefix, region_for
 
 
-def revoke_session(user: User, session_public_id: str, *, meta: RequestMeta) -> bool:
+def revoke_session(user: User, session_public_id: str, *, actor: Actor) -> bool:
+    meta = RequestMeta.from_actor(actor)
     from walletdesk.identity.models import UserSession
 
     with transaction.atomic():
@@ -48,7 +49,8 @@ def revoke_other_sessions(user: User, *, keep: UserSession | None, actor: Actor)
     return count
 
 
-def forget_device(user: User, device_public_id: str, *, meta: RequestMeta) -> bool:
+def forget_device(user: User, device_public_id: str, *, actor: Actor) -> bool:
+    meta = RequestMeta.from_actor(actor)
     from walletdesk.identity.models import UserSession
 
     with transaction.atomic():
@@ -68,13 +70,14 @@ def forget_device(user: User, device_public_id: str, *, meta: RequestMeta) -> bo
     return True
 
 
-def issue_api_token(user: User, name: str, *, meta: RequestMeta) -> tuple[str, str]:
+def issue_api_token(user: User, name: str, *, actor: Actor) -> tuple[str, str]:
     """A bearer token after a successful sign-in (password and, when enrolled, second factor).
 
     Records the sign-in. A token asked from a device this account has not used before (its user
     agent on its network, for web sessions and earlier tokens alike) alerts the customer like a
     new-device web sign-in — not for the first sign-in right after sign-up — and starts the
     outflow hold."""
+    meta = RequestMeta.from_actor(actor)
     from walletdesk.identity.authentication import create_api_token
     from walletdesk.identity.models import ApiToken
 
@@ -126,7 +129,8 @@ def issue_api_token(user: User, name: str, *, meta: RequestMeta) -> tuple[str, s
     return str(row.public_id), token
 
 
-def revoke_api_token(user: User, token_public_id: str, *, meta: RequestMeta) -> bool:
+def revoke_api_token(user: User, token_public_id: str, *, actor: Actor) -> bool:
+    meta = RequestMeta.from_actor(actor)
     from walletdesk.identity.models import ApiToken
 
     with transaction.atomic():

@@ -256,7 +256,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         if request.method == "POST" and form.is_valid():
             try:
                 codes = actions.confirm_totp(
-                    user, form.cleaned_data["code"], meta=RequestMeta.from_request(request)
+                    user, form.cleaned_data["code"], actor=actor_from_request(request)
                 )
             except WalletDeskError as error:
                 status = form_error(form, error)
@@ -283,7 +283,7 @@ def qr_data_uri(text: str) -> str:
 def two_factor_disable(request: HttpRequest) -> HttpResponse:
     if not sessions.has_recent_step_up(request):
         return _step_up_refused(request)
-    actions.disable_totp(current_user(request), meta=RequestMeta.from_request(request))
+    actions.disable_totp(current_user(request), actor=actor_from_request(request))
     messages.success(request, _("The authenticator app is turned off."))
     return redirect("identity:two_factor")
 
@@ -297,7 +297,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     if not actions.has_totp(user):
         return redirect("identity:two_factor")
-    codes = actions.regenerate_recovery_codes(user, meta=RequestMeta.from_request(request))
+    codes = actions.regenerate_recovery_codes(user, actor=actor_from_request(request))
     return render(request, "identity/recovery_codes.html", {"codes": codes})
 
 
@@ -310,7 +310,7 @@ def sms_second_factor(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     try:
         actions.set_sms_second_factor(
-            user, request.POST.get("enabled") == "1", meta=RequestMeta.from_request(request)
+            user, request.POST.get("enabled") == "1", actor=actor_from_request(request)
         )
     except WalletDeskError as error:
         messages.error(request, error.user_message)
@@ -397,7 +397,7 @@ def devices(request: HttpRequest) -> HttpResponse:
 @require_POST
 def revoke_session(request: HttpRequest, public_id: str) -> HttpResponse:
     if not actions.revoke_session(
-        current_user(request), public_id, meta=RequestMeta.from_request(request)
+        current_user(request), public_id, actor=actor_from_request(request)
     ):
         raise Http404
     messages.success(request, _("That device was signed out."))
@@ -409,7 +409,7 @@ def revoke_session(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_POST
 def revoke_api_token(request: HttpRequest, public_id: str) -> HttpResponse:
     if not actions.revoke_api_token(
-        current_user(request), str(public_id), meta=RequestMeta.from_request(request)
+        current_user(request), str(public_id), actor=actor_from_request(request)
     ):
         raise Http404
     messages.success(request, _("The app sign-in was revoked."))
@@ -434,7 +434,7 @@ def revoke_other_sessions(request: HttpRequest) -> HttpResponse:
 @require_POST
 def forget_device(request: HttpRequest, public_id: str) -> HttpResponse:
     if not actions.forget_device(
-        current_user(request), public_id, meta=RequestMeta.from_request(request)
+        current_user(request), public_id, actor=actor_from_request(request)
     ):
         raise Http404
     messages.success(request, _("The device was removed and signed out."))
@@ -456,7 +456,7 @@ def payment_password(request: HttpRequest) -> HttpResponse:
                 user,
                 form.cleaned_data["code"],
                 form.cleaned_data["new_password"],
-                meta=RequestMeta.from_request(request),
+                actor=actor_from_request(request),
             )
         except WalletDeskError as error:
             status = form_error(form, error)
@@ -552,7 +552,7 @@ def unfreeze_send(request: HttpRequest) -> HttpResponse:
 def unfreeze_review(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     if user.frozen_at is not None:
-        actions.request_unfreeze_review(user, meta=RequestMeta.from_request(request))
+        actions.request_unfreeze_review(user, actor=actor_from_request(request))
         messages.success(request, _("Your request was sent. Support will contact you."))
     return redirect("identity:security")
 
@@ -572,7 +572,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                 user,
                 display_name=form.cleaned_data["display_name"],
                 address=form.cleaned_data["address"],
-                meta=RequestMeta.from_request(request),
+                actor=actor_from_request(request),
             )
         except WalletDeskError as error:
             status = form_error(form, error)
