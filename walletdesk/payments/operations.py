@@ -64,8 +64,9 @@ PAYMENTS_PER_MINUTE = 30  # security guide MON-6: at most 30 payments per minute
 
 @dataclass(frozen=True, slots=True)
 class Payer:
-    """The customer a money operation acts for: the typed `Actor` (a customer; `core.actors`)
-    plus the two plain values the wallet needs on top.
+    """Whose wallet a money operation moves money out of: the typed `Actor` (`core.actors`; a
+    customer, or a staff member paying from their own wallet) plus the two plain values the
+    wallet needs on top.
 
     `kyc_level`: the customer's identity-verification level (limits depend on it).
     `outflow_hold`: the account's hold after a security change as read with the signed-in user's
@@ -77,8 +78,8 @@ class Payer:
     outflow_hold: Any = outflow.UNKNOWN
 
     def __post_init__(self) -> None:
-        if not self.actor.is_customer:
-            raise ValueError("money moves out of a wallet only for its customer")
+        if self.actor.user_id is None:
+            raise ValueError("money moves out of a wallet only for its owner, a signed-in user")
 
     @classmethod
     def customer(
@@ -89,7 +90,7 @@ class Payer:
 
     @property
     def user_id(self) -> int:
-        assert self.actor.user_id is not None  # a customer actor always has one
+        assert self.actor.user_id is not None  # checked in __post_init__
         return self.actor.user_id
 
 
