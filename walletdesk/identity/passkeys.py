@@ -122,7 +122,7 @@ def register(
         )
         from django.utils.translation import gettext as _
 
-        from walletdesk.identity.actions import _security_change
+        from walletdesk.identity.actions.alerts import _security_change
 
         _security_change(user, _("A passkey was added"))
     return passkey

@@ -4,6 +4,10 @@ emergency freeze, profile, closure. Views and API endpoints call these and nothi
 One module per topic; this package re-exports their public names so `actions.<name>` keeps
 working. New callers may import from the topic module directly.
 
+Actions take plain values and a typed `core.actors.Actor`, never an HTTP request (docs/
+development.md, "Actions take an Actor"). The sign-in flow, which signs a web session in and
+out, is the session adapter `identity.web_session`.
+
 Functions that verify a code must run outside the caller's transaction (like
 `verify_payment_password`): a wrong attempt has to stay counted while the request is refused.
 """
@@ -11,192 +15,159 @@ Functions that verify a code must run outside the caller's transaction (like
 from __future__ import annotations
 
 from walletdesk.identity.actions._shared import (
-    CONSECUTIVE_FAILURE_CEILING as CONSECUTIVE_FAILURE_CEILING,
-)
-from walletdesk.identity.actions._shared import (
-    JUST_CREATED as JUST_CREATED,
-)
-from walletdesk.identity.actions._shared import (
-    PASSKEY_BACKEND as PASSKEY_BACKEND,
-)
-from walletdesk.identity.actions._shared import (
-    PASSWORD_BACKEND as PASSWORD_BACKEND,
-)
-from walletdesk.identity.actions._shared import (
-    PENDING_2FA_KEY as PENDING_2FA_KEY,
-)
-from walletdesk.identity.actions._shared import (
-    PENDING_2FA_TTL as PENDING_2FA_TTL,
+    CONSECUTIVE_FAILURE_CEILING,
+    JUST_CREATED,
+    PASSKEY_BACKEND,
+    PASSWORD_BACKEND,
+    PENDING_2FA_KEY,
+    PENDING_2FA_TTL,
 )
 from walletdesk.identity.actions.alerts import (
-    FREEZE_LINK_MAX_AGE as FREEZE_LINK_MAX_AGE,
-)
-from walletdesk.identity.actions.alerts import (
-    FREEZE_LINK_SALT as FREEZE_LINK_SALT,
-)
-from walletdesk.identity.actions.alerts import (
-    _security_change as _security_change,
-)
-from walletdesk.identity.actions.alerts import (
-    freeze_link as freeze_link,
-)
-from walletdesk.identity.actions.alerts import (
-    freeze_link_for_public_id as freeze_link_for_public_id,
-)
-from walletdesk.identity.actions.alerts import (
-    user_from_freeze_link as user_from_freeze_link,
+    FREEZE_LINK_MAX_AGE,
+    FREEZE_LINK_SALT,
+    freeze_link,
+    freeze_link_for_public_id,
+    user_from_freeze_link,
 )
 from walletdesk.identity.actions.closure import (
-    RETENTION_YEARS as RETENTION_YEARS,
-)
-from walletdesk.identity.actions.closure import (
-    close_account as close_account,
-)
-from walletdesk.identity.actions.closure import (
-    closure_blockers as closure_blockers,
-)
-from walletdesk.identity.actions.closure import (
-    closure_retention as closure_retention,
-)
-from walletdesk.identity.actions.closure import (
-    send_closure_code as send_closure_code,
+    RETENTION_YEARS,
+    close_account,
+    closure_blockers,
+    closure_retention,
+    send_closure_code,
 )
 from walletdesk.identity.actions.contact import (
-    CONTACT_PENDING_KEY as CONTACT_PENDING_KEY,
-)
-from walletdesk.identity.actions.contact import (
-    finish_contact_change as finish_contact_change,
-)
-from walletdesk.identity.actions.contact import (
-    start_contact_change as start_contact_change,
+    CONTACT_PENDING_KEY,
+    finish_contact_change,
+    start_contact_change,
 )
 from walletdesk.identity.actions.freeze import (
-    approve_unfreeze_request as approve_unfreeze_request,
-)
-from walletdesk.identity.actions.freeze import (
-    emergency_freeze as emergency_freeze,
-)
-from walletdesk.identity.actions.freeze import (
-    request_unfreeze_review as request_unfreeze_review,
-)
-from walletdesk.identity.actions.freeze import (
-    self_unfreeze as self_unfreeze,
-)
-from walletdesk.identity.actions.freeze import (
-    unfreeze_available_at as unfreeze_available_at,
+    approve_unfreeze_request,
+    emergency_freeze,
+    request_unfreeze_review,
+    self_unfreeze,
+    unfreeze_available_at,
 )
 from walletdesk.identity.actions.holds import (
-    OutflowHold as OutflowHold,
-)
-from walletdesk.identity.actions.holds import (
-    hold_from as hold_from,
-)
-from walletdesk.identity.actions.holds import (
-    mark_security_change as mark_security_change,
-)
-from walletdesk.identity.actions.holds import (
-    outflow_hold as outflow_hold,
-)
-from walletdesk.identity.actions.holds import (
-    withdrawals_blocked_until as withdrawals_blocked_until,
+    OutflowHold,
+    hold_from,
+    mark_security_change,
+    outflow_hold,
+    withdrawals_blocked_until,
 )
 from walletdesk.identity.actions.login import (
-    NETWORK_HISTORY as NETWORK_HISTORY,
-)
-from walletdesk.identity.actions.login import (
-    LoginOutcome as LoginOutcome,
-)
-from walletdesk.identity.actions.login import (
-    needs_second_factor as needs_second_factor,
-)
-from walletdesk.identity.actions.login import (
-    verify_second_factor as verify_second_factor,
+    NETWORK_HISTORY,
+    LoginOutcome,
+    needs_second_factor,
+    verify_second_factor,
 )
 from walletdesk.identity.actions.passwords import (
-    change_password as change_password,
-)
-from walletdesk.identity.actions.passwords import (
-    request_password_reset as request_password_reset,
-)
-from walletdesk.identity.actions.passwords import (
-    reset_password as reset_password,
-)
-from walletdesk.identity.actions.passwords import (
-    validate_new_password as validate_new_password,
+    change_password,
+    request_password_reset,
+    reset_password,
+    validate_new_password,
 )
 from walletdesk.identity.actions.payment_password import (
-    send_payment_password_reset_code as send_payment_password_reset_code,
-)
-from walletdesk.identity.actions.payment_password import (
-    set_payment_password_with_code as set_payment_password_with_code,
+    send_payment_password_reset_code,
+    set_payment_password_with_code,
 )
 from walletdesk.identity.actions.profile import (
-    set_language as set_language,
-)
-from walletdesk.identity.actions.profile import (
-    update_profile as update_profile,
+    set_language,
+    update_profile,
 )
 from walletdesk.identity.actions.second_factor import (
-    RECOVERY_CODE_COUNT as RECOVERY_CODE_COUNT,
-)
-from walletdesk.identity.actions.second_factor import (
-    confirm_totp as confirm_totp,
-)
-from walletdesk.identity.actions.second_factor import (
-    disable_totp as disable_totp,
-)
-from walletdesk.identity.actions.second_factor import (
-    has_totp as has_totp,
-)
-from walletdesk.identity.actions.second_factor import (
-    regenerate_recovery_codes as regenerate_recovery_codes,
-)
-from walletdesk.identity.actions.second_factor import (
-    require_step_up as require_step_up,
-)
-from walletdesk.identity.actions.second_factor import (
-    send_step_up_code as send_step_up_code,
-)
-from walletdesk.identity.actions.second_factor import (
-    set_sms_second_factor as set_sms_second_factor,
-)
-from walletdesk.identity.actions.second_factor import (
-    start_totp_setup as start_totp_setup,
-)
-from walletdesk.identity.actions.second_factor import (
-    step_up as step_up,
-)
-from walletdesk.identity.actions.second_factor import (
-    use_recovery_code as use_recovery_code,
-)
-from walletdesk.identity.actions.second_factor import (
-    verify_totp as verify_totp,
+    RECOVERY_CODE_COUNT,
+    confirm_totp,
+    disable_totp,
+    has_totp,
+    regenerate_recovery_codes,
+    require_step_up,
+    send_step_up_code,
+    set_sms_second_factor,
+    start_totp_setup,
+    step_up,
+    use_recovery_code,
+    verify_totp,
 )
 from walletdesk.identity.actions.sessions_tokens import (
-    forget_device as forget_device,
-)
-from walletdesk.identity.actions.sessions_tokens import (
-    issue_api_token as issue_api_token,
-)
-from walletdesk.identity.actions.sessions_tokens import (
-    revoke_api_token as revoke_api_token,
-)
-from walletdesk.identity.actions.sessions_tokens import (
-    revoke_other_sessions as revoke_other_sessions,
-)
-from walletdesk.identity.actions.sessions_tokens import (
-    revoke_session as revoke_session,
+    forget_device,
+    issue_api_token,
+    revoke_api_token,
+    revoke_other_sessions,
+    revoke_session,
 )
 from walletdesk.identity.actions.signup import (
-    complete_signup as complete_signup,
+    complete_signup,
+    is_pending_signup,
+    register_signup,
+    start_signup,
 )
-from walletdesk.identity.actions.signup import (
-    is_pending_signup as is_pending_signup,
+from walletdesk.identity.enums import (
+    Role,
 )
-from walletdesk.identity.actions.signup import (
-    register_signup as register_signup,
-)
-from walletdesk.identity.actions.signup import (
-    start_signup as start_signup,
-)
-from walletdesk.identity.enums import Role as Role
+
+__all__ = [
+    "CONSECUTIVE_FAILURE_CEILING",
+    "CONTACT_PENDING_KEY",
+    "FREEZE_LINK_MAX_AGE",
+    "FREEZE_LINK_SALT",
+    "JUST_CREATED",
+    "NETWORK_HISTORY",
+    "PASSKEY_BACKEND",
+    "PASSWORD_BACKEND",
+    "PENDING_2FA_KEY",
+    "PENDING_2FA_TTL",
+    "RECOVERY_CODE_COUNT",
+    "RETENTION_YEARS",
+    "LoginOutcome",
+    "OutflowHold",
+    "Role",
+    "approve_unfreeze_request",
+    "change_password",
+    "close_account",
+    "closure_blockers",
+    "closure_retention",
+    "complete_signup",
+    "confirm_totp",
+    "disable_totp",
+    "emergency_freeze",
+    "finish_contact_change",
+    "forget_device",
+    "freeze_link",
+    "freeze_link_for_public_id",
+    "has_totp",
+    "hold_from",
+    "is_pending_signup",
+    "issue_api_token",
+    "mark_security_change",
+    "needs_second_factor",
+    "outflow_hold",
+    "regenerate_recovery_codes",
+    "register_signup",
+    "request_password_reset",
+    "request_unfreeze_review",
+    "require_step_up",
+    "reset_password",
+    "revoke_api_token",
+    "revoke_other_sessions",
+    "revoke_session",
+    "self_unfreeze",
+    "send_closure_code",
+    "send_payment_password_reset_code",
+    "send_step_up_code",
+    "set_language",
+    "set_payment_password_with_code",
+    "set_sms_second_factor",
+    "start_contact_change",
+    "start_signup",
+    "start_totp_setup",
+    "step_up",
+    "unfreeze_available_at",
+    "update_profile",
+    "use_recovery_code",
+    "user_from_freeze_link",
+    "validate_new_password",
+    "verify_second_factor",
+    "verify_totp",
+    "withdrawals_blocked_until",
+]
