@@ -187,7 +187,7 @@ def _client(
             outcome = operations.transfer(
                 # As on the API path, where the signed-in user's row (and with it the outflow
                 # hold: none for these accounts) is loaded by authentication, not by the action.
-                actor=operations.Actor(sender, kyc_level=2, outflow_hold=None),
+                payer=operations.Payer.customer(sender, kyc_level=2, outflow_hold=None),
                 recipient=recipient,
                 amount=f"{rng.randint(1, 500)}.{rng.randint(0, 99):02d}",
                 currency="CNY",

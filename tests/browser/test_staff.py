@@ -81,7 +81,7 @@ def test_a_supervisor_approves_a_large_refund(page: Page, live_server: Any) -> N
 
     shop = make_merchant()
     paid = operations.pay_merchant(
-        actor=operations.Actor(user_id=customer.pk, kyc_level=1),
+        payer=operations.Payer.customer(customer.pk, kyc_level=1),
         merchant_id=str(shop.public_id),
         amount="900.00",
         payment_password="258036",

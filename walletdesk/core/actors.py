@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
+
+from django.http import HttpRequest
+from rest_framework.request import Request
+
+from walletdesk.core.client_address import client_address
 
 
 class ActorKind(StrEnum):
@@ -57,3 +63,21 @@ class Actor:
     @property
     def is_staff(self) -> bool:
         return self.kind == ActorKind.AGENT
+
+
+def actor_from_request(request: HttpRequest | Request, *, user: Any = None) -> Actor:
+    """The signed-in person behind a request (a Django one, or DRF's, whose user may come from
+    a bearer token), with where they are: the client's address (the one rule,
+    `client_address`) and their user agent as the device. Staff are agents.
+
+    `user`: the person when the request is not signed in yet but they have proved who they are
+    (sign-in steps: second-factor enrolment, an API token's issue)."""
+    user = user if user is not None else request.user
+    if user is None or not user.is_authenticated:
+        raise ValueError("an anonymous request has no actor")
+    http: HttpRequest = request._request if isinstance(request, Request) else request
+    ip = client_address(http)[:64] or None
+    device = http.headers.get("User-Agent", "")[:300] or None
+    if getattr(user, "is_staff", False):
+        return Actor.agent(int(user.pk), ip=ip, device=device)
+    return Actor.customer(int(user.pk), ip=ip, device=device)

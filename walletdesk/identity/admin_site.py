@@ -42,10 +42,10 @@ class StaffAdminSite(admin.AdminSite):
         return HttpResponseRedirect(reverse("identity:login") + "?" + urlencode({"next": target}))
 
     def logout(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
-        from walletdesk.identity import actions
+        from walletdesk.identity import web_session
 
         if request.method == "POST":
-            actions.log_out(request)
+            web_session.log_out(request)
         return HttpResponseRedirect(reverse("identity:login"))
 
     def password_change(  # type: ignore[override]

@@ -12,7 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from walletdesk.identity import actions
+from walletdesk.core.actors import actor_from_request
+from walletdesk.identity import actions, web_session
 from walletdesk.identity.audit import RequestMeta
 from walletdesk.identity.errors import SecondFactorRequiredError
 from walletdesk.identity.models import User
@@ -59,7 +60,7 @@ class TokenCreateView(APIView):
         data = body.validated_data
         django_request = request._request
         meta = RequestMeta.from_request(django_request)
-        outcome = actions.check_password_login(
+        outcome = web_session.check_password_login(
             django_request, data["username"], data["password"], establish_session=False
         )
         user = outcome.user
@@ -70,7 +71,9 @@ class TokenCreateView(APIView):
             actions.verify_second_factor(
                 user, code, kind=data.get("second_factor_method") or "totp", meta=meta
             )
-        token_id, token = actions.issue_api_token(user, data.get("device_name") or "", meta=meta)
+        token_id, token = actions.issue_api_token(
+            user, data.get("device_name") or "", actor=actor_from_request(request, user=user)
+        )
         return Response({"token": token, "token_id": token_id}, status=status.HTTP_201_CREATED)
 
 
@@ -83,9 +86,7 @@ class TokenCurrentView(APIView):
         user = request.user
         assert isinstance(user, User)
         if token is not None and hasattr(token, "public_id"):
-            actions.revoke_api_token(
-                user, str(token.public_id), meta=RequestMeta.from_request(request._request)
-            )
+            actions.revoke_api_token(user, str(token.public_id), actor=actor_from_request(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

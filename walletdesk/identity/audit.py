@@ -18,6 +18,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from walletdesk.core.actors import Actor
 from walletdesk.core.client_address import client_address
 from walletdesk.core.request_context import current_request_id
 from walletdesk.identity.models import AuditChainHead, AuditEvent, User
@@ -81,6 +82,11 @@ class RequestMeta:
         if request is None:
             return cls(ip="", user_agent="")
         return cls(ip=client_ip(request), user_agent=request.headers.get("User-Agent", "")[:300])
+
+    @classmethod
+    def from_actor(cls, actor: Actor) -> RequestMeta:
+        """Where an action's actor was: the audit row's ip and user agent."""
+        return cls(ip=(actor.ip or "")[:64], user_agent=(actor.device or "")[:300])
 
 
 def client_ip(request: HttpRequest) -> str:

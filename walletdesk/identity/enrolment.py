@@ -12,8 +12,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from walletdesk.identity import actions, passkeys
-from walletdesk.identity.audit import RequestMeta
+from walletdesk.core.actors import actor_from_request
+from walletdesk.identity import actions, passkeys, web_session
 from walletdesk.identity.errors import SecondFactorRequiredError
 from walletdesk.identity.models import Passkey, TotpDevice, User
 
@@ -41,7 +41,7 @@ def second_factor_methods(user: User) -> list[str]:
 
 
 def pending_enrolment_user(request: HttpRequest) -> User | None:
-    user = actions.pending_second_factor_user(request)
+    user = web_session.pending_second_factor_user(request)
     return user if user is not None and needs_enrolment(user) else None
 
 
@@ -58,9 +58,9 @@ def finish_totp(request: HttpRequest, code: str) -> list[str]:
     user = pending_enrolment_user(request)
     if user is None:
         raise SecondFactorRequiredError()
-    codes = actions.confirm_totp(user, code, meta=RequestMeta.from_request(request))
+    codes = actions.confirm_totp(user, code, actor=actor_from_request(request, user=user))
     request.session.pop(actions.PENDING_2FA_KEY, None)
-    actions.complete_login(request, user, method="totp")
+    web_session.complete_login(request, user, method="totp")
     return codes
 
 
@@ -79,7 +79,7 @@ def finish_passkey(request: HttpRequest, credential: dict[str, Any] | str, name:
         raise SecondFactorRequiredError()
     passkeys.register(request, user, credential, name)
     request.session.pop(actions.PENDING_2FA_KEY, None)
-    actions.complete_login(request, user, method="passkey")
+    web_session.complete_login(request, user, method="passkey")
     request.session[CODES_DUE_KEY] = True
 
 
@@ -87,4 +87,4 @@ def take_due_recovery_codes(request: HttpRequest, user: User) -> list[str] | Non
     """New recovery codes, once, right after a passkey enrolment; None otherwise."""
     if not request.session.pop(CODES_DUE_KEY, False):
         return None
-    return actions.regenerate_recovery_codes(user, meta=RequestMeta.from_request(request))
+    return actions.regenerate_recovery_codes(user, actor=actor_from_request(request, user=user))

@@ -14,6 +14,7 @@ from walletdesk.identity import actions, audit, sessions, throttle
 from walletdesk.identity.enums import OtpPurpose
 from walletdesk.identity.errors import StepUpRequiredError
 from walletdesk.identity.models import User
+from walletdesk.identity.passkeys import PasskeyChallenge
 from walletdesk.identity.payment_password import set_payment_password, verify_payment_password
 
 
@@ -256,18 +257,32 @@ def approve_unfreeze_request(
 
 
 def verify_payment_passkey(
-    request: HttpRequest, user_id: int, credential: dict[str, Any] | str
+    challenge: PasskeyChallenge | None, user_id: int, credential: dict[str, Any] | str
 ) -> None:
     """Confirm a payment with a passkey (fingerprint / face).
 
     Call `payment_passkey_options(request, user_id)` first and hand its JSON to
-    `navigator.credentials.get`; then pass the browser's credential JSON here. Raises
+    `navigator.credentials.get`; then take the session's challenge out with
+    `payment_passkey_challenge` and pass it with the browser's credential JSON here. Raises
     PasskeyInvalidError (400 `passkey_invalid`) unless a passkey of this user, with user
-    verification, signed the challenge issued for this session. Each challenge works once.
+    verification, signed that challenge. Each challenge works once.
     """
     from walletdesk.identity import passkeys
 
-    passkeys.verify_assertion(request, credential, purpose="payment", user_id=user_id)
+    passkeys.check_assertion(challenge, credential, purpose="payment", user_id=user_id)
+
+
+def payment_passkey_challenge(
+    request: HttpRequest, passkey_assertion: object
+) -> PasskeyChallenge | None:
+    """For a web or API view: the session's payment challenge, taken out of it when the
+    customer answers with a passkey (`passkey_assertion` given), as the plain value money
+    operations take. None otherwise, or when the session has none."""
+    from walletdesk.identity import passkeys
+
+    if not _given(passkey_assertion):
+        return None
+    return passkeys.take_challenge(request, "payment")
 
 
 #: A WebAuthn assertion in JSON is well under 2 KiB; anything much larger is not one.
@@ -299,18 +314,18 @@ def verify_payment_confirmation(
     *,
     payment_password: object = None,
     passkey_assertion: str | None = None,
-    request: HttpRequest | None = None,
+    passkey_challenge: PasskeyChallenge | None = None,
 ) -> None:
     """Confirm a payment with the one method given: `verify_payment_password`, or
-    `verify_payment_passkey` (which needs the HTTP `request` whose session holds the challenge
-    from `payment_passkey_options`). Call it before opening the payment transaction."""
+    `verify_payment_passkey` (against `passkey_challenge`, from `payment_passkey_challenge`).
+    Call it before opening the payment transaction."""
     from walletdesk.identity.errors import PasskeyInvalidError
 
     check_payment_confirmation(payment_password, passkey_assertion)
     if passkey_assertion:
-        if request is None or len(passkey_assertion) > MAX_ASSERTION_LENGTH:
+        if passkey_challenge is None or len(passkey_assertion) > MAX_ASSERTION_LENGTH:
             raise PasskeyInvalidError()
-        verify_payment_passkey(request, user_id, passkey_assertion)
+        verify_payment_passkey(passkey_challenge, user_id, passkey_assertion)
     else:
         verify_payment_password(user_id, payment_password)
 
@@ -331,6 +346,7 @@ def payment_passkey_options(request: HttpRequest, user_id: int) -> str:
 __all__ = [
     "Contact",
     "OutflowHold",
+    "PasskeyChallenge",
     "PayeeCard",
     "UserSummary",
     "approve_unfreeze_request",
@@ -345,6 +361,7 @@ __all__ = [
     "outflow_hold",
     "outflow_hold_of",
     "payee_card",
+    "payment_passkey_challenge",
     "payment_passkey_options",
     "purpose_label",
     "record_access_denied",

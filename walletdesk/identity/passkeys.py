@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -121,7 +122,7 @@ def register(
         )
         from django.utils.translation import gettext as _
 
-        from walletdesk.identity.actions import _security_change
+        from walletdesk.identity.actions.alerts import _security_change
 
         _security_change(user, _("A passkey was added"))
     return passkey
@@ -156,11 +157,54 @@ def _decode_credential(credential: dict[str, Any] | str) -> Any:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class PasskeyChallenge:
+    """A challenge this session was given, taken out of it (each works once), with what checking
+    an answer to it needs from the request: relying party, origins, and where it came from.
+    A plain value, so a money operation can check a passkey without seeing HTTP."""
+
+    challenge: bytes
+    user_id: int | None
+    rp_id: str
+    origins: tuple[str, ...]
+    meta: RequestMeta
+
+
+def take_challenge(request: HttpRequest, purpose: str) -> PasskeyChallenge | None:
+    """Pop this session's challenge for `purpose`; None when there is none or it expired."""
+    try:
+        challenge, expected_user = _pop_challenge(request, purpose)
+    except PasskeyInvalidError:
+        return None
+    return PasskeyChallenge(
+        challenge=challenge,
+        user_id=expected_user,
+        rp_id=rp_id(request),
+        origins=tuple(origins(request)),
+        meta=RequestMeta.from_request(request),
+    )
+
+
 def verify_assertion(
     request: HttpRequest, credential: dict[str, Any] | str, *, purpose: str, user_id: int | None
 ) -> User:
-    challenge, expected_user = _pop_challenge(request, purpose)
-    meta = RequestMeta.from_request(request)
+    return check_assertion(
+        take_challenge(request, purpose), credential, purpose=purpose, user_id=user_id
+    )
+
+
+def check_assertion(
+    taken: PasskeyChallenge | None,
+    credential: dict[str, Any] | str,
+    *,
+    purpose: str,
+    user_id: int | None,
+) -> User:
+    """The passkey of `user_id` (when given) signed `taken`, with user verification; else
+    PasskeyInvalidError (400 `passkey_invalid`)."""
+    if taken is None:
+        raise PasskeyInvalidError()
+    challenge, expected_user, meta = taken.challenge, taken.user_id, taken.meta
     data = _decode_credential(credential)
     raw_id = data.get("rawId") or data.get("id") if isinstance(data, dict) else None
     passkey = (
@@ -181,8 +225,8 @@ def verify_assertion(
         verified = verify_authentication_response(
             credential=data,
             expected_challenge=challenge,
-            expected_rp_id=rp_id(request),
-            expected_origin=origins(request),
+            expected_rp_id=taken.rp_id,
+            expected_origin=list(taken.origins),
             credential_public_key=bytes(passkey.public_key),
             credential_current_sign_count=passkey.sign_count,
             require_user_verification=True,

@@ -92,9 +92,18 @@ def mark_step_up(request: HttpRequest) -> None:
 
 
 def has_recent_step_up(request: HttpRequest, max_age: int | None = None) -> bool:
-    max_age = max_age if max_age is not None else _limits()["STEP_UP_SECONDS"]
+    return is_recent_step_up(step_up_time(request), max_age)
+
+
+def step_up_time(request: HttpRequest) -> float | None:
+    """When this session last stepped up (epoch seconds), the plain value actions check."""
     stamp = request.session.get(STEP_UP_KEY)
-    return isinstance(stamp, int | float) and 0 <= time.time() - stamp <= max_age
+    return float(stamp) if isinstance(stamp, int | float) else None
+
+
+def is_recent_step_up(stamp: float | None, max_age: int | None = None) -> bool:
+    max_age = max_age if max_age is not None else _limits()["STEP_UP_SECONDS"]
+    return stamp is not None and 0 <= time.time() - stamp <= max_age
 
 
 def clear_step_up(request: HttpRequest) -> None:

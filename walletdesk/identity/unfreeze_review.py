@@ -50,11 +50,11 @@ def _first_approval(row: ApprovalRequest) -> None:
 
 
 def _execute(row: ApprovalRequest, approver: User) -> dict[str, Any]:
-    from walletdesk.identity import actions
+    from walletdesk.identity.actions.freeze import _do_unfreeze
 
     request = UnfreezeRequest.objects.select_related("user").get(approval=row)
     UnfreezeRequest.objects.filter(pk=request.pk).update(second_approver=approver)
-    actions._do_unfreeze(request.user, meta=approvals.decision_meta(), by="agents", actor=approver)
+    _do_unfreeze(request.user, meta=approvals.decision_meta(), by="agents", actor=approver)
     return {"unfrozen": True, "_audited": True}
 
 

@@ -24,10 +24,11 @@ from walletdesk.api.openapi import ERROR, IDEMPOTENCY_HEADER
 from walletdesk.api.pagination import NewestFirstPagination
 from walletdesk.api.params import single_query_value
 from walletdesk.api.serializers import StrictSerializer, validated
+from walletdesk.core.actors import actor_from_request
 from walletdesk.core.auth import authenticated_user_id
 from walletdesk.core.errors import NotFoundError, ValidationFailedError
 from walletdesk.core.money import Money, parse_amount
-from walletdesk.identity.facade import ApprovalSummary
+from walletdesk.identity.facade import ApprovalSummary, payment_passkey_challenge
 from walletdesk.ledger.facade import wallet_balances
 from walletdesk.payments import fx, operations, selectors, staff_refunds
 from walletdesk.payments.enums import ActivityStatus, ActivityType
@@ -83,11 +84,12 @@ class PaymentOutput(serializers.Serializer[Any]):
     created_at = serializers.DateTimeField()
 
 
-def _actor(request: Request) -> operations.Actor:
+def _payer(request: Request) -> operations.Payer:
     from walletdesk.identity.facade import outflow_hold_of
 
-    return operations.Actor(
-        user_id=authenticated_user_id(request),
+    authenticated_user_id(request)  # PermissionDenied for a request without a signed-in user
+    return operations.Payer(
+        actor_from_request(request),
         kyc_level=int(getattr(request.user, "kyc_level", 0)),
         # The signed-in user's row is loaded already: the hold comes with it.
         outflow_hold=outflow_hold_of(request.user),
@@ -219,7 +221,7 @@ class TransferPreviewView(APIView):
         data = validated(TransferPreviewInput, request.data)
         return Response(
             operations.preview_transfer(
-                actor=_actor(request),
+                payer=_payer(request),
                 recipient=data["recipient"],
                 amount=data["amount"],
                 currency=data["currency"],
@@ -252,7 +254,7 @@ class TransferListView(APIView):
     def post(self, request: Request) -> Response:
         data = validated(TransferInput, request.data)
         outcome = operations.transfer(
-            actor=_actor(request),
+            payer=_payer(request),
             recipient=data["recipient"],
             amount=data["amount"],
             currency=data["currency"],
@@ -260,7 +262,9 @@ class TransferListView(APIView):
             idempotency_key=idempotency_key(request),
             payment_password=data["payment_password"],
             passkey_assertion=data["passkey_assertion"],
-            http_request=request._request,
+            passkey_challenge=payment_passkey_challenge(
+                request._request, data["passkey_assertion"]
+            ),
         )
         return outcome_response(outcome)
 
@@ -344,12 +348,14 @@ class PaymentListView(APIView):
     def post(self, request: Request) -> Response:
         data = validated(PaymentInput, request.data)
         outcome = operations.pay_merchant(
-            actor=_actor(request),
+            payer=_payer(request),
             merchant_id=str(data["merchant_id"]),
             amount=data["amount"],
             payment_password=data["payment_password"],
             passkey_assertion=data["passkey_assertion"],
-            http_request=request._request,
+            passkey_challenge=payment_passkey_challenge(
+                request._request, data["passkey_assertion"]
+            ),
             idempotency_key=idempotency_key(request),
             fx_quote_id=str(data["fx_quote_id"]) if data["fx_quote_id"] else None,
             description=data["description"],

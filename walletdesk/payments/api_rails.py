@@ -27,6 +27,7 @@ from walletdesk.api.openapi import ERROR, IDEMPOTENCY_HEADER
 from walletdesk.api.serializers import StrictSerializer, validated
 from walletdesk.core.auth import authenticated_user_id
 from walletdesk.core.errors import ValidationFailedError
+from walletdesk.identity.facade import payment_passkey_challenge
 from walletdesk.payments import cards, reconciliation, topups, withdrawals
 from walletdesk.payments.api import ConfirmedInput
 from walletdesk.payments.enums import RailMethod
@@ -309,7 +310,9 @@ class WithdrawalListView(APIView):
             idempotency_key=request.headers.get("Idempotency-Key"),
             payment_password=data["payment_password"],
             passkey_assertion=data["passkey_assertion"],
-            http_request=request._request,
+            passkey_challenge=payment_passkey_challenge(
+                request._request, data["passkey_assertion"]
+            ),
         )
         return outcome_response(outcome)
 

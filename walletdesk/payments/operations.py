@@ -11,13 +11,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from walletdesk.core.actors import Actor
 from walletdesk.core.db import is_postgres
 from walletdesk.core.errors import WalletDeskError
 from walletdesk.core.money import Money, format_amount, parse_amount
@@ -56,20 +56,42 @@ from walletdesk.payments.fees import compute_fee
 from walletdesk.payments.limits import check_and_record_usage, limit_refusal
 from walletdesk.payments.models import Merchant, Payment, Refund, Transfer, Wallet
 
+if TYPE_CHECKING:
+    from walletdesk.identity.facade import PasskeyChallenge
+
 PAYMENTS_PER_MINUTE = 30  # security guide MON-6: at most 30 payments per minute per wallet
 
 
 @dataclass(frozen=True, slots=True)
-class Actor:
-    """Who asks: the customer (user id and identity-verification level).
+class Payer:
+    """Whose wallet a money operation moves money out of: the typed `Actor` (`core.actors`; a
+    customer, or a staff member paying from their own wallet) plus the two plain values the
+    wallet needs on top.
 
+    `kyc_level`: the customer's identity-verification level (limits depend on it).
     `outflow_hold`: the account's hold after a security change as read with the signed-in user's
     row (`identity.facade.outflow_hold_of(request.user)`); left unknown, the operation reads it.
     A transfer on PostgreSQL is one statement, and this saves it a second one."""
 
-    user_id: int
+    actor: Actor
     kyc_level: int = 0
     outflow_hold: Any = outflow.UNKNOWN
+
+    def __post_init__(self) -> None:
+        if self.actor.user_id is None:
+            raise ValueError("money moves out of a wallet only for its owner, a signed-in user")
+
+    @classmethod
+    def customer(
+        cls, user_id: int, *, kyc_level: int = 0, outflow_hold: Any = outflow.UNKNOWN
+    ) -> Payer:
+        """For in-process callers (jobs, seeding, benchmarks) that know only the customer."""
+        return cls(Actor.customer(user_id), kyc_level=kyc_level, outflow_hold=outflow_hold)
+
+    @property
+    def user_id(self) -> int:
+        assert self.actor.user_id is not None  # checked in __post_init__
+        return self.actor.user_id
 
 
 def _notify_debit(
@@ -126,16 +148,16 @@ def _already_done(scope: str, key: str | None) -> bool:
 
 
 def preview_transfer(
-    *, actor: Actor, recipient: str, amount: object, currency: str
+    *, payer: Payer, recipient: str, amount: object, currency: str
 ) -> dict[str, Any]:
     """The confirm step before a transfer: who receives it (masked real name and phone or email,
     from identity's `payee_card`), the amount, fee and total. Moves no money."""
     from walletdesk.identity.facade import payee_card
 
     money = check_cap(CappedOperation.TRANSFER, parse_amount(amount, currency))
-    outflow.check_transfer(actor.user_id, _login_name(recipient), actor.outflow_hold)
+    outflow.check_transfer(payer.user_id, _login_name(recipient), payer.outflow_hold)
     # Answers as the transfer would: a caller who could not pay learns nothing about the payee.
-    target = find_recipient(actor=actor, recipient=recipient, amount=amount, currency=currency)
+    target = find_recipient(payer=payer, recipient=recipient, amount=amount, currency=currency)
     card = payee_card(target.user_id)
     fee = compute_fee("transfer", money.currency, money.minor)
     return {
@@ -156,7 +178,7 @@ def customer_confirmation(
     *,
     payment_password: object,
     passkey_assertion: str | None,
-    http_request: HttpRequest | None,
+    passkey_challenge: PasskeyChallenge | None,
     confirmed: bool,
 ) -> Callable[[], None] | None:
     """What confirms a money movement: exactly one of the payment password and a passkey
@@ -178,7 +200,7 @@ def customer_confirmation(
             user_id,
             payment_password=payment_password,
             passkey_assertion=passkey_assertion,
-            request=http_request,
+            passkey_challenge=passkey_challenge,
         )
 
     return verify
@@ -186,7 +208,7 @@ def customer_confirmation(
 
 def transfer(
     *,
-    actor: Actor,
+    payer: Payer,
     recipient: str,
     amount: object,
     currency: str,
@@ -194,7 +216,7 @@ def transfer(
     idempotency_key: str | None,
     payment_password: object = None,
     passkey_assertion: str | None = None,
-    http_request: HttpRequest | None = None,
+    passkey_challenge: PasskeyChallenge | None = None,
     confirmed: bool = False,
 ) -> IdempotentOutcome:
     """Send money to another customer's wallet, found by phone number or email.
@@ -209,29 +231,29 @@ def transfer(
 
     money = check_cap(CappedOperation.TRANSFER, parse_amount(amount, currency))
     verify = customer_confirmation(
-        actor.user_id,
+        payer.user_id,
         payment_password=payment_password,
         passkey_assertion=passkey_assertion,
-        http_request=http_request,
+        passkey_challenge=passkey_challenge,
         confirmed=confirmed,
     )
     memo = (memo or "").strip()[:60]
-    if recipient_lookups_blocked(actor.user_id):
+    if recipient_lookups_blocked(payer.user_id):
         raise RecipientLookupsLimitedError(_retry_after=3600)
     try:
-        return _transfer(actor, recipient, money, amount, memo, idempotency_key, verify)
+        return _transfer(payer, recipient, money, amount, memo, idempotency_key, verify)
     except (RecipientNotFoundError, RecipientCannotReceiveError) as refusal:
         # Say "no such wallet" only to someone who could have sent the money: everyone else
         # gets the refusal a real recipient would have met, so a caller without the balance
         # (or over a limit, or frozen) learns nothing about who has a wallet (issue 12).
-        hidden = _refusal_whoever_the_recipient(actor, money)
+        hidden = _refusal_whoever_the_recipient(payer, money)
         if hidden is not None:
             raise hidden from None
-        record_recipient_miss(actor.user_id, "email" if "@" in (recipient or "") else "phone")
+        record_recipient_miss(payer.user_id, "email" if "@" in (recipient or "") else "phone")
         raise refusal from None
 
 
-def find_recipient(*, actor: Actor, recipient: str, amount: object, currency: str) -> Wallet:
+def find_recipient(*, payer: Payer, recipient: str, amount: object, currency: str) -> Wallet:
     """The payee's wallet, for a confirm step that names the payee before the customer pays.
 
     Answers as `transfer` would: a caller who could not send `amount` gets that refusal whoever
@@ -239,9 +261,9 @@ def find_recipient(*, actor: Actor, recipient: str, amount: object, currency: st
     from walletdesk.identity.facade import recipient_lookups_blocked, record_recipient_miss
 
     money = check_cap(CappedOperation.TRANSFER, parse_amount(amount, currency))
-    if recipient_lookups_blocked(actor.user_id):
+    if recipient_lookups_blocked(payer.user_id):
         raise RecipientLookupsLimitedError(_retry_after=3600)
-    refusal = _refusal_whoever_the_recipient(actor, money)
+    refusal = _refusal_whoever_the_recipient(payer, money)
     if refusal is not None:
         raise refusal
     try:
@@ -249,23 +271,23 @@ def find_recipient(*, actor: Actor, recipient: str, amount: object, currency: st
         if target.status == WalletStatus.CLOSED:
             raise RecipientCannotReceiveError()
     except (RecipientNotFoundError, RecipientCannotReceiveError):
-        record_recipient_miss(actor.user_id, "email" if "@" in (recipient or "") else "phone")
+        record_recipient_miss(payer.user_id, "email" if "@" in (recipient or "") else "phone")
         raise
-    if target.user_id == actor.user_id:
+    if target.user_id == payer.user_id:
         raise SelfTransferError()
     return target
 
 
-def _refusal_whoever_the_recipient(actor: Actor, money: Money) -> WalletDeskError | None:
+def _refusal_whoever_the_recipient(payer: Payer, money: Money) -> WalletDeskError | None:
     """The first refusal a transfer of `money` to an existing, open wallet would meet: limits
     first, then a frozen account, then the balance (the order of both transfer paths)."""
     refused_by_limit = limit_refusal(
-        user_id=actor.user_id, operation="transfer", money=money, kyc_level=actor.kyc_level
+        user_id=payer.user_id, operation="transfer", money=money, kyc_level=payer.kyc_level
     )
     if refused_by_limit is not None:
         return refused_by_limit
     fee = compute_fee("transfer", money.currency, money.minor)
-    for balance in wallet_balances(actor.user_id):
+    for balance in wallet_balances(payer.user_id):
         if balance.currency == money.currency:
             if balance.debits_blocked:
                 return AccountFrozenError()
@@ -276,7 +298,7 @@ def _refusal_whoever_the_recipient(actor: Actor, money: Money) -> WalletDeskErro
 
 
 def _transfer(
-    actor: Actor,
+    payer: Payer,
     recipient: str,
     money: Money,
     amount: object,
@@ -291,20 +313,20 @@ def _transfer(
         # Confirmation and hold are checked here, before the one-statement call (which itself
         # replays a retry of a transfer that already went through). Checked outside the call's
         # transaction, as on the Python path: see `outflow` on why that is safe enough.
-        scope = f"user:{actor.user_id}:transfer"
+        scope = f"user:{payer.user_id}:transfer"
         if verify is not None:
             if not _already_done(scope, idempotency_key):
                 verify()
-                outflow.check_transfer(actor.user_id, recipient_login_name, actor.outflow_hold)
+                outflow.check_transfer(payer.user_id, recipient_login_name, payer.outflow_hold)
         else:
             try:
-                outflow.check_transfer(actor.user_id, recipient_login_name, actor.outflow_hold)
+                outflow.check_transfer(payer.user_id, recipient_login_name, payer.outflow_hold)
             except OutflowHoldError:
                 if not _already_done(scope, idempotency_key):
                     raise
         return transfer_sql.transfer(
-            user_id=actor.user_id,
-            kyc_level=actor.kyc_level,
+            user_id=payer.user_id,
+            kyc_level=payer.kyc_level,
             recipient=recipient,
             money=money,
             memo=memo,
@@ -313,13 +335,13 @@ def _transfer(
         )
 
     def command() -> tuple[int, dict[str, Any]]:
-        outflow.check_transfer(actor.user_id, recipient_login_name, actor.outflow_hold)
+        outflow.check_transfer(payer.user_id, recipient_login_name, payer.outflow_hold)
         target = resolve_recipient(recipient)
-        if target.user_id == actor.user_id:
+        if target.user_id == payer.user_id:
             raise SelfTransferError()
         if target.status == WalletStatus.CLOSED:
             raise RecipientCannotReceiveError()
-        sender_account = accounts.wallet_account_id(actor.user_id, money.currency)
+        sender_account = accounts.wallet_account_id(payer.user_id, money.currency)
         recipient_account = accounts.wallet_account_id(target.user_id, money.currency)
         fee = compute_fee("transfer", money.currency, money.minor)
         legs = [
@@ -332,7 +354,7 @@ def _transfer(
             )
         locked = ledger.lock_accounts(leg.account_id for leg in legs)
         check_and_record_usage(
-            user_id=actor.user_id, operation="transfer", money=money, kyc_level=actor.kyc_level
+            user_id=payer.user_id, operation="transfer", money=money, kyc_level=payer.kyc_level
         )
         public_id = uuid.uuid4()
         entry = ledger.post_entry(
@@ -340,12 +362,12 @@ def _transfer(
             legs=legs,
             memo=memo,
             reference=f"transfer:{public_id}",
-            actor=f"user:{actor.user_id}",
+            actor=f"user:{payer.user_id}",
             locked=locked,
         )
         record = Transfer.objects.create(
             public_id=public_id,
-            sender_id=actor.user_id,
+            sender_id=payer.user_id,
             recipient_id=target.user_id,
             currency=money.currency,
             amount=money.minor,
@@ -356,7 +378,7 @@ def _transfer(
         recipient_name = str(target.user)
         activity.record(
             activity.activity(
-                user_id=actor.user_id,
+                user_id=payer.user_id,
                 type=ActivityType.TRANSFER_OUT,
                 status=ActivityStatus.SUCCEEDED,
                 currency=money.currency,
@@ -380,7 +402,7 @@ def _transfer(
             ),
         )
         _notify_debit(
-            actor.user_id,
+            payer.user_id,
             Money(money.minor + fee, money.currency),
             f"transfer:{public_id}",
             description_code="transfer",
@@ -389,7 +411,7 @@ def _transfer(
             recipient_id=target.user_id,
             transfer_id=public_id,
             money=money,
-            sender=_display_name(actor.user_id),
+            sender=_display_name(payer.user_id),
         )
         return 201, {
             "id": str(public_id),
@@ -404,7 +426,7 @@ def _transfer(
         }
 
     return run_idempotent(
-        scope=f"user:{actor.user_id}:transfer",
+        scope=f"user:{payer.user_id}:transfer",
         key=idempotency_key,
         request=request,
         command=command,
@@ -425,7 +447,7 @@ def _check_payment_velocity(user_id: int) -> None:
 
 def pay_merchant(
     *,
-    actor: Actor,
+    payer: Payer,
     merchant_id: str,
     amount: object,
     payment_password: object = None,
@@ -434,22 +456,23 @@ def pay_merchant(
     fx_quote_id: str | None = None,
     description: str = "",
     passkey_assertion: str | None = None,
-    http_request: HttpRequest | None = None,
+    passkey_challenge: PasskeyChallenge | None = None,
     confirmed: bool = False,
 ) -> IdempotentOutcome:
     """Pay a merchant. A foreign-currency merchant is paid through an accepted FX quote.
 
     The customer confirms with exactly one of `payment_password` (6 digits) or
     `passkey_assertion` (the JSON credential from `navigator.credentials.get` for a challenge
-    from `identity.facade.payment_passkey_options`; needs `http_request`, whose session holds
-    that challenge). Neither → 400 `payment_confirmation_required`; both → 400
-    `payment_confirmation_ambiguous`; a bad, replayed or foreign passkey → 400 `passkey_invalid`.
+    from `identity.facade.payment_passkey_options`, checked against `passkey_challenge`, which
+    the view takes out of the session with `identity.facade.payment_passkey_challenge`).
+    Neither → 400 `payment_confirmation_required`; both → 400 `payment_confirmation_ambiguous`;
+    a bad, replayed or foreign passkey → 400 `passkey_invalid`.
     """
     verify = customer_confirmation(
-        actor.user_id,
+        payer.user_id,
         payment_password=payment_password,
         passkey_assertion=passkey_assertion,
-        http_request=http_request,
+        passkey_challenge=passkey_challenge,
         confirmed=confirmed,
     )
     merchant_uuid = _uuid_or_none(merchant_id)
@@ -471,15 +494,15 @@ def pay_merchant(
     }
 
     def command() -> tuple[int, dict[str, Any]]:
-        outflow.check_payment(actor.user_id, merchant.pk, actor.outflow_hold)
-        _check_payment_velocity(actor.user_id)
+        outflow.check_payment(payer.user_id, merchant.pk, payer.outflow_hold)
+        _check_payment_velocity(payer.user_id)
         international = merchant.currency != wallet_currency
         public_id = uuid.uuid4()
         reference = f"payment:{public_id}"
-        wallet_id = accounts.wallet_account_id(actor.user_id, wallet_currency)
+        wallet_id = accounts.wallet_account_id(payer.user_id, wallet_currency)
         if international:
             quote = fx.use_quote(
-                user_id=actor.user_id, quote_public_id=fx_quote_id or "", buy=price
+                user_id=payer.user_id, quote_public_id=fx_quote_id or "", buy=price
             )
             debit, fee, rate = quote.sell_amount, quote.fee, str(quote.customer_rate)
             # What leaves the wallet, in its own currency, is capped too (a quote taken
@@ -512,22 +535,22 @@ def pay_merchant(
             ]
         locked = ledger.lock_accounts(leg.account_id for leg in legs)
         check_and_record_usage(
-            user_id=actor.user_id,
+            user_id=payer.user_id,
             operation="payment",
             money=Money(debit + fee, wallet_currency),
-            kyc_level=actor.kyc_level,
+            kyc_level=payer.kyc_level,
         )
         entry = ledger.post_entry(
             kind=EntryKind.PAYMENT,
             legs=legs,
             memo=description or merchant.name,
             reference=reference,
-            actor=f"user:{actor.user_id}",
+            actor=f"user:{payer.user_id}",
             locked=locked,
         )
         payment = Payment.objects.create(
             public_id=public_id,
-            user_id=actor.user_id,
+            user_id=payer.user_id,
             merchant=merchant,
             currency=merchant.currency,
             amount=price.minor,
@@ -540,7 +563,7 @@ def pay_merchant(
         )
         activity.record(
             activity.activity(
-                user_id=actor.user_id,
+                user_id=payer.user_id,
                 type=ActivityType.PAYMENT,
                 status=ActivityStatus.SUCCEEDED,
                 currency=wallet_currency,
@@ -553,7 +576,7 @@ def pay_merchant(
             )
         )
         _notify_debit(
-            actor.user_id,
+            payer.user_id,
             Money(debit + fee, wallet_currency),
             reference,
             description=merchant.name,
@@ -561,7 +584,7 @@ def pay_merchant(
         return 201, payment_body(payment, merchant)
 
     return run_idempotent(
-        scope=f"user:{actor.user_id}:payment",
+        scope=f"user:{payer.user_id}:payment",
         key=idempotency_key,
         request=request,
         command=command,

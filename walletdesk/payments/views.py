@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET
 
+from walletdesk.core.actors import actor_from_request
 from walletdesk.core.auth import authenticated_user_id
 from walletdesk.core.errors import WalletDeskError
 from walletdesk.core.money import Money, format_amount, parse_amount
+from walletdesk.identity.facade import payment_passkey_challenge
 from walletdesk.ledger.facade import wallet_balances
 from walletdesk.payments import fx, operations, selectors
 from walletdesk.payments.enums import ActivityType
@@ -26,11 +28,12 @@ from walletdesk.payments.wallets import open_wallet
 RECORDS_PER_PAGE = 20
 
 
-def _actor(request: HttpRequest) -> operations.Actor:
+def _payer(request: HttpRequest) -> operations.Payer:
     from walletdesk.identity.facade import outflow_hold_of
 
-    return operations.Actor(
-        user_id=authenticated_user_id(request),
+    authenticated_user_id(request)  # PermissionDenied for a request without a signed-in user
+    return operations.Payer(
+        actor_from_request(request),
         kyc_level=int(getattr(request.user, "kyc_level", 0)),
         # The signed-in user's row is loaded already: the hold comes with it.
         outflow_hold=outflow_hold_of(request.user),
@@ -77,14 +80,14 @@ def transfer(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             preview = operations.preview_transfer(
-                actor=_actor(request),
+                payer=_payer(request),
                 recipient=data["recipient"],
                 amount=data["amount"],
                 currency="CNY",
             )
             if request.POST.get("step") == "confirm":
                 outcome = operations.transfer(
-                    actor=_actor(request),
+                    payer=_payer(request),
                     recipient=data["recipient"],
                     amount=data["amount"],
                     currency="CNY",
@@ -92,7 +95,9 @@ def transfer(request: HttpRequest) -> HttpResponse:
                     idempotency_key=data["idempotency_key"],
                     payment_password=data["payment_password"] or None,
                     passkey_assertion=request.POST.get("passkey_assertion") or None,
-                    http_request=request,
+                    passkey_challenge=payment_passkey_challenge(
+                        request, request.POST.get("passkey_assertion") or None
+                    ),
                 )
                 messages.success(
                     request,
@@ -152,12 +157,12 @@ def pay(request: HttpRequest) -> HttpResponse:
                 form.is_valid()
             else:
                 outcome = operations.pay_merchant(
-                    actor=_actor(request),
+                    payer=_payer(request),
                     merchant_id=form.cleaned_data["merchant"],
                     amount=form.cleaned_data["amount"],
                     payment_password=form.cleaned_data["payment_password"] or None,
                     passkey_assertion=passkey_assertion,
-                    http_request=request,
+                    passkey_challenge=payment_passkey_challenge(request, passkey_assertion),
                     idempotency_key=form.cleaned_data["idempotency_key"],
                     fx_quote_id=form.cleaned_data["fx_quote_id"] or None,
                 )

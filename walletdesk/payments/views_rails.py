@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from walletdesk.core.errors import WalletDeskError
 from walletdesk.core.money import Money, format_amount
+from walletdesk.identity.facade import payment_passkey_challenge
 from walletdesk.payments import cards, reconciliation, topups, withdrawals
 from walletdesk.payments.enums import FailureReason, RailMethod, RailOperationStatus
 from walletdesk.payments.forms import payment_password_field
@@ -221,7 +222,9 @@ def withdraw(request: HttpRequest) -> HttpResponse:
                     idempotency_key=data["idempotency_key"],
                     payment_password=data["payment_password"] or None,
                     passkey_assertion=request.POST.get("passkey_assertion") or None,
-                    http_request=request,
+                    passkey_challenge=payment_passkey_challenge(
+                        request, request.POST.get("passkey_assertion") or None
+                    ),
                 )
                 return redirect("payments:withdrawal-detail", public_id=outcome.body["id"])
         except WalletDeskError as error:

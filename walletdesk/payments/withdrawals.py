@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,6 +59,9 @@ from walletdesk.payments.topups import (
 from walletdesk.payments.wallets import wallet_account
 
 # The hold outlives any payout the rail may still settle; reconciliation resolves it long before.
+if TYPE_CHECKING:
+    from walletdesk.identity.facade import PasskeyChallenge
+
 HOLD_LIFETIME = timedelta(days=30)
 WITHDRAWAL_METHOD = RailMethod.BANK_CARD
 
@@ -111,7 +113,7 @@ def create_withdrawal(
     idempotency_key: str | None,
     payment_password: object = None,
     passkey_assertion: str | None = None,
-    http_request: HttpRequest | None = None,
+    passkey_challenge: PasskeyChallenge | None = None,
     confirmed: bool = False,
 ) -> IdempotentOutcome:
     """Start a withdrawal to a bound card, confirmed by the payment password or a passkey
@@ -122,7 +124,7 @@ def create_withdrawal(
         user_id,
         payment_password=payment_password,
         passkey_assertion=passkey_assertion,
-        http_request=http_request,
+        passkey_challenge=passkey_challenge,
         confirmed=confirmed,
     )
     request = {"amount": amount, "currency": currency, "card_id": str(card_id or "")}

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from walletdesk.identity.audit import RequestMeta
+from walletdesk.core.actors import Actor
 from walletdesk.identity.identifiers import normalise_email, normalise_login_name
 from walletdesk.identity.models import User
 from walletdesk.identity.text import skeleton
@@ -79,7 +79,7 @@ def test_staff_may_use_their_own_name(signed_in: Any, user_factory: Any) -> None
     from walletdesk.identity import actions
 
     updated = actions.update_profile(
-        agent, display_name="客服小李", address="", meta=RequestMeta(ip="127.0.0.1", user_agent="")
+        agent, display_name="客服小李", address="", actor=Actor.agent(agent.pk, ip="127.0.0.1")
     )
     assert updated.display_name == "客服小李"
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from walletdesk.core.actors import Actor
 from walletdesk.core.errors import PermissionDeniedError
 from walletdesk.identity import facade
 from walletdesk.identity.actions import emergency_freeze, request_unfreeze_review
@@ -20,7 +21,10 @@ META = RequestMeta(ip="10.0.0.8", user_agent="console")
 
 def _frozen_with_request(customer: Any) -> UnfreezeRequest:
     emergency_freeze(customer, source="app", meta=META)
-    return request_unfreeze_review(User.objects.get(pk=customer.pk), meta=META)
+    return request_unfreeze_review(
+        User.objects.get(pk=customer.pk),
+        actor=Actor.customer(customer.pk, ip="10.0.0.8", device="console"),
+    )
 
 
 def _wallet_status(user_id: int) -> str:

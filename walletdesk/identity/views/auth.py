@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from walletdesk.core.errors import WalletDeskError
 from walletdesk.core.jsontext import loads_strict
-from walletdesk.identity import actions, enrolment, passkeys, throttle
+from walletdesk.identity import actions, enrolment, passkeys, throttle, web_session
 from walletdesk.identity.audit import RequestMeta
 from walletdesk.identity.devices import device_token, set_device_cookie
 from walletdesk.identity.errors import (
@@ -58,7 +58,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            outcome = actions.check_password_login(
+            outcome = web_session.check_password_login(
                 request, form.cleaned_data["username"], form.cleaned_data["password"]
             )
         except WalletDeskError as error:
@@ -84,7 +84,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login_verify(request: HttpRequest) -> HttpResponse:
-    user = actions.pending_second_factor_user(request)
+    user = web_session.pending_second_factor_user(request)
     if user is None:
         return redirect("identity:login")
     if enrolment.needs_enrolment(user):
@@ -94,7 +94,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            actions.complete_second_factor(
+            web_session.complete_second_factor(
                 request, form.cleaned_data["code"], kind=form.cleaned_data["method"]
             )
         except WalletDeskError as error:
@@ -204,10 +204,10 @@ def login_enrol_passkey(request: HttpRequest) -> HttpResponse:
 @require_POST
 def login_verify_send(request: HttpRequest) -> HttpResponse:
     try:
-        user = actions.pending_second_factor_user(request)
+        user = web_session.pending_second_factor_user(request)
         if user is None or "sms" not in enrolment.second_factor_methods(user):
             raise SecondFactorRequiredError()
-        actions.send_login_code(request)
+        web_session.send_login_code(request)
     except WalletDeskError as error:
         return JsonResponse(
             {"error": {"code": error.code, "message": error.user_message}}, status=error.http_status
@@ -245,7 +245,7 @@ def passkey_login(request: HttpRequest) -> HttpResponse:
         return JsonResponse(
             {"error": {"code": error.code, "message": error.user_message}}, status=400
         )
-    actions.complete_login(request, user, method="passkey")
+    web_session.complete_login(request, user, method="passkey")
     response = JsonResponse({"redirect": safe_next(request, home_for(user))})
     set_device_cookie(request, response)
     return response
@@ -253,7 +253,7 @@ def passkey_login(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
-    actions.log_out(request)
+    web_session.log_out(request)
     return redirect("identity:login")
 
 
@@ -307,7 +307,7 @@ def signup_verify(request: HttpRequest) -> HttpResponse:
             status = form_error(form, error)
         else:
             request.session.pop(SIGNUP_KEY, None)
-            actions.complete_login(request, user, method="signup")
+            web_session.complete_login(request, user, method="signup")
             return _finish(request, login_redirect())
     return render(request, "identity/signup_verify.html", {"form": form}, status=status)
 

@@ -8,6 +8,7 @@ import io
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
@@ -18,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from walletdesk.core.actors import actor_from_request
 from walletdesk.core.errors import WalletDeskError
 from walletdesk.identity import actions, kyc, passkeys, selectors, sessions, totp
 from walletdesk.identity.audit import RequestMeta
@@ -80,12 +82,13 @@ def step_up(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             actions.step_up(
-                request,
                 user,
                 form.cleaned_data["password"],
                 form.cleaned_data["code"],
                 kind="totp" if form.cleaned_data["method"] == "totp" else "code",
+                actor=actor_from_request(request),
             )
+            sessions.mark_step_up(request)
         except WalletDeskError as error:
             status = form_error(form, error)
         else:
@@ -103,7 +106,7 @@ def step_up(request: HttpRequest) -> HttpResponse:
 @require_POST
 def send_step_up_code(request: HttpRequest) -> HttpResponse:
     try:
-        issued = actions.send_step_up_code(request, current_user(request))
+        issued = actions.send_step_up_code(current_user(request), actor=actor_from_request(request))
     except WalletDeskError as error:
         return _json_error(error)
     return JsonResponse({"sent": True, "channel": issued.channel})
@@ -118,12 +121,15 @@ def change_password(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
+            user = current_user(request)
             actions.change_password(
-                request,
-                current_user(request),
+                user,
                 form.cleaned_data["old_password"],
                 form.cleaned_data["new_password"],
+                keep=sessions.current_session(request),
+                actor=actor_from_request(request),
             )
+            update_session_auth_hash(request, user)
         except ValidationError as error:
             form.add_error("new_password", error)
             status = 400
@@ -158,9 +164,14 @@ def change_contact(request: HttpRequest, kind: str) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            actions.start_contact_change(
-                request, current_user(request), kind, form.cleaned_data["value"]
+            new = actions.start_contact_change(
+                current_user(request),
+                kind,
+                form.cleaned_data["value"],
+                actor=actor_from_request(request),
+                stepped_up_at=sessions.step_up_time(request),
             )
+            request.session[actions.CONTACT_PENDING_KEY] = {"kind": kind, "value": new}
         except WalletDeskError as error:
             status = form_error(form, error)
         else:
@@ -192,7 +203,19 @@ def confirm_contact(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            actions.finish_contact_change(request, current_user(request), form.cleaned_data["code"])
+            pending = request.session.get(actions.CONTACT_PENDING_KEY)
+            pending = pending if isinstance(pending, dict) else {}
+            actions.finish_contact_change(
+                current_user(request),
+                form.cleaned_data["code"],
+                kind=pending.get("kind"),
+                new=pending.get("value"),
+                actor=actor_from_request(request),
+                stepped_up_at=sessions.step_up_time(request),
+                origin=request.build_absolute_uri("/").rstrip("/"),
+            )
+            request.session.pop(actions.CONTACT_PENDING_KEY, None)
+            sessions.clear_step_up(request)
         except WalletDeskError as error:
             status = form_error(form, error)
         else:
@@ -233,7 +256,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         if request.method == "POST" and form.is_valid():
             try:
                 codes = actions.confirm_totp(
-                    user, form.cleaned_data["code"], meta=RequestMeta.from_request(request)
+                    user, form.cleaned_data["code"], actor=actor_from_request(request)
                 )
             except WalletDeskError as error:
                 status = form_error(form, error)
@@ -260,7 +283,7 @@ def qr_data_uri(text: str) -> str:
 def two_factor_disable(request: HttpRequest) -> HttpResponse:
     if not sessions.has_recent_step_up(request):
         return _step_up_refused(request)
-    actions.disable_totp(current_user(request), meta=RequestMeta.from_request(request))
+    actions.disable_totp(current_user(request), actor=actor_from_request(request))
     messages.success(request, _("The authenticator app is turned off."))
     return redirect("identity:two_factor")
 
@@ -274,7 +297,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     if not actions.has_totp(user):
         return redirect("identity:two_factor")
-    codes = actions.regenerate_recovery_codes(user, meta=RequestMeta.from_request(request))
+    codes = actions.regenerate_recovery_codes(user, actor=actor_from_request(request))
     return render(request, "identity/recovery_codes.html", {"codes": codes})
 
 
@@ -287,7 +310,7 @@ def sms_second_factor(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     try:
         actions.set_sms_second_factor(
-            user, request.POST.get("enabled") == "1", meta=RequestMeta.from_request(request)
+            user, request.POST.get("enabled") == "1", actor=actor_from_request(request)
         )
     except WalletDeskError as error:
         messages.error(request, error.user_message)
@@ -374,7 +397,7 @@ def devices(request: HttpRequest) -> HttpResponse:
 @require_POST
 def revoke_session(request: HttpRequest, public_id: str) -> HttpResponse:
     if not actions.revoke_session(
-        current_user(request), public_id, meta=RequestMeta.from_request(request)
+        current_user(request), public_id, actor=actor_from_request(request)
     ):
         raise Http404
     messages.success(request, _("That device was signed out."))
@@ -386,7 +409,7 @@ def revoke_session(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_POST
 def revoke_api_token(request: HttpRequest, public_id: str) -> HttpResponse:
     if not actions.revoke_api_token(
-        current_user(request), str(public_id), meta=RequestMeta.from_request(request)
+        current_user(request), str(public_id), actor=actor_from_request(request)
     ):
         raise Http404
     messages.success(request, _("The app sign-in was revoked."))
@@ -397,7 +420,11 @@ def revoke_api_token(request: HttpRequest, public_id: str) -> HttpResponse:
 @account_required
 @require_POST
 def revoke_other_sessions(request: HttpRequest) -> HttpResponse:
-    actions.revoke_other_sessions(request, current_user(request))
+    actions.revoke_other_sessions(
+        current_user(request),
+        keep=sessions.current_session(request),
+        actor=actor_from_request(request),
+    )
     messages.success(request, _("All other devices were signed out."))
     return redirect("identity:devices")
 
@@ -407,7 +434,7 @@ def revoke_other_sessions(request: HttpRequest) -> HttpResponse:
 @require_POST
 def forget_device(request: HttpRequest, public_id: str) -> HttpResponse:
     if not actions.forget_device(
-        current_user(request), public_id, meta=RequestMeta.from_request(request)
+        current_user(request), public_id, actor=actor_from_request(request)
     ):
         raise Http404
     messages.success(request, _("The device was removed and signed out."))
@@ -429,7 +456,7 @@ def payment_password(request: HttpRequest) -> HttpResponse:
                 user,
                 form.cleaned_data["code"],
                 form.cleaned_data["new_password"],
-                meta=RequestMeta.from_request(request),
+                actor=actor_from_request(request),
             )
         except WalletDeskError as error:
             status = form_error(form, error)
@@ -446,7 +473,9 @@ def payment_password(request: HttpRequest) -> HttpResponse:
 @require_POST
 def payment_password_send(request: HttpRequest) -> HttpResponse:
     try:
-        actions.send_payment_password_reset_code(request, current_user(request))
+        actions.send_payment_password_reset_code(
+            current_user(request), actor=actor_from_request(request)
+        )
     except WalletDeskError as error:
         return _json_error(error)
     return JsonResponse({"sent": True})
@@ -478,7 +507,12 @@ def unfreeze(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            actions.self_unfreeze(request, user, form.cleaned_data["code"])
+            actions.self_unfreeze(
+                user,
+                form.cleaned_data["code"],
+                actor=actor_from_request(request),
+                stepped_up_at=sessions.step_up_time(request),
+            )
         except WalletDeskError as error:
             status = form_error(form, error)
         else:
@@ -518,7 +552,7 @@ def unfreeze_send(request: HttpRequest) -> HttpResponse:
 def unfreeze_review(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     if user.frozen_at is not None:
-        actions.request_unfreeze_review(user, meta=RequestMeta.from_request(request))
+        actions.request_unfreeze_review(user, actor=actor_from_request(request))
         messages.success(request, _("Your request was sent. Support will contact you."))
     return redirect("identity:security")
 
@@ -538,7 +572,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                 user,
                 display_name=form.cleaned_data["display_name"],
                 address=form.cleaned_data["address"],
-                meta=RequestMeta.from_request(request),
+                actor=actor_from_request(request),
             )
         except WalletDeskError as error:
             status = form_error(form, error)
@@ -616,7 +650,9 @@ def close_account(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            actions.close_account(request, user, form.cleaned_data["code"])
+            actions.close_account(
+                user, form.cleaned_data["code"], actor=actor_from_request(request)
+            )
         except WalletDeskError as error:
             status = form_error(form, error)
         else:
@@ -643,7 +679,7 @@ def close_account(request: HttpRequest) -> HttpResponse:
 @require_POST
 def close_account_send(request: HttpRequest) -> HttpResponse:
     try:
-        actions.send_closure_code(request, current_user(request))
+        actions.send_closure_code(current_user(request), actor=actor_from_request(request))
     except WalletDeskError as error:
         return _json_error(error)
     return JsonResponse({"sent": True})

@@ -153,7 +153,7 @@ def test_money_from_another_customer_is_announced_to_the_recipient_only(
 
     with run_on_commit():
         outcome = operations.transfer(
-            actor=operations.Actor(sender.pk),
+            payer=operations.Payer.customer(sender.pk),
             recipient=recipient.login_name,
             amount="12.50",
             currency="CNY",

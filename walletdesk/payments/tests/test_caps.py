@@ -51,7 +51,7 @@ def payee(user_factory: Any) -> Any:
 
 def _send(sender: Any, recipient: Any, amount: str, currency: str = "CNY") -> Any:
     return operations.transfer(
-        actor=operations.Actor(sender.pk),
+        payer=operations.Payer.customer(sender.pk),
         recipient=recipient.login_name,
         amount=amount,
         currency=currency,
@@ -62,7 +62,7 @@ def _send(sender: Any, recipient: Any, amount: str, currency: str = "CNY") -> An
 
 def _pay(user: Any, merchant: Any, amount: str, **kw: Any) -> Any:
     return operations.pay_merchant(
-        actor=operations.Actor(user.pk),
+        payer=operations.Payer.customer(user.pk),
         merchant_id=str(merchant.public_id),
         amount=amount,
         payment_password=PIN,

@@ -51,7 +51,7 @@ def transfer_or_refusal(sender: Any, recipient_login: str, amount: str, key: str
     """ "ok", or the refusal's code."""
     try:
         operations.transfer(
-            actor=operations.Actor(sender.pk),
+            payer=operations.Payer.customer(sender.pk),
             recipient=recipient_login,
             amount=amount,
             currency="CNY",
@@ -119,7 +119,7 @@ def test_bank_with_eight_workers_conserves_money(user_factory: Any) -> None:
         for src, offset, amount in plans[index]:
             try:
                 operations.transfer(
-                    actor=operations.Actor(users[src].pk),
+                    payer=operations.Payer.customer(users[src].pk),
                     recipient=logins[(src + offset) % 4],
                     amount=Money(amount, "CNY").to_decimal_string(),
                     currency="CNY",

@@ -140,7 +140,10 @@ def test_the_payee_preview_answers_like_the_transfer(user_factory: Any, payee: A
     def preview(user: Any, recipient: str, amount: str) -> str:
         try:
             found = operations.find_recipient(
-                actor=operations.Actor(user.pk), recipient=recipient, amount=amount, currency="CNY"
+                payer=operations.Payer.customer(user.pk),
+                recipient=recipient,
+                amount=amount,
+                currency="CNY",
             )
         except WalletDeskError as error:
             return error.code

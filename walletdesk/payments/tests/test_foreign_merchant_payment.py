@@ -40,7 +40,7 @@ def tokyo_shop() -> Any:
 
 def pay(user: Any, merchant: Any, quote_id: str | None) -> Any:
     return operations.pay_merchant(
-        actor=operations.Actor(user.pk),
+        payer=operations.Payer.customer(user.pk),
         merchant_id=str(merchant.public_id),
         amount="1200",
         payment_password=PIN,

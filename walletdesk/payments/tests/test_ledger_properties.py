@@ -240,7 +240,7 @@ class WalletMachine(RuleBasedStateMachine):
     def _transfer(self, sender: int, recipient: int, amount: int) -> Callable[[], Any]:
         key, login = uuid.uuid4().hex, User.objects.get(pk=recipient).login_name
         return lambda: operations.transfer(
-            actor=operations.Actor(sender),
+            payer=operations.Payer.customer(sender),
             recipient=login,
             amount=Money(amount, "CNY").to_decimal_string(),
             currency="CNY",
@@ -268,7 +268,7 @@ class WalletMachine(RuleBasedStateMachine):
     ) -> Callable[[], Any]:
         key = uuid.uuid4().hex
         return lambda: operations.pay_merchant(
-            actor=operations.Actor(user_id),
+            payer=operations.Payer.customer(user_id),
             merchant_id=merchant_id,
             amount=price.to_decimal_string(),
             payment_password=PIN,

@@ -61,7 +61,7 @@ def bob(user_factory: Any) -> Any:
 
 def send(sender: Any, recipient: Any, amount: str, key: str | None = None) -> IdempotentOutcome:
     return operations.transfer(
-        actor=operations.Actor(sender.pk),
+        payer=operations.Payer.customer(sender.pk),
         recipient=recipient.login_name,
         amount=amount,
         currency="CNY",
@@ -121,7 +121,7 @@ class TestTransfer:
             send(alice, alice, "1.00")
         with pytest.raises(RecipientNotFoundError):
             operations.transfer(
-                actor=operations.Actor(alice.pk),
+                payer=operations.Payer.customer(alice.pk),
                 recipient="+8613900000000",
                 amount="1.00",
                 currency="CNY",
@@ -164,7 +164,7 @@ class TestTransfer:
 class TestMerchantPayment:
     def pay(self, user: Any, merchant: Any, amount: str, pin: str = PIN, **kw: Any) -> Any:
         return operations.pay_merchant(
-            actor=operations.Actor(user.pk),
+            payer=operations.Payer.customer(user.pk),
             merchant_id=str(merchant.public_id),
             amount=amount,
             payment_password=pin,

@@ -46,7 +46,7 @@ def people(wallet_factory: Any) -> dict[str, Any]:
 
 def send(sender: Any, recipient: Any, amount: str = "10.00", key: str | None = None) -> Any:
     return operations.transfer(
-        actor=operations.Actor(sender.pk),
+        payer=operations.Payer.customer(sender.pk),
         recipient=recipient.login_name,
         amount=amount,
         currency="CNY",
@@ -57,7 +57,7 @@ def send(sender: Any, recipient: Any, amount: str = "10.00", key: str | None = N
 
 def pay(user: Any, merchant: Merchant, amount: str = "10.00") -> Any:
     return operations.pay_merchant(
-        actor=operations.Actor(user.pk),
+        payer=operations.Payer.customer(user.pk),
         merchant_id=str(merchant.public_id),
         amount=amount,
         payment_password=PAY_PASSWORD,

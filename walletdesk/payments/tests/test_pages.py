@@ -29,7 +29,7 @@ def busy_customer(user_factory: Any) -> Any:
     shop = make_merchant()
     for n in range(6):
         operations.transfer(
-            actor=operations.Actor(user.pk),
+            payer=operations.Payer.customer(user.pk),
             recipient=friend.login_name,
             amount=f"{n + 1}.00",
             currency="CNY",
@@ -37,14 +37,14 @@ def busy_customer(user_factory: Any) -> Any:
             confirmed=True,
         )
         operations.pay_merchant(
-            actor=operations.Actor(user.pk),
+            payer=operations.Payer.customer(user.pk),
             merchant_id=str(shop.public_id),
             amount="9.90",
             payment_password="258036",
             idempotency_key=uuid.uuid4().hex,
         )
     operations.transfer(
-        actor=operations.Actor(friend.pk),
+        payer=operations.Payer.customer(friend.pk),
         recipient=user.login_name,
         amount="5.00",
         currency="CNY",

@@ -60,7 +60,7 @@ def wallet_user(user_factory: Any, name: str, balance: int = 0, currency: str = 
 
 def send(sender: Any, recipient: str, amount: str, currency: str = "CNY", **kw: Any) -> Any:
     return operations.transfer(
-        actor=operations.Actor(sender.pk),
+        payer=operations.Payer.customer(sender.pk),
         recipient=recipient,
         amount=amount,
         currency=currency,

@@ -293,7 +293,7 @@ class Command(BaseCommand):
                 )
             try:
                 return operations.pay_merchant(
-                    actor=operations.Actor(user.pk, user.kyc_level),
+                    payer=operations.Payer.customer(user.pk, kyc_level=user.kyc_level),
                     merchant_id=str(shop.public_id),
                     amount=amount,
                     payment_password=DEMO_PAYMENT_PASSWORD,
@@ -307,7 +307,9 @@ class Command(BaseCommand):
         def send(src: int, dst: int, amount: str, memo: str, key: str) -> None:
             try:
                 operations.transfer(
-                    actor=operations.Actor(customers[src].pk, customers[src].kyc_level),
+                    payer=operations.Payer.customer(
+                        customers[src].pk, kyc_level=customers[src].kyc_level
+                    ),
                     recipient=customers[dst].login_name,
                     amount=amount,
                     currency="CNY",
