@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
+from django.utils import translation
 
 ZH = "沙箱环境：资金为模拟，不会真实到账"
 EN = "Sandbox: money here is not real"
@@ -35,7 +36,8 @@ def test_the_signed_in_home_page_carries_the_ribbon(customer_client: Client) -> 
 
 @pytest.mark.usefixtures("sandbox_allowed")
 def test_admin_pages_carry_the_ribbon(rf: RequestFactory) -> None:
-    html = render_to_string("admin/base_site.html", {"title": "x"}, request=rf.get("/admin/"))
+    with translation.override("zh-hans"):
+        html = render_to_string("admin/base_site.html", {"title": "x"}, request=rf.get("/admin/"))
     assert "data-sandbox-ribbon" in html and ZH in html
 
 

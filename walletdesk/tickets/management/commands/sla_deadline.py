@@ -45,7 +45,12 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="End with one JSON line.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        translation.activate("en")
+        # English on the command line, without leaving it active for whoever runs next in this
+        # process (call_command in tests, a worker).
+        with translation.override("en"):
+            self._handle(**options)
+
+    def _handle(self, **options: Any) -> None:
         start = self._parse_start(options["start"])
         minutes: int = options["business_minutes"]
         if not 0 <= minutes <= MAX_MINUTES:
