@@ -2,7 +2,14 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from walletdesk.tickets.models import BusinessCalendar, CalendarDay, WorkingWindow
+from walletdesk.tickets.models import (
+    AutomationRule,
+    BusinessCalendar,
+    CalendarDay,
+    Team,
+    TeamMembership,
+    WorkingWindow,
+)
 
 
 class WorkingWindowInline(admin.TabularInline[WorkingWindow, BusinessCalendar]):
@@ -29,3 +36,24 @@ class CalendarDayAdmin(admin.ModelAdmin[CalendarDay]):
     list_filter = ("calendar", "kind")
     date_hierarchy = "date"
     search_fields = ("name_zh", "name_en")
+
+
+class TeamMembershipInline(admin.TabularInline[TeamMembership, Team]):
+    model = TeamMembership
+    extra = 0
+    autocomplete_fields = ("agent",)
+    fields = ("agent", "capacity", "available", "shift")
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin[Team]):
+    list_display = ("name", "title_zh", "title_en", "strategy", "auto_assign", "calendar", "active")
+    list_filter = ("active", "strategy")
+    inlines = (TeamMembershipInline,)
+
+
+@admin.register(AutomationRule)
+class AutomationRuleAdmin(admin.ModelAdmin[AutomationRule]):
+    list_display = ("name", "event", "position", "active")
+    list_filter = ("event", "active")
+    ordering = ("position", "pk")

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
 from django.db.models import Max, Min
 
 from walletdesk.tickets.calendars import (
@@ -323,7 +324,11 @@ def _record_once(timer_id: int, field: str, now: datetime) -> bool:
 
 
 def sweep(now: datetime) -> SweepResult:
-    """Record warnings and breaches that are due (each exactly once, however often it runs)."""
+    """Record warnings and breaches that are due (each exactly once, however often it runs), and
+    run the automation rules on each (escalation) in the same transaction as its record."""
+    from walletdesk.tickets.automation import sla_recorder
+
+    recorded = sla_recorder()
     warned = breached = 0
     due_warnings = SlaTimer.objects.filter(
         state=TimerState.RUNNING, warned_at__isnull=True, warn_at__lte=now
@@ -331,20 +336,27 @@ def sweep(now: datetime) -> SweepResult:
     for timer_id, ticket_id, metric in due_warnings.values_list("pk", "ticket_id", "metric")[
         : SWEEP_BATCH * 40
     ]:
-        if _record_once(timer_id, "warned_at", now):
-            TicketEvent.objects.create(
-                ticket_id=ticket_id, actor="system", kind=EventKind.SLA_WARNING, to_value=metric
-            )
-            warned += 1
+        with transaction.atomic():
+            if _record_once(timer_id, "warned_at", now):
+                TicketEvent.objects.create(
+                    ticket_id=ticket_id, actor="system", kind=EventKind.SLA_WARNING, to_value=metric
+                )
+                recorded(ticket_id, EventKind.SLA_WARNING, metric, now)
+                warned += 1
     overdue = SlaTimer.objects.filter(
         state=TimerState.RUNNING, breached_at__isnull=True, due_at__lte=now
     ).order_by("due_at")
     for timer_id, ticket_id, metric in overdue.values_list("pk", "ticket_id", "metric")[
         : SWEEP_BATCH * 40
     ]:
-        if _record_once(timer_id, "breached_at", now):
-            TicketEvent.objects.create(
-                ticket_id=ticket_id, actor="system", kind=EventKind.SLA_BREACHED, to_value=metric
-            )
-            breached += 1
+        with transaction.atomic():
+            if _record_once(timer_id, "breached_at", now):
+                TicketEvent.objects.create(
+                    ticket_id=ticket_id,
+                    actor="system",
+                    kind=EventKind.SLA_BREACHED,
+                    to_value=metric,
+                )
+                recorded(ticket_id, EventKind.SLA_BREACHED, metric, now)
+                breached += 1
     return SweepResult(warned, breached)

@@ -29,3 +29,9 @@ def _shipped_desk_data(request: pytest.FixtureRequest) -> None:
         importlib.import_module(
             "walletdesk.tickets.migrations.0006_default_sla_policies"
         ).create_policies(apps, None)
+    from walletdesk.tickets.models import AutomationRule
+
+    if not AutomationRule.objects.exists():
+        importlib.import_module(
+            "walletdesk.tickets.migrations.0009_security_rules"
+        ).create_teams_and_rules(apps, None)
