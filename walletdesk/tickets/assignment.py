@@ -70,7 +70,7 @@ def route(ticket: Ticket) -> Team | None:
     top-level category) and whose languages include the ticket's."""
     category = ticket.category
     codes = {category.slug}
-    if category.parent_id is not None:
+    if category.parent is not None:
         codes.add(category.parent.slug)
     for team in Team.objects.filter(active=True).order_by("position", "pk"):
         if team.languages and ticket.language not in team.languages:
@@ -85,7 +85,7 @@ def _on_shift(
 ) -> list[TeamMembership]:
     on_shift = []
     for member in members:
-        calendar = member.shift if member.shift_id is not None else team.calendar
+        calendar = member.shift or team.calendar
         if schedules.open_at(calendar.pk, calendar.name, now):
             on_shift.append(member)
     return on_shift
@@ -203,7 +203,7 @@ def set_team(ticket: Ticket, team: Team | None, actor_label: str, now: datetime,
         ticket=ticket,
         actor=actor_label,
         kind=EventKind.TEAM,
-        from_value=ticket.team.name if ticket.team_id else "",
+        from_value=ticket.team.name if ticket.team else "",
         to_value=team.name if team else "",
         note=note[:500],
         created_at=now,

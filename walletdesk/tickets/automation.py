@@ -52,14 +52,14 @@ def snapshot(ticket: Ticket, *, metric: str = "") -> Snapshot:
     """The values conditions look at, taken before a change to compare with after it."""
     category = ticket.category
     return {
-        "category": {category.slug, category.parent.slug if category.parent_id else category.slug},
+        "category": {category.slug, category.parent.slug if category.parent else category.slug},
         "kind": ticket.kind,
         "priority": int(ticket.priority),
         "channel": ticket.channel,
         "language": ticket.language,
         "status": ticket.status,
         "tags": set(ticket.tags),
-        "team": ticket.team.name if ticket.team_id else "",
+        "team": ticket.team.name if ticket.team else "",
         "assigned": ticket.assignee_id is not None,
         "metric": metric,
     }
@@ -68,6 +68,7 @@ def snapshot(ticket: Ticket, *, metric: str = "") -> Snapshot:
 def _condition_holds(values: Snapshot, condition: Mapping[str, Any]) -> bool:
     actual = values[condition["field"]]
     op, expected = condition["op"], condition.get("value")
+    listed = set(expected) if isinstance(expected, list) else set()
     # A set-valued field (category codes, tags) matches when any of its values does.
     many = actual if isinstance(actual, set) else {actual}
     if op == "eq":
@@ -75,9 +76,9 @@ def _condition_holds(values: Snapshot, condition: Mapping[str, Any]) -> bool:
     if op == "ne":
         return expected not in many
     if op == "in":
-        return bool(many & set(expected))
+        return bool(many & listed)
     if op == "not_in":
-        return not many & set(expected)
+        return not many & listed
     if op == "contains":
         return expected in many
     return False
@@ -250,6 +251,10 @@ def sla_recorder() -> Callable[[int, str, str, datetime], list[str]]:
         EventKind.SLA_BREACHED.value: _rules(RuleEvent.SLA_BREACHED),
     }
 
+    # Timers of one ticket often warn together (a complaint's first reply and periodic update are
+    # both due in 24 h): a rule fires once per ticket and event in one sweep.
+    fired_in_sweep: set[tuple[int, str, int]] = set()
+
     def recorded(ticket_id: int, kind: str, metric: str, now: datetime) -> list[str]:
         rules = by_event.get(kind) or []
         if not rules:
@@ -266,7 +271,10 @@ def sla_recorder() -> Callable[[int, str, str, datetime], list[str]]:
             values = snapshot(ticket, metric=metric)
             fired = []
             for rule in rules:
+                if (ticket_id, kind, rule.pk) in fired_in_sweep:
+                    continue
                 if matches(rule, values):
+                    fired_in_sweep.add((ticket_id, kind, rule.pk))
                     _run(ticket, rule, now)
                     fired.append(rule.name)
                     values = snapshot(ticket, metric=metric)
