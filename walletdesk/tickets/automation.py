@@ -20,7 +20,6 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from walletdesk.tickets import assignment, sla
@@ -46,6 +45,19 @@ OPS = ("eq", "ne", "in", "not_in", "contains")
 ACTIONS = ("set_priority", "add_tag", "assign_team", "page_team", "notify_team", "escalate")
 
 Snapshot = dict[str, Any]
+# What `snapshot` reads, for loading many tickets at once.
+SNAPSHOT_FIELDS = (
+    "kind",
+    "priority",
+    "channel",
+    "language",
+    "status",
+    "tags",
+    "assignee_id",
+    "category__slug",
+    "category__parent__slug",
+    "team__name",
+)
 
 
 def snapshot(ticket: Ticket, *, metric: str = "") -> Snapshot:
@@ -243,43 +255,64 @@ def ticket_updated(ticket: Ticket, before: Snapshot, now: datetime) -> list[str]
     return _apply(ticket, _rules(RuleEvent.UPDATED), now, before=before)
 
 
-def sla_recorder() -> Callable[[int, str, str, datetime], list[str]]:
-    """For the SLA sweep: loads the SLA rules once and returns the function to call per warning
-    or breach recorded (inside the transaction that recorded it)."""
+def sla_recorder() -> Callable[[list[tuple[int, str]], str, datetime], list[str]]:
+    """For the SLA sweep: loads the SLA rules once and returns the function it calls with each
+    chunk of (ticket id, metric) recorded, inside the transaction that recorded them. Conditions
+    are checked on the chunk's tickets loaded at once; only tickets a rule acts on are locked."""
     by_event = {
         EventKind.SLA_WARNING.value: _rules(RuleEvent.SLA_WARNING),
         EventKind.SLA_BREACHED.value: _rules(RuleEvent.SLA_BREACHED),
     }
-
     # Timers of one ticket often warn together (a complaint's first reply and periodic update are
     # both due in 24 h): a rule fires once per ticket and event in one sweep.
     fired_in_sweep: set[tuple[int, str, int]] = set()
 
-    def recorded(ticket_id: int, kind: str, metric: str, now: datetime) -> list[str]:
+    def recorded(chunk: list[tuple[int, str]], kind: str, now: datetime) -> list[str]:
         rules = by_event.get(kind) or []
-        if not rules:
+        if not rules or not chunk:
             return []
-        with transaction.atomic():
-            ticket = (
-                Ticket.objects.select_for_update(of=("self",))
-                .select_related("category__parent", "team")
-                .filter(pk=ticket_id)
-                .first()
-            )
+        tickets = (
+            Ticket.objects.select_related("category__parent", "team")
+            .only(*SNAPSHOT_FIELDS)
+            .in_bulk({ticket_id for ticket_id, _metric in chunk})
+        )
+        fired: list[str] = []
+        for ticket_id, metric in chunk:
+            ticket = tickets.get(ticket_id)
             if ticket is None or not ticket.is_open:
-                return []
-            values = snapshot(ticket, metric=metric)
-            fired = []
-            for rule in rules:
-                if (ticket_id, kind, rule.pk) in fired_in_sweep:
-                    continue
-                if matches(rule, values):
-                    fired_in_sweep.add((ticket_id, kind, rule.pk))
-                    _run(ticket, rule, now)
-                    fired.append(rule.name)
-                    values = snapshot(ticket, metric=metric)
-            if ticket.team_id is not None and ticket.assignee_id is None and fired:
-                assignment.assign_next(ticket.team_id, now, limit=1)
+                continue
+            due = [
+                rule
+                for rule in rules
+                if (ticket_id, kind, rule.pk) not in fired_in_sweep
+                and matches(rule, snapshot(ticket, metric=metric))
+            ]
+            if due:
+                fired.extend(_escalate_locked(ticket_id, kind, metric, due, now, fired_in_sweep))
         return fired
 
     return recorded
+
+
+def _escalate_locked(
+    ticket_id: int,
+    kind: str,
+    metric: str,
+    rules: list[AutomationRule],
+    now: datetime,
+    fired_in_sweep: set[tuple[int, str, int]],
+) -> list[str]:
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("category__parent", "team")
+        .get(pk=ticket_id)
+    )
+    fired = []
+    for rule in rules:
+        if ticket.is_open and matches(rule, snapshot(ticket, metric=metric)):
+            fired_in_sweep.add((ticket_id, kind, rule.pk))
+            _run(ticket, rule, now)
+            fired.append(rule.name)
+    if fired and ticket.team_id is not None and ticket.assignee_id is None:
+        assignment.assign_next(ticket.team_id, now, limit=1)
+    return fired

@@ -267,10 +267,16 @@ class Ticket(PublicIdModel):
                     assignee__isnull=True, status__in=["new", "open", "pending", "on_hold"]
                 ),
             ),
-            # An agent's open load per team (capacity checks, least-loaded choice).
+            # The desk's list filtered by team or by assignee, sorted by SLA due (first page), and
+            # an agent's open load per team (capacity checks, least-loaded choice).
             models.Index(
-                fields=["team", "assignee"],
-                name="ticket_open_by_assignee",
+                fields=["team", "sla_due_at"],
+                name="ticket_open_team_by_sla_due",
+                condition=Q(status__in=["new", "open", "pending", "on_hold"]),
+            ),
+            models.Index(
+                fields=["assignee", "sla_due_at"],
+                name="ticket_open_mine_by_sla_due",
                 condition=Q(status__in=["new", "open", "pending", "on_hold"]),
             ),
         ]
