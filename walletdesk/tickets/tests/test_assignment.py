@@ -285,3 +285,15 @@ def test_manual_reassignment_and_team_change_go_through_triage(
     actions.triage(supervisor, ticket.number, team=None)
     ticket.refresh_from_db()
     assert ticket.team is None
+
+
+def test_the_beat_job_assigns_every_teams_queue(agents: list[Any], customer_actor: Actor) -> None:
+    from walletdesk.tickets import tasks
+
+    first, second = make_team("first"), make_team("second")
+    join(first, agents[0])
+    join(second, agents[1])
+    tickets = queue(customer_actor, first, 2) + queue(customer_actor, second, 1)
+
+    assert tasks.auto_assign() == {"assigned": 3}
+    assert assignees(tickets) == [agents[0].pk, agents[0].pk, agents[1].pk]
