@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from walletdesk.tickets import assignment, sla
-from walletdesk.tickets.enums import EventKind, Priority
+from walletdesk.tickets.enums import OPEN_STATUSES, EventKind, Priority
 from walletdesk.tickets.models import AutomationRule, RuleEvent, Team, Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
@@ -73,6 +73,22 @@ def snapshot(ticket: Ticket, *, metric: str = "") -> Snapshot:
         "tags": set(ticket.tags),
         "team": ticket.team.name if ticket.team else "",
         "assigned": ticket.assignee_id is not None,
+        "metric": metric,
+    }
+
+
+def _snapshot_of_row(row: Mapping[str, Any], metric: str) -> Snapshot:
+    """`snapshot` from a `values(*SNAPSHOT_FIELDS)` row."""
+    return {
+        "category": {row["category__slug"], row["category__parent__slug"] or row["category__slug"]},
+        "kind": row["kind"],
+        "priority": int(row["priority"]),
+        "channel": row["channel"],
+        "language": row["language"],
+        "status": row["status"],
+        "tags": set(row["tags"] or ()),
+        "team": row["team__name"] or "",
+        "assigned": row["assignee_id"] is not None,
         "metric": metric,
     }
 
@@ -271,21 +287,21 @@ def sla_recorder() -> Callable[[list[tuple[int, str]], str, datetime], list[str]
         rules = by_event.get(kind) or []
         if not rules or not chunk:
             return []
-        tickets = (
-            Ticket.objects.select_related("category__parent", "team")
-            .only(*SNAPSHOT_FIELDS)
-            .in_bulk({ticket_id for ticket_id, _metric in chunk})
+        # Plain values, not model instances: most tickets of a chunk match no rule.
+        rows = Ticket.objects.filter(pk__in={ticket_id for ticket_id, _metric in chunk}).values(
+            "pk", *SNAPSHOT_FIELDS
         )
+        tickets = {row["pk"]: row for row in rows}
         fired: list[str] = []
         for ticket_id, metric in chunk:
-            ticket = tickets.get(ticket_id)
-            if ticket is None or not ticket.is_open:
+            row = tickets.get(ticket_id)
+            if row is None or row["status"] not in OPEN_STATUSES:
                 continue
+            values = _snapshot_of_row(row, metric)
             due = [
                 rule
                 for rule in rules
-                if (ticket_id, kind, rule.pk) not in fired_in_sweep
-                and matches(rule, snapshot(ticket, metric=metric))
+                if (ticket_id, kind, rule.pk) not in fired_in_sweep and matches(rule, values)
             ]
             if due:
                 fired.extend(_escalate_locked(ticket_id, kind, metric, due, now, fired_in_sweep))
