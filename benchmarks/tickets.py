@@ -496,6 +496,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--backends", default="postgres,sqlite")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--keep-database",
+        action="store_true",
+        help=f"leave the PostgreSQL database {PG_BENCH_DB} for EXPLAIN (dropped on the next run)",
+    )
     args = parser.parse_args(argv)
     open_count = int(args.tickets * OPEN_SHARE)
     if args.sweep is None:
@@ -517,7 +522,8 @@ def main() -> None:
             try:
                 results["postgres"] = _subrun(url, passthrough)
             finally:
-                drop_pg_database()
+                if not args.keep_database:
+                    drop_pg_database()
         elif backend == "sqlite":
             with tempfile.TemporaryDirectory() as tmp:
                 results["sqlite"] = _subrun(f"sqlite:///{tmp}/bench_tickets.sqlite3", passthrough)
