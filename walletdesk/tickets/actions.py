@@ -144,7 +144,9 @@ def _author_kind(actor: Actor) -> AuthorKind:
 
 
 def _lock(number: str) -> Ticket:
-    ticket = Ticket.objects.select_for_update().filter(number=number).first()
+    # FOR NO KEY UPDATE: other transactions may still insert rows that point at the ticket (the SLA
+    # sweep's timeline rows), so they never wait on an action while holding its timers.
+    ticket = Ticket.objects.select_for_update(no_key=True).filter(number=number).first()
     if ticket is None:
         raise TicketNotFoundError()
     return ticket

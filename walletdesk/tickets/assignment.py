@@ -137,7 +137,7 @@ def assign_next(
         if room <= 0:
             return []
         tickets = list(
-            Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+            Ticket.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
             .filter(team=team, assignee__isnull=True, status__in=OPEN_STATUSES)
             .order_by(
                 F("priority").desc(), F("sla_due_at").asc(nulls_last=True), "created_at", "pk"

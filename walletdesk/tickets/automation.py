@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from walletdesk.tickets import assignment, sla
@@ -317,12 +318,26 @@ def _escalate_locked(
     rules: list[AutomationRule],
     now: datetime,
     fired_in_sweep: set[tuple[int, str, int]],
+    *,
+    wait: bool = False,
 ) -> list[str]:
-    ticket = (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("category__parent", "team")
-        .get(pk=ticket_id)
-    )
+    """Run `rules` on the ticket under its row lock.
+
+    Inside the sweep's chunk (`wait=False`) the chunk's timer rows are locked, and a ticket action
+    in progress locks its ticket and then its timers: waiting here for that ticket could deadlock.
+    So a ticket locked by someone else is escalated right after the chunk commits instead, in its
+    own transaction, where waiting is safe (the rules are checked again then).
+    """
+    tickets = Ticket.objects.select_for_update(of=("self",), skip_locked=not wait, no_key=True)
+    ticket = tickets.select_related("category__parent", "team").filter(pk=ticket_id).first()
+    if ticket is None:
+        if not wait:
+            for rule in rules:
+                fired_in_sweep.add((ticket_id, kind, rule.pk))
+            transaction.on_commit(
+                lambda: _escalate_later(ticket_id, kind, metric, rules, now, fired_in_sweep)
+            )
+        return []
     fired = []
     for rule in rules:
         if ticket.is_open and matches(rule, snapshot(ticket, metric=metric)):
@@ -332,3 +347,15 @@ def _escalate_locked(
     if fired and ticket.team_id is not None and ticket.assignee_id is None:
         assignment.assign_next(ticket.team_id, now, limit=1)
     return fired
+
+
+def _escalate_later(
+    ticket_id: int,
+    kind: str,
+    metric: str,
+    rules: list[AutomationRule],
+    now: datetime,
+    fired_in_sweep: set[tuple[int, str, int]],
+) -> None:
+    with transaction.atomic():
+        _escalate_locked(ticket_id, kind, metric, rules, now, fired_in_sweep, wait=True)

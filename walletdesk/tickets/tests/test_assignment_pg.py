@@ -104,3 +104,62 @@ def test_concurrent_workers_never_double_assign_or_overfill(
     )
     assert max(per_member.values()) == CAPACITY
     assert len(per_member) == 6
+
+
+def test_a_complaint_locked_by_an_agent_is_escalated_after_the_sweeps_chunk_commits(
+    user_factory: Callable[..., Any],
+) -> None:
+    """The sweep holds its chunk's timer rows; an agent's action holds its ticket and then touches
+    the ticket's timers. The sweep must not wait for the ticket inside the chunk (deadlock): it
+    records the warning, commits, and escalates once the agent is done."""
+    import time
+    from datetime import timedelta
+
+    from django.db import transaction
+
+    from walletdesk.tickets import sla
+    from walletdesk.tickets.enums import SlaMetric, TicketKind
+
+    customer = Actor.customer(user_factory().pk)
+    complaint = actions.open_ticket(
+        customer,
+        customer_id=customer.user_id,
+        subject="投诉：退款拖延",
+        body="退款一周了还没到",
+        category="complaint_general",
+        kind=TicketKind.COMPLAINT,
+    )
+    timer = complaint.sla_timers.get(metric=SlaMetric.FIRST_REPLY)
+    assert timer.warn_at is not None
+    later = timer.warn_at + timedelta(minutes=1)
+    locked = threading.Event()
+    errors: list[BaseException] = []
+
+    def agent_at_work() -> None:
+        try:
+            with transaction.atomic():
+                # As the ticket actions lock it (FOR NO KEY UPDATE).
+                Ticket.objects.select_for_update(no_key=True).get(pk=complaint.pk)
+                locked.set()
+                # Hold the ticket until the sweep has committed the warning (seen from here).
+                deadline = time.monotonic() + 30
+                while not type(timer).objects.filter(pk=timer.pk, warned_at__isnull=False).exists():
+                    if time.monotonic() > deadline:
+                        raise AssertionError("the sweep waited for the ticket inside its chunk")
+                    time.sleep(0.05)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    agent = threading.Thread(target=agent_at_work)
+    agent.start()
+    assert locked.wait(10)
+    result = sla.sweep(later)
+    agent.join(timeout=60)
+
+    assert errors == []
+    assert result.warned >= 1
+    complaint.refresh_from_db()
+    assert complaint.team is not None and complaint.team.name == "supervisors"
+    assert TicketEvent.objects.filter(ticket=complaint, kind=EventKind.ESCALATED).count() == 1
