@@ -90,6 +90,7 @@ benchmarks: migrate
 	$(BIN)/python benchmarks/ledger.py
 	$(BIN)/python benchmarks/nlu.py
 	$(BIN)/python benchmarks/search.py
+	$(BIN)/python benchmarks/tickets.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .mypy_cache .ruff_cache .coverage htmlcov

@@ -186,6 +186,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "walletdesk.tickets.tasks.sweep_sla",
         "schedule": timedelta(minutes=1),
     },
+    "auto-assign-tickets": {
+        "task": "walletdesk.tickets.tasks.auto_assign",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 # --- Auth ---------------------------------------------------------------------------------------

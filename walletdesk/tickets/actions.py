@@ -20,7 +20,7 @@ from walletdesk.core.actors import Actor, ActorKind
 from walletdesk.core.errors import ValidationFailedError
 from walletdesk.core.statemachine import check_transition
 from walletdesk.payments import facade as payments_facade
-from walletdesk.tickets import sla
+from walletdesk.tickets import assignment, automation, sla
 from walletdesk.tickets.enums import (
     REOPEN_WINDOW,
     TICKET_TRANSITIONS,
@@ -36,6 +36,7 @@ from walletdesk.tickets.enums import (
 from walletdesk.tickets.errors import (
     CalendarNotFoundError,
     CategoryNotFoundError,
+    TeamNotFoundError,
     TicketActionNotAllowedError,
     TicketClosedError,
     TicketMergeInvalidError,
@@ -48,6 +49,7 @@ from walletdesk.tickets.models import (
     BusinessCalendar,
     CalendarDay,
     Category,
+    Team,
     Ticket,
     TicketEvent,
     TicketLink,
@@ -142,7 +144,9 @@ def _author_kind(actor: Actor) -> AuthorKind:
 
 
 def _lock(number: str) -> Ticket:
-    ticket = Ticket.objects.select_for_update().filter(number=number).first()
+    # FOR NO KEY UPDATE: other transactions may still insert rows that point at the ticket (the SLA
+    # sweep's timeline rows), so they never wait on an action while holding its timers.
+    ticket = Ticket.objects.select_for_update(no_key=True).filter(number=number).first()
     if ticket is None:
         raise TicketNotFoundError()
     return ticket
@@ -232,6 +236,7 @@ def open_ticket(
         _event(ticket, actor, EventKind.MESSAGE, message=message, at=now)
         _link(ticket, actor, _owned_records(customer_id, records))
         sla.ticket_opened(ticket, now, by_customer=not actor.is_staff)
+        automation.ticket_created(ticket, now)
     return ticket
 
 
@@ -337,12 +342,24 @@ def triage(
     category: str | None = None,
     assignee_id: int | type[_Unchanged] | None = _Unchanged,
     tags: Sequence[str] | None = None,
+    team: str | type[_Unchanged] | None = _Unchanged,
 ) -> Ticket:
-    """Agents set priority, category, assignee and tags; each change is one timeline row."""
+    """Agents set priority, category, assignee, team (by name; None takes the ticket out of
+    every team's queue) and tags; each change is one timeline row. The assignee is set as given,
+    capacity notwithstanding (a supervisor may overload someone on purpose)."""
     _require_staff(actor)
     with transaction.atomic():
         ticket = _lock(number)
+        before = automation.snapshot(ticket)
         fields: list[str] = []
+        if team is not _Unchanged:
+            team_row = None
+            if team is not None:
+                team_row = Team.objects.filter(name=team, active=True).first()
+                if team_row is None:
+                    raise TeamNotFoundError()
+            now = timezone.now()
+            assignment.set_team(ticket, team_row, actor.label, now, "")
         if priority is not None and priority != ticket.priority:
             _event(ticket, actor, EventKind.PRIORITY, before=ticket.priority, after=int(priority))
             ticket.priority = priority
@@ -381,6 +398,7 @@ def triage(
             ticket.save(update_fields=[*fields, "updated_at"])
             if {"priority", "category"} & set(fields):
                 sla.reapply(ticket, ticket.updated_at)
+        automation.ticket_updated(ticket, before, timezone.now())
     return ticket
 
 

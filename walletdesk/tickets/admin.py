@@ -3,7 +3,14 @@ from __future__ import annotations
 from django.contrib import admin
 
 from walletdesk.tickets.desk_models import Macro
-from walletdesk.tickets.models import BusinessCalendar, CalendarDay, WorkingWindow
+from walletdesk.tickets.models import (
+    AutomationRule,
+    BusinessCalendar,
+    CalendarDay,
+    Team,
+    TeamMembership,
+    WorkingWindow,
+)
 
 
 class WorkingWindowInline(admin.TabularInline[WorkingWindow, BusinessCalendar]):
@@ -41,3 +48,24 @@ class MacroAdmin(admin.ModelAdmin[Macro]):
     list_editable = ("active", "position")
     list_filter = ("active", "set_status")
     search_fields = ("name", "body_zh", "body_en")
+
+
+class TeamMembershipInline(admin.TabularInline[TeamMembership, Team]):
+    model = TeamMembership
+    extra = 0
+    autocomplete_fields = ("agent",)
+    fields = ("agent", "capacity", "available", "shift")
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin[Team]):
+    list_display = ("name", "title_zh", "title_en", "strategy", "auto_assign", "calendar", "active")
+    list_filter = ("active", "strategy")
+    inlines = (TeamMembershipInline,)
+
+
+@admin.register(AutomationRule)
+class AutomationRuleAdmin(admin.ModelAdmin[AutomationRule]):
+    list_display = ("name", "event", "position", "active")
+    list_filter = ("event", "active")
+    ordering = ("position", "pk")

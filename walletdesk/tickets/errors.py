@@ -70,3 +70,9 @@ class TicketNotRateableError(WalletDeskError):
     code = "ticket_not_rateable"
     http_status = 409
     message = _("You can rate a ticket once it has been solved.")
+
+
+class TeamNotFoundError(WalletDeskError):
+    code = "ticket_team_not_found"
+    http_status = 400
+    message = _("Choose one of the active teams.")

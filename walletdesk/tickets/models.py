@@ -217,6 +217,15 @@ class Ticket(PublicIdModel):
         related_name="assigned_tickets",
         verbose_name=_("assignee"),
     )
+    # The team whose queue the ticket is in (routing, automation rules or an agent set it).
+    team = models.ForeignKey(
+        "tickets.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("team"),
+    )
     tags = models.JSONField(_("tags"), default=list, blank=True)
     merged_into = models.ForeignKey(
         "self",
@@ -259,6 +268,29 @@ class Ticket(PublicIdModel):
             models.Index(fields=["category", "status", "sla_due_at"], name="ticket_desk_category"),
             models.Index(fields=["-updated_at"], name="ticket_desk_updated"),
             models.Index(fields=["-created_at"], name="ticket_desk_created"),
+            # A team's unassigned queue in the order auto-assignment claims it.
+            models.Index(
+                "team",
+                F("priority").desc(),
+                F("sla_due_at").asc(),  # ascending puts NULLs last on PostgreSQL
+                "created_at",
+                name="ticket_unassigned_queue",
+                condition=Q(
+                    assignee__isnull=True, status__in=["new", "open", "pending", "on_hold"]
+                ),
+            ),
+            # The desk's list filtered by team or by assignee, sorted by SLA due (first page), and
+            # an agent's open load per team (capacity checks, least-loaded choice).
+            models.Index(
+                fields=["team", "sla_due_at"],
+                name="ticket_open_team_by_sla_due",
+                condition=Q(status__in=["new", "open", "pending", "on_hold"]),
+            ),
+            models.Index(
+                fields=["assignee", "sla_due_at"],
+                name="ticket_open_mine_by_sla_due",
+                condition=Q(status__in=["new", "open", "pending", "on_hold"]),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -460,6 +492,137 @@ class TicketRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.score}"
+
+
+# --- Teams, assignment and automation rules (tickets.assignment, tickets.automation) ------------
+
+
+class AssignmentStrategy(models.TextChoices):
+    ROUND_ROBIN = "round_robin", _("Round robin")
+    LEAST_LOADED = "least_loaded", _("Least loaded")
+
+
+class Team(TimeStampedModel):
+    """A group of agents with the categories (skills) and languages it handles and the business
+    calendar it works on. Auto-assignment hands its queue to its available members."""
+
+    name = models.SlugField(_("name"), max_length=40, unique=True)
+    title_zh = models.CharField(_("title (Chinese)"), max_length=80)
+    title_en = models.CharField(_("title (English)"), max_length=80)
+    skills = models.JSONField(
+        _("skills"),
+        default=list,
+        blank=True,
+        help_text=_("Category codes the team handles; a top-level category covers its subtopics."),
+    )
+    languages = models.JSONField(
+        _("languages"),
+        default=list,
+        blank=True,
+        help_text=_("Ticket languages the team handles (zh-hans, en); empty: any."),
+    )
+    calendar = models.ForeignKey(
+        BusinessCalendar,
+        on_delete=models.PROTECT,
+        related_name="teams",
+        verbose_name=_("working hours"),
+    )
+    strategy = models.CharField(
+        _("assignment"),
+        max_length=16,
+        choices=AssignmentStrategy.choices,
+        default=AssignmentStrategy.ROUND_ROBIN,
+    )
+    auto_assign = models.BooleanField(_("assign automatically"), default=True)
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=100, help_text=_("Routing tries teams in this order.")
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ("position", "pk")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def title_in(self, language: str) -> str:
+        return self.title_en if language.startswith("en") else self.title_zh
+
+
+class TeamMembership(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="team_memberships",
+        verbose_name=_("agent"),
+    )
+    capacity = models.PositiveSmallIntegerField(
+        _("capacity"), default=10, help_text=_("Most open tickets of this team at once.")
+    )
+    available = models.BooleanField(
+        _("available"), default=True, help_text=_("Takes new tickets (off: away, on a break).")
+    )
+    shift = models.ForeignKey(
+        BusinessCalendar,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("own working hours"),
+        help_text=_("Empty: the team's working hours."),
+    )
+    # Round robin hands the next ticket to the member with the lowest turn.
+    turn = models.PositiveBigIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("team member")
+        verbose_name_plural = _("team members")
+        constraints = [
+            models.UniqueConstraint(fields=("team", "agent"), name="team_member_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team_id}:{self.agent_id}"
+
+
+class RuleEvent(models.TextChoices):
+    CREATED = "created", pgettext_lazy("automation event", "Ticket created")
+    UPDATED = "updated", pgettext_lazy("automation event", "Ticket updated")
+    SLA_WARNING = "sla_warning", pgettext_lazy("automation event", "SLA target nearly reached")
+    SLA_BREACHED = "sla_breached", pgettext_lazy("automation event", "SLA target missed")
+
+
+class AutomationRule(TimeStampedModel):
+    """When `event` happens and every condition holds, run the actions (tickets.automation).
+
+    conditions: [{"field": "category", "op": "in", "value": ["fraud"]}, ...]
+    actions: [{"type": "set_priority", "value": 40}, {"type": "assign_team", "value": "security"},
+              {"type": "add_tag", "value": "fraud"}, {"type": "page_team", "value": "security"},
+              {"type": "escalate"}]
+    """
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    event = models.CharField(_("when"), max_length=16, choices=RuleEvent.choices)
+    conditions = models.JSONField(_("conditions"), default=list, blank=True)
+    actions = models.JSONField(_("actions"), default=list)
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("automation rule")
+        verbose_name_plural = _("automation rules")
+        ordering = ("position", "pk")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from walletdesk.tickets.automation import validate_rule
+
+        validate_rule(self.conditions, self.actions)
 
 
 # The agent desk's models (saved views, macros) live in their own module.

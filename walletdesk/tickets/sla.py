@@ -19,10 +19,12 @@ Changes of policy, priority, category or calendar re-plan the open timers, keepi
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
 from django.db.models import Max, Min
 
 from walletdesk.tickets.calendars import (
@@ -41,6 +43,9 @@ from walletdesk.tickets.errors import CalendarDataMissingError
 from walletdesk.tickets.models import SlaPolicy, SlaTimer, Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
+
+# What the sweep calls with each chunk of (ticket id, metric) recorded (tickets.automation).
+Recorder = Callable[[list[tuple[int, str]], str, datetime], object]
 
 ALWAYS = Schedule(name="calendar time", zone=ZoneInfo("Asia/Shanghai"), always_open=True)
 ACTIVE = (TimerState.RUNNING, TimerState.PAUSED)
@@ -314,37 +319,52 @@ class SweepResult:
     breached: int
 
 
-def _record_once(timer_id: int, field: str, now: datetime) -> bool:
-    """Set `field` only if still empty: two sweeps at once record a breach once."""
-    return (
-        SlaTimer.objects.filter(pk=timer_id, **{f"{field}__isnull": True}).update(**{field: now})
-        == 1
-    )
+def _record_due(
+    stamp: str, deadline: str, kind: EventKind, now: datetime, recorded: Recorder
+) -> int:
+    """Record every timer whose `deadline` has passed and `stamp` is empty, in chunks.
+
+    Each chunk is one transaction: its timers are claimed with `SKIP LOCKED` (a sweep running at
+    the same time takes other timers, or finds these already stamped once this one commits), then
+    stamped, their timeline rows written and the automation rules run, all or nothing.
+    """
+    count = 0
+    while count < SWEEP_BATCH * 40:
+        with transaction.atomic():
+            rows = list(
+                SlaTimer.objects.select_for_update(skip_locked=True)
+                .filter(state=TimerState.RUNNING, **{f"{stamp}__isnull": True})
+                .filter(**{f"{deadline}__lte": now})
+                .order_by(deadline, "pk")
+                .values_list("pk", "ticket_id", "metric")[:SWEEP_BATCH]
+            )
+            if not rows:
+                break
+            stamped = SlaTimer.objects.filter(
+                pk__in=[pk for pk, _ticket, _metric in rows], **{f"{stamp}__isnull": True}
+            ).update(**{stamp: now})
+            if stamped != len(rows):
+                # Only possible without row locks, if another sweep stamped some of these in
+                # between: undo this chunk (the other sweep recorded them; the rest come next run).
+                transaction.set_rollback(True)
+                break
+            TicketEvent.objects.bulk_create(
+                TicketEvent(
+                    ticket_id=ticket_id, actor="system", kind=kind, to_value=metric, created_at=now
+                )
+                for _pk, ticket_id, metric in rows
+            )
+            recorded([(ticket_id, metric) for _pk, ticket_id, metric in rows], kind, now)
+        count += len(rows)
+    return count
 
 
 def sweep(now: datetime) -> SweepResult:
-    """Record warnings and breaches that are due (each exactly once, however often it runs)."""
-    warned = breached = 0
-    due_warnings = SlaTimer.objects.filter(
-        state=TimerState.RUNNING, warned_at__isnull=True, warn_at__lte=now
-    ).order_by("warn_at")
-    for timer_id, ticket_id, metric in due_warnings.values_list("pk", "ticket_id", "metric")[
-        : SWEEP_BATCH * 40
-    ]:
-        if _record_once(timer_id, "warned_at", now):
-            TicketEvent.objects.create(
-                ticket_id=ticket_id, actor="system", kind=EventKind.SLA_WARNING, to_value=metric
-            )
-            warned += 1
-    overdue = SlaTimer.objects.filter(
-        state=TimerState.RUNNING, breached_at__isnull=True, due_at__lte=now
-    ).order_by("due_at")
-    for timer_id, ticket_id, metric in overdue.values_list("pk", "ticket_id", "metric")[
-        : SWEEP_BATCH * 40
-    ]:
-        if _record_once(timer_id, "breached_at", now):
-            TicketEvent.objects.create(
-                ticket_id=ticket_id, actor="system", kind=EventKind.SLA_BREACHED, to_value=metric
-            )
-            breached += 1
+    """Record warnings and breaches that are due (each exactly once, however often it runs), and
+    run the automation rules on each (escalation) in the same transaction as its record."""
+    from walletdesk.tickets.automation import sla_recorder
+
+    recorded = sla_recorder()
+    warned = _record_due("warned_at", "warn_at", EventKind.SLA_WARNING, now, recorded)
+    breached = _record_due("breached_at", "due_at", EventKind.SLA_BREACHED, now, recorded)
     return SweepResult(warned, breached)

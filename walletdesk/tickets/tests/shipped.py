@@ -1,5 +1,6 @@
-"""Put back the rows the tickets app's data migrations ship (calendars, categories, SLA
-policies) when a transactional test elsewhere in the worker has flushed them."""
+"""Put back the rows the tickets app's data migrations ship (calendars, categories, SLA policies,
+macros, the security and supervisor teams and their automation rules) when a transactional test
+elsewhere in the worker has flushed them."""
 
 from __future__ import annotations
 
@@ -9,14 +10,25 @@ from django.apps import apps
 
 
 def restore_shipped_rows() -> None:
-    from walletdesk.tickets.models import BusinessCalendar, Category, SlaPolicy
+    from walletdesk.tickets.models import (
+        AutomationRule,
+        BusinessCalendar,
+        Category,
+        Macro,
+        SlaPolicy,
+    )
 
-    migrations = "walletdesk.tickets.migrations"
+    def run(migration: str, function: str) -> None:
+        module = importlib.import_module(f"walletdesk.tickets.migrations.{migration}")
+        getattr(module, function)(apps, None)
+
     if not BusinessCalendar.objects.exists():
-        importlib.import_module(f"{migrations}.0002_shipped_calendars").create_calendars(apps, None)
+        run("0002_shipped_calendars", "create_calendars")
     if not Category.objects.exists():
-        importlib.import_module(f"{migrations}.0004_categories").create_categories(apps, None)
+        run("0004_categories", "create_categories")
     if not SlaPolicy.objects.exists():
-        importlib.import_module(f"{migrations}.0006_default_sla_policies").create_policies(
-            apps, None
-        )
+        run("0006_default_sla_policies", "create_policies")
+    if not Macro.objects.exists():
+        run("0009_desk_seed_macros", "create_macros")
+    if not AutomationRule.objects.exists():
+        run("0011_security_rules", "create_teams_and_rules")
