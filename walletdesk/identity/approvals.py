@@ -231,16 +231,7 @@ def approve(
                 finally:
                     _DECISION_META.reset(token)
             else:
-                audit.record(
-                    Actions.APPROVAL_DECIDED,
-                    "approved_once",
-                    subject=row.subject_id,
-                    actor=approver,
-                    meta=meta,
-                    kind=row.kind,
-                    approval=str(row.public_id),
-                    reason_code=decision_reason,
-                )
+                _audit_decision(row, approver, "approved_once", decision_reason, meta)
             return row
         else:
             change_status(
@@ -266,16 +257,7 @@ def approve(
             ApprovalRequest.objects.filter(pk=row.pk).update(result=result)
             row.result = result
             if not audited:
-                audit.record(
-                    Actions.APPROVAL_DECIDED,
-                    "approved",
-                    subject=row.subject_id,
-                    actor=approver,
-                    meta=meta,
-                    kind=row.kind,
-                    approval=str(row.public_id),
-                    reason_code=decision_reason,
-                )
+                _audit_decision(row, approver, "approved", decision_reason, meta)
             return row
     raise _deny(row, approver, refusal, meta)
 
@@ -307,17 +289,24 @@ def reject(
         rejected = _REJECT_HOOKS.get(row.kind)
         if rejected is not None:
             rejected(row, approver)
-        audit.record(
-            Actions.APPROVAL_DECIDED,
-            "rejected",
-            subject=row.subject_id,
-            actor=approver,
-            meta=meta,
-            kind=row.kind,
-            approval=str(row.public_id),
-            reason_code=decision_reason,
-        )
+        _audit_decision(row, approver, "rejected", decision_reason, meta)
     return row
+
+
+def _audit_decision(
+    row: ApprovalRequest, approver: User, outcome: str, reason: str, meta: RequestMeta
+) -> None:
+    """One audit row per decision (ACC-4 counts them)."""
+    audit.record(
+        Actions.APPROVAL_DECIDED,
+        outcome,
+        subject=row.subject_id,
+        actor=approver,
+        meta=meta,
+        kind=row.kind,
+        approval=str(row.public_id),
+        reason_code=reason,
+    )
 
 
 _REJECT_HOOKS: dict[str, Callable[[ApprovalRequest, User], None]] = {}

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import phonenumbers
 
+from walletdesk.core.masking import mask_phone as mask_phone  # re-exported for identity callers
 from walletdesk.identity.errors import UnsafeIdentifierError
 from walletdesk.identity.text import has_invisible, is_lookalike
 
@@ -55,11 +56,3 @@ def normalise_login_name(raw: str) -> str | None:
     if "@" in raw:
         return normalise_email(raw)
     return normalise_phone(raw)
-
-
-def mask_phone(e164: str) -> str:
-    """+8613812341234 -> 138****1234."""
-    digits = e164[3:] if e164.startswith("+86") else e164.lstrip("+")
-    if len(digits) < 7:
-        return "*" * len(digits)
-    return f"{digits[:3]}****{digits[-4:]}"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from walletdesk.core.masking import mask_email as mask_email  # re-exported
+from walletdesk.core.masking import mask_phone
 from walletdesk.identity import actions
 from walletdesk.identity.enums import KycStatus
-from walletdesk.identity.identifiers import mask_phone
 from walletdesk.identity.models import (
     ApiToken,
     Device,
@@ -18,11 +19,6 @@ from walletdesk.identity.models import (
     User,
     UserSession,
 )
-
-
-def mask_email(email: str) -> str:
-    name, _, domain = email.partition("@")
-    return f"{name[:1]}***@{domain}"
 
 
 def security_overview(user: User) -> dict[str, Any]:

@@ -65,7 +65,7 @@ def summary(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def _author(kind: str, ticket: Ticket) -> str:
+def _author(kind: str) -> str:
     if kind == AuthorKind.CUSTOMER:
         return "you"
     if kind == AuthorKind.SYSTEM:
@@ -125,7 +125,7 @@ def detail(actor: Actor, ticket: Ticket) -> dict[str, Any]:
         "messages": [
             {
                 "id": str(message.public_id),
-                "author": _author(message.author_kind, ticket),
+                "author": _author(message.author_kind),
                 "body": message.body,
                 "created_at": message.created_at,
             }

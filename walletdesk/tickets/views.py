@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
@@ -25,6 +25,7 @@ from walletdesk.payments import facade as payments_facade
 from walletdesk.tickets import actions, presenters, selectors
 from walletdesk.tickets.context_processors import support_config
 from walletdesk.tickets.enums import Channel, LinkKind, TicketKind, TicketStatus
+from walletdesk.tickets.errors import TicketNotFoundError
 from walletdesk.tickets.forms import NewTicketForm, RatingForm, ReplyForm
 
 TICKETS_PER_PAGE = 20
@@ -53,11 +54,6 @@ def customer_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     return wrapped
 
 
-def hotline() -> dict[str, str]:
-    support = support_config()
-    return {"number": support["HOTLINE"], "hours": support["HOTLINE_HOURS"]}
-
-
 def _record_from_query(request: HttpRequest) -> payments_facade.RecordSummary | None:
     kind, _sep, public_id = request.GET.get("record", "").partition(":")
     found = payments_facade.customer_records(int(request.user.pk or 0), [(kind, public_id)])
@@ -76,7 +72,6 @@ def support_home(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "tickets": [presenters.summary(ticket) for ticket in page],
-            "hotline": hotline(),
             "nav": "support",
         },
     )
@@ -134,46 +129,40 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "tickets/new.html",
-        {"form": form, "record": record, "hotline": hotline(), "nav": "support"},
+        {"form": form, "record": record, "nav": "support"},
     )
 
 
-def _detail_context(request: HttpRequest, number: str, **forms: Any) -> dict[str, Any]:
+def _detail_context(request: HttpRequest, number: str) -> dict[str, Any]:
     actor = presenters.actor_for(request)
-    ticket = selectors.ticket_for(actor, number)
+    try:
+        ticket = selectors.ticket_for(actor, number)
+    except TicketNotFoundError as missing:
+        raise Http404 from missing
     detail = presenters.detail(actor, ticket)
     return {
         "ticket": detail,
         "reply_due_at": parse_datetime(detail["reply_due"]) if detail["reply_due"] else None,
         "is_complaint": ticket.kind == TicketKind.COMPLAINT,
         "complaint_contacts": support_config(),
-        "reply_form": forms.get("reply_form") or ReplyForm(),
-        "rating_form": forms.get("rating_form") or RatingForm(),
-        "hotline": hotline(),
+        "reply_form": ReplyForm(),
+        "rating_form": RatingForm(),
         "nav": "support",
     }
 
 
-def _ticket_or_404(request: HttpRequest, number: str) -> dict[str, Any]:
-    from django.http import Http404
-
-    from walletdesk.tickets.errors import TicketNotFoundError
-
-    try:
-        return _detail_context(request, number)
-    except TicketNotFoundError as missing:
-        raise Http404 from missing
-
-
 @customer_only
 def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
-    return render(request, "tickets/detail.html", _ticket_or_404(request, number))
+    return render(request, "tickets/detail.html", _detail_context(request, number))
 
 
 def _act(request: HttpRequest, number: str, act: Callable[[], object], done: str) -> HttpResponse:
-    _ticket_or_404(request, number)
+    """Run one action on the ticket and come back to its page with what happened; the action
+    itself refuses another customer's ticket (a 404 here, never "forbidden")."""
     try:
         act()
+    except TicketNotFoundError as missing:
+        raise Http404 from missing
     except WalletDeskError as error:
         messages.error(request, error.user_message)
     else:
@@ -186,7 +175,7 @@ def _act(request: HttpRequest, number: str, act: Callable[[], object], done: str
 def reply(request: HttpRequest, number: str) -> HttpResponse:
     form = ReplyForm(request.POST)
     if not form.is_valid():
-        context = _ticket_or_404(request, number)
+        context = _detail_context(request, number)
         context["reply_form"] = form
         return render(request, "tickets/detail.html", context, status=400)
     actor = presenters.actor_for(request)
@@ -215,7 +204,7 @@ def reopen(request: HttpRequest, number: str) -> HttpResponse:
 def rate(request: HttpRequest, number: str) -> HttpResponse:
     form = RatingForm(request.POST)
     if not form.is_valid():
-        context = _ticket_or_404(request, number)
+        context = _detail_context(request, number)
         context["rating_form"] = form
         return render(request, "tickets/detail.html", context, status=400)
     actor = presenters.actor_for(request)
