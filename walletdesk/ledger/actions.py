@@ -18,7 +18,14 @@ from django.db.models import BigIntegerField, Case, F, Value, When
 from django.utils import timezone
 
 from walletdesk.core.money import check_currency
-from walletdesk.ledger.enums import SYSTEM_KINDS, AccountKind, EntryKind, HoldStatus
+from walletdesk.core.statemachine import change_status
+from walletdesk.ledger.enums import (
+    HOLD_TRANSITIONS,
+    SYSTEM_KINDS,
+    AccountKind,
+    EntryKind,
+    HoldStatus,
+)
 from walletdesk.ledger.errors import (
     AccountFrozenError,
     AlreadyReversedError,
@@ -108,19 +115,24 @@ def lock_accounts(account_ids: Iterable[int]) -> dict[int, LedgerAccount]:
     return accounts
 
 
+def lock_wallet_accounts(owner_id: int) -> list[int]:
+    """Lock an owner's wallet accounts (by primary key, the lock order); returns their ids."""
+    _require_transaction()
+    return list(
+        LedgerAccount.objects.select_for_update()
+        .filter(owner_id=owner_id, kind=AccountKind.CUSTOMER_WALLET)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def set_debits_blocked(owner_id: int, *, blocked: bool) -> int:
     """Block (freeze) or allow every debit from an owner's wallet accounts.
 
     Locks the rows first, so a debit already in flight either commits before the freeze or sees
     it; it can never commit after the freeze is in place.
     """
-    _require_transaction()
-    ids = list(
-        LedgerAccount.objects.select_for_update()
-        .filter(owner_id=owner_id, kind=AccountKind.CUSTOMER_WALLET)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    ids = lock_wallet_accounts(owner_id)
     return LedgerAccount.objects.filter(pk__in=ids).update(debits_blocked=blocked)
 
 
@@ -146,11 +158,19 @@ def post_entry(
     release_held: dict[int, int] | None = None,
     debits_blocked_apply: bool = True,
     locked: dict[int, LedgerAccount] | None = None,
+    at: datetime | None = None,
 ) -> JournalEntry:
     """Write one balanced entry and update the cached balances of every account it touches.
 
+    `at`: when the entry happened (default now), for callers that replay history (demo seeding).
+
     `release_held` lowers accounts' held amounts in the same update (used when a hold is
     captured). `locked` passes accounts the caller already locked in this transaction.
+
+    Its SQL twin for other apps' database functions is `ledger_post_entry`
+    (ledger/sql/post_entry.sql): the same lock order and the same refusals, in the same order
+    (blocked debits, then the available balance); a change to one goes to the other, and
+    payments/tests/test_transfer_parity.py compares them through every transfer scenario.
     """
     _require_transaction()
     _validate_legs(legs)
@@ -182,7 +202,7 @@ def post_entry(
         reference=reference[:100],
         actor=actor[:60],
         reverses=reverses,
-        created_at=timezone.now(),
+        created_at=at or timezone.now(),
     )
     if connection.vendor == "postgresql":
         _write_entry_postgres(entry, legs, accounts, deltas, release_held)
@@ -324,6 +344,21 @@ def create_hold(*, account_id: int, amount: int, expires_at: datetime, reference
     )
 
 
+def _settle_hold(
+    hold: Hold, target: HoldStatus, *, actor: str, reason: str, **also: object
+) -> None:
+    """The one way a hold's status moves: checked against HOLD_TRANSITIONS, with its history row
+    (core.statemachine) written in the same transaction."""
+    change_status(
+        hold,
+        target,
+        transitions=HOLD_TRANSITIONS,
+        actor=actor,
+        reason=reason,
+        also={"resolved_at": timezone.now(), **also},
+    )
+
+
 def _lock_active_hold(hold_id: int) -> Hold:
     hold = Hold.objects.select_for_update().get(pk=hold_id)
     if hold.status != HoldStatus.ACTIVE:
@@ -359,22 +394,30 @@ def capture_hold(
         release_held={hold.account_id: hold.amount},
         debits_blocked_apply=False,
     )
-    hold.status = HoldStatus.CAPTURED
-    hold.captured_amount = amount
-    hold.capture_entry = entry
-    hold.resolved_at = timezone.now()
-    hold.save(update_fields=["status", "captured_amount", "capture_entry", "resolved_at"])
+    _settle_hold(
+        hold,
+        HoldStatus.CAPTURED,
+        actor=actor,
+        reason=memo,
+        captured_amount=amount,
+        capture_entry=entry,
+    )
     return entry
 
 
-def release_hold(hold_id: int, *, expired: bool = False) -> Hold:
+def release_hold(
+    hold_id: int, *, expired: bool = False, actor: str = "system", reason: str = ""
+) -> Hold:
     _require_transaction()
     hold = _lock_active_hold(hold_id)
     lock_accounts([hold.account_id])
     LedgerAccount.objects.filter(pk=hold.account_id).update(held=F("held") - hold.amount)
-    hold.status = HoldStatus.EXPIRED if expired else HoldStatus.VOIDED
-    hold.resolved_at = timezone.now()
-    hold.save(update_fields=["status", "resolved_at"])
+    _settle_hold(
+        hold,
+        HoldStatus.EXPIRED if expired else HoldStatus.VOIDED,
+        actor=actor,
+        reason=reason or ("expired" if expired else "released"),
+    )
     return hold
 
 

@@ -41,3 +41,13 @@ class HoldStatus(models.TextChoices):
     CAPTURED = "captured", _("Captured")
     VOIDED = "voided", _("Released")
     EXPIRED = "expired", _("Expired")
+
+
+# A hold is settled once: captured (the money left), released by the operation (voided) or
+# released when it ran out (expired).
+HOLD_TRANSITIONS: dict[str, frozenset[str]] = {
+    HoldStatus.ACTIVE: frozenset({HoldStatus.CAPTURED, HoldStatus.VOIDED, HoldStatus.EXPIRED}),
+    HoldStatus.CAPTURED: frozenset(),
+    HoldStatus.VOIDED: frozenset(),
+    HoldStatus.EXPIRED: frozenset(),
+}

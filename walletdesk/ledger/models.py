@@ -17,6 +17,7 @@ from __future__ import annotations
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from walletdesk.core.models import PublicIdModel
@@ -73,7 +74,7 @@ class JournalEntry(PublicIdModel):
         db_index=False,
         verbose_name=_("reverses"),
     )
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("journal entry")

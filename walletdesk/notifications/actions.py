@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -12,9 +11,13 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone, translation
 
+from walletdesk.core.actors import Actor
 from walletdesk.core.db import on_commit
+from walletdesk.core.errors import InvalidStateTransitionError
 from walletdesk.core.money import Money, format_amount
-from walletdesk.notifications.enums import Category, Channel, Status
+from walletdesk.core.statemachine import change_status
+from walletdesk.notifications.directory import Contact, directory, preferences_changed
+from walletdesk.notifications.enums import MESSAGE_TRANSITIONS, Category, Channel, Status
 from walletdesk.notifications.messages import DEBIT_DESCRIPTIONS, SPECS
 from walletdesk.notifications.models import Message, Preference
 from walletdesk.notifications.providers import SendResult, sms_provider
@@ -25,19 +28,8 @@ MAX_ATTEMPTS = 5
 REDACTED_CODE = "******"
 
 
-@dataclass(frozen=True, slots=True)
-class Contact:
-    phone: str | None
-    email: str | None
-    language: str
-    public_id: str = ""
-
-
 def _contact(user_id: int) -> Contact:
-    from walletdesk.identity.facade import get_contact
-
-    found = get_contact(user_id)
-    return Contact(found.phone, found.email, found.language, found.public_id)
+    return directory().contact(user_id)
 
 
 def preference_for(user_id: int) -> Preference:
@@ -71,9 +63,7 @@ def message_text(message: Message, language: str | None = None) -> tuple[str, st
         )
     context.setdefault("time", timezone.localtime(message.created_at).strftime("%Y-%m-%d %H:%M"))
     if SPECS[message.kind].freeze_link and "link" not in context and message.user is not None:
-        from walletdesk.identity.facade import freeze_link_for
-
-        context["link"] = freeze_link_for(str(message.user.public_id))
+        context["link"] = directory().freeze_link(str(message.user.public_id))
     return _render(message.kind, language or translation.get_language() or "zh-hans", context)
 
 
@@ -105,6 +95,7 @@ def notify(
     contact: Contact | None = None,
     prefs: Preference | None = None,
     render_late: bool = False,
+    at: datetime | None = None,
 ) -> list[int]:
     """Queue `kind` for the user on each channel; deliver after the caller's transaction commits.
 
@@ -113,6 +104,7 @@ def notify(
     `render_late` stores the context instead of the text, which is then rendered when the
     message is read or delivered (`message_text`); the context must then hold only
     language-neutral values.
+    `at` dates the messages (default now), for callers that replay history.
     Returns the outbox row ids.
     """
     selected = (
@@ -132,6 +124,7 @@ def notify(
     link = str(context.get("link", ""))[:300]
     ids: list[int] = []
     outbound: list[int] = []
+    moment = at or timezone.now()
     for channel in selected:
         destination = (destinations or {}).get(channel) or {
             Channel.INBOX: "",
@@ -151,7 +144,8 @@ def notify(
             context=stored_context if render_late else {},
             link=link,
             status=Status.SENT if channel == Channel.INBOX else Status.QUEUED,
-            sent_at=timezone.now() if channel == Channel.INBOX else None,
+            created_at=moment,
+            sent_at=moment if channel == Channel.INBOX else None,
         )
         ids.append(message.pk)
         if channel == Channel.INBOX:
@@ -190,11 +184,9 @@ def announce_outbox_rows(user_id: int, kind: str, inbox: list[str], outbound: li
 
 def send_code(*, user_id: int, channel: str, destination: str, purpose: str, code: str) -> int:
     """Queue a verification-code message; the code is sent after commit and never stored."""
-    from walletdesk.identity.facade import purpose_label
-
     contact = _contact(user_id)
     with translation.override(contact.language):
-        label = str(purpose_label(purpose))
+        label = str(directory().purpose_label(purpose))
     subject, redacted_body = _render(
         "code", contact.language, {"purpose": label, "code": REDACTED_CODE}
     )
@@ -211,6 +203,52 @@ def send_code(*, user_id: int, channel: str, destination: str, purpose: str, cod
     _, real_body = _render("code", contact.language, {"purpose": label, "code": code})
     on_commit(_deliver_code, message.pk, real_body)
     return message.pk
+
+
+def send_contact_code(*, destination: str, language: str, code: str, minutes: int) -> int:
+    """Queue the public contact form's code to an email address that need not belong to anyone:
+    no account is looked up (the form must not reveal whether one exists). Stored redacted, like
+    every code."""
+    context = {"code": REDACTED_CODE, "minutes": minutes}
+    subject, redacted_body = _render("contact_code", language, context)
+    message = Message.objects.create(
+        user=None,
+        channel=Channel.EMAIL,
+        category=Category.CODE,
+        kind="contact_code",
+        destination=destination,
+        subject=subject,
+        body=redacted_body,
+        redacted=True,
+    )
+    _, real_body = _render("contact_code", language, {**context, "code": code})
+    on_commit(_deliver_code, message.pk, real_body)
+    return message.pk
+
+
+def page_staff(user_ids: list[int], context: dict[str, Any]) -> list[int]:
+    """An in-app page to each staff member (a ticket escalated), written in each one's language
+    (lazy texts in `context` are translated then); in the caller's transaction, announced to
+    their open pages after commit."""
+    ids: list[int] = []
+    for user_id in sorted(set(user_ids)):
+        ids += notify(user_id, "staff_page", context, [Channel.INBOX])
+    return ids
+
+
+def mark_staff_pages_read(user_id: int) -> int:
+    return Message.objects.filter(
+        user_id=user_id, channel=Channel.INBOX, category=Category.STAFF, read_at__isnull=True
+    ).update(read_at=timezone.now())
+
+
+def staff_pages(user_id: int, *, unread_only: bool = True, limit: int = 20) -> list[Message]:
+    rows = Message.objects.filter(
+        user_id=user_id, channel=Channel.INBOX, category=Category.STAFF
+    ).order_by("-created_at", "-pk")
+    if unread_only:
+        rows = rows.filter(read_at__isnull=True)
+    return list(rows[:limit])
 
 
 def _deliver_code(message_id: int, text: str) -> None:
@@ -252,18 +290,48 @@ def _deliver(message: Message, text: str, subject: str | None = None) -> None:
             "notification.delivery_failed", extra={"message_id": message.pk, "error": result.error}
         )
     message.attempts += 1
+    fields: dict[str, Any] = {"provider": message.provider, "attempts": message.attempts}
     if result.ok:
-        message.status = Status.SENT
-        message.sent_at = timezone.now()
-        message.provider_ref = result.provider_ref[:100]
-        message.error = ""
-    else:
-        message.error = (result.error or "send failed")[:200]
-        if message.redacted or message.attempts >= MAX_ATTEMPTS:
-            message.status = Status.FAILED
-    message.save(
-        update_fields=["status", "sent_at", "provider", "provider_ref", "error", "attempts"]
-    )
+        fields.update(sent_at=timezone.now(), provider_ref=result.provider_ref[:100], error="")
+        move_status(message, Status.SENT, reason=message.provider, also=fields)
+        return
+    fields["error"] = (result.error or "send failed")[:200]
+    if message.redacted or message.attempts >= MAX_ATTEMPTS:
+        move_status(message, Status.FAILED, reason=fields["error"], also=fields)
+        return
+    # Still queued: the outbox sweep tries again.
+    for name, value in fields.items():
+        setattr(message, name, value)
+    message.save(update_fields=list(fields))
+
+
+def move_status(
+    message: Message,
+    target: Status,
+    *,
+    actor: str = "system",
+    reason: str = "",
+    also: dict[str, Any] | None = None,
+) -> bool:
+    """The one way a message's delivery status moves: checked against MESSAGE_TRANSITIONS, with
+    its history row (core.statemachine) written together. Returns False, writing nothing, when
+    another worker moved the row first (delivery is at least once: the sweep and the after-commit
+    send can race)."""
+    try:
+        change_status(
+            message,
+            target,
+            transitions=MESSAGE_TRANSITIONS,
+            actor=actor,
+            reason=reason,
+            also=also,
+        )
+    except InvalidStateTransitionError:
+        if Message.objects.filter(pk=message.pk, status=message.status).exists():
+            raise  # the map refuses this move: a bug in the caller, not a race
+        logger.info("notification.status_race", extra={"message_id": message.pk})
+        return False
+    return True
 
 
 def retry_queued(older_than: timedelta = timedelta(minutes=1)) -> int:
@@ -271,7 +339,11 @@ def retry_queued(older_than: timedelta = timedelta(minutes=1)) -> int:
     their code only ever existed in the memory of the request that issued it."""
     cutoff = timezone.now() - older_than
     stale = Message.objects.filter(status=Status.QUEUED, created_at__lt=cutoff)
-    failed_codes = stale.filter(redacted=True).update(status=Status.FAILED, error="not sent")
+    failed_codes = 0
+    for code_message in stale.filter(redacted=True)[:500]:
+        failed_codes += move_status(
+            code_message, Status.FAILED, reason="not sent", also={"error": "not sent"}
+        )
     ids = list(stale.filter(redacted=False).values_list("pk", flat=True)[:500])
     deliver_queued(ids)
     return len(ids) + failed_codes
@@ -282,7 +354,7 @@ def debit_alert_context(
 ) -> dict[str, str | int]:
     """What a debit alert stores: plain values only, formatted and translated when the alert
     is read or sent (the time is the message's own). The PostgreSQL transfer function builds
-    the same object (payments migration 0004).
+    the same object (payments/sql/transfer.sql).
 
     `description_code` names a kind of debit (messages.DEBIT_DESCRIPTIONS); `description` is
     shown as it is (a merchant's name)."""
@@ -305,10 +377,12 @@ def notify_debit(
     *,
     description_code: str = "",
     description: str = "",
+    at: datetime | None = None,
 ) -> None:
     """The transaction alert after a debit, if `money` reaches the customer's threshold.
 
-    The PostgreSQL transfer function writes the same rows itself (payments migration 0004)."""
+    The PostgreSQL transfer function writes the same rows through
+    `notifications_transaction_notice` (notifications/sql/transaction_notice.sql)."""
     prefs = preference_for(user_id)
     if money.currency == prefs.debit_alert_currency and abs(money.minor) < prefs.debit_alert_minor:
         return
@@ -320,6 +394,7 @@ def notify_debit(
         ),
         prefs=prefs,
         render_late=True,
+        at=at,
     )
 
 
@@ -330,10 +405,13 @@ def mark_read(user_id: int, public_id: str | None = None) -> int:
     return rows.update(read_at=timezone.now())
 
 
-def save_preferences(user_id: int, **values: Any) -> Preference:
+def save_preferences(user_id: int, *, actor: Actor, **values: Any) -> Preference:
+    """Save the customer's alert preferences; `preferences_changed` tells the audit log who did
+    it, in the same transaction."""
     with transaction.atomic():
         prefs, _ = Preference.objects.select_for_update().get_or_create(user_id=user_id)
         for key, value in values.items():
             setattr(prefs, key, value)
         prefs.save()
+        preferences_changed.send(sender=Preference, user_id=user_id, actor=actor)
     return prefs

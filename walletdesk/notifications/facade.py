@@ -8,7 +8,11 @@ from datetime import datetime
 from django.utils.functional import Promise
 
 from walletdesk.core.money import Money, format_amount
-from walletdesk.notifications import actions
+from walletdesk.notifications import actions, directory
+
+# `preferences_changed`: a Django signal (user_id, actor) sent in the transaction that saved a
+# customer's alert preferences (identity's audit log listens).
+from walletdesk.notifications.directory import Contact, UserDirectory, preferences_changed
 from walletdesk.notifications.models import Message
 
 
@@ -31,14 +35,21 @@ def notify_debit(
     *,
     description_code: str = "",
     description: str = "",
+    at: datetime | None = None,
 ) -> None:
-    """Transaction alert after a debit, if `money` reaches the customer's threshold.
+    """Transaction alert after a debit, if `money` reaches the customer's threshold (`at`: when
+    the debit happened, default now).
 
     `description_code` is one of messages.DEBIT_DESCRIPTIONS ("transfer", "withdrawal");
     `description` is free text shown as it is (a merchant's name).
     Safe inside a transaction: outbox rows are written with it and sent after commit."""
     actions.notify_debit(
-        user_id, money, reference, description_code=description_code, description=description
+        user_id,
+        money,
+        reference,
+        description_code=description_code,
+        description=description,
+        at=at,
     )
 
 
@@ -56,12 +67,14 @@ def notify_money_event(
     link: str,
     reason: str | Promise = "",
     sender: str = "",
+    at: datetime | None = None,
 ) -> list[int]:
     """Tell the customer what happened to their money (`kind` in MONEY_EVENT_KINDS), on the
     channels their transaction-alert preferences choose. `link` is the record's page; `reason`
     (a failure, translated text) is rendered now in the customer's language, everything else
     when the message is read. Safe inside a transaction: rows are written with it, the socket
-    event and any SMS/email go out after commit."""
+    event and any SMS/email go out after commit. `at`: when it happened (default now), for
+    callers that replay history; it dates the messages."""
     if kind not in MONEY_EVENT_KINDS:
         raise ValueError(f"not a money event: {kind}")
     if reason:
@@ -70,11 +83,11 @@ def notify_money_event(
             "reason": reason,
             "link": link,
         }
-        return actions.notify(user_id, kind, context)
+        return actions.notify(user_id, kind, context, at=at)
     context = {"amount_minor": abs(money.minor), "currency": money.currency, "link": link}
     if sender:
         context["sender"] = sender[:80]
-    return actions.notify(user_id, kind, context, render_late=True)
+    return actions.notify(user_id, kind, context, render_late=True, at=at)
 
 
 debit_alert_context = actions.debit_alert_context
@@ -86,6 +99,54 @@ def send_code(*, user_id: int, channel: str, destination: str, purpose: str, cod
     return actions.send_code(
         user_id=user_id, channel=channel, destination=destination, purpose=purpose, code=code
     )
+
+
+def send_contact_code(*, destination: str, language: str, code: str, minutes: int) -> int:
+    """The public contact form's email code, to an address that need not be a customer's."""
+    return actions.send_contact_code(
+        destination=destination, language=language, code=code, minutes=minutes
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StaffPage:
+    """An in-app page to a staff member, as the agent desk shows it."""
+
+    public_id: str
+    subject: str
+    body: str
+    link: str
+    created_at: datetime
+    read: bool
+
+
+def page_staff(
+    user_ids: list[int], *, number: str, subject: str, reason: str | Promise, link: str
+) -> None:
+    """Page staff members about a ticket (an escalation): an in-app message each, in each
+    one's language (`reason` may be a lazy translation). Safe inside a transaction."""
+    actions.page_staff(
+        user_ids, {"number": number, "subject": subject[:80], "reason": reason, "link": link}
+    )
+
+
+def staff_pages(user_id: int, *, unread_only: bool = True, limit: int = 20) -> list[StaffPage]:
+    """The staff member's pages, newest first (one query)."""
+    return [
+        StaffPage(
+            public_id=str(row.public_id),
+            subject=row.subject,
+            body=row.body,
+            link=row.link,
+            created_at=row.created_at,
+            read=row.read_at is not None,
+        )
+        for row in actions.staff_pages(user_id, unread_only=unread_only, limit=limit)
+    ]
+
+
+def mark_staff_pages_read(user_id: int) -> int:
+    return actions.mark_staff_pages_read(user_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,13 +192,28 @@ def delivery_records(user_id: int, limit: int = 50) -> list[DeliveryRecord]:
 
 
 __all__ = [
+    "Contact",
     "DeliveryRecord",
+    "StaffPage",
+    "UserDirectory",
     "announce_outbox_rows",
     "debit_alert_context",
     "delivery_records",
+    "mark_staff_pages_read",
     "message_text",
     "notify",
     "notify_debit",
     "notify_money_event",
+    "page_staff",
+    "preferences_changed",
+    "register_user_directory",
     "send_code",
+    "send_contact_code",
+    "staff_pages",
 ]
+
+
+def register_user_directory(found: UserDirectory) -> None:
+    """How notifications finds a user's contact details, freeze link and code-purpose labels;
+    the app that owns users registers it when Django starts (identity does)."""
+    directory.register(found)

@@ -39,6 +39,17 @@ SPECS: dict[str, Spec] = {
         ),
         (),
     ),
+    # The public contact form's email check (someone who cannot sign in; no account involved).
+    "contact_code": Spec(
+        Category.CODE,
+        _("Your code to contact WalletDesk support"),
+        _(
+            "Your code to send your request to WalletDesk support is %(code)s. It expires in "
+            "%(minutes)s minutes. If you did not write to us, ignore this email: nothing happens "
+            "without the code."
+        ),
+        (),
+    ),
     "new_device": Spec(
         Category.SECURITY,
         _("New sign-in to your wallet"),
@@ -121,6 +132,51 @@ SPECS: dict[str, Spec] = {
         _("%(sender)s sent you %(amount)s (%(time)s)."),
         (Channel.INBOX,),
     ),
+    # A customer's refund request to a merchant (payments.refund_requests), at each step.
+    "refund_request_sent": Spec(
+        Category.TRANSACTION,
+        _("Refund request sent to %(merchant)s"),
+        _(
+            "Your request for a refund of %(amount)s was sent to %(merchant)s. The merchant has "
+            "%(days)s days to answer, and we will tell you the answer here."
+        ),
+        (Channel.INBOX,),
+    ),
+    "refund_request_accepted": Spec(
+        Category.TRANSACTION,
+        _("%(merchant)s accepted your refund request"),
+        _(
+            "%(merchant)s accepted your request for a refund of %(amount)s: %(credited)s is back "
+            "in your wallet balance."
+        ),
+        (Channel.INBOX,),
+    ),
+    "refund_request_refused": Spec(
+        Category.TRANSACTION,
+        _("%(merchant)s refused your refund request"),
+        _(
+            "%(merchant)s refused your request for a refund of %(amount)s: %(reason)s. No money "
+            "moved. If you disagree, contact support from the payment's record page and we will "
+            "look into it with the merchant."
+        ),
+        (Channel.INBOX,),
+    ),
+    "refund_request_expired": Spec(
+        Category.TRANSACTION,
+        _("No answer to your refund request"),
+        _(
+            "%(merchant)s did not answer your request for a refund of %(amount)s in time. No "
+            "money moved. You can ask again, or contact support from the payment's record page."
+        ),
+        (Channel.INBOX,),
+    ),
+    # To staff, not customers: a ticket needs a supervisor now (notifications.facade.page_staff).
+    "staff_page": Spec(
+        Category.STAFF,
+        _("Ticket %(number)s needs you"),
+        _("%(reason)s: ticket %(number)s, “%(subject)s”. Open it: %(link)s"),
+        (Channel.INBOX,),
+    ),
     "kyc_approved": Spec(
         Category.ACCOUNT,
         _("Identity verification approved"),
@@ -141,5 +197,18 @@ SPECS: dict[str, Spec] = {
             "identity and transaction records for 5 years, then delete them."
         ),
         (Channel.SMS, Channel.EMAIL),
+    ),
+    # The live chat's transcript, on the customer's request (the text is rendered by the chat
+    # from its own template, in the conversation's language).
+    "chat_transcript": Spec(
+        Category.ACCOUNT,
+        _("Your chat with our support on %(date)s"),
+        _(
+            "Here is the transcript of your chat with our support, as you asked.\n\n"
+            "%(transcript)s\n\n"
+            "If you did not ask for this email, you can ignore it. We never ask for codes or "
+            "passwords by email."
+        ),
+        (Channel.EMAIL,),
     ),
 }

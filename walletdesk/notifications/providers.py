@@ -70,11 +70,18 @@ def dev_outbox_clear() -> None:
     django_cache.delete(DEV_OUTBOX_KEY)
 
 
+# Numbers the development provider cannot reach, as a carrier answers for a number switched off
+# or out of service (the demo's "code never arrived" case, docs/demo.md).
+UNREACHABLE_PREFIX = "+861700000"
+
+
 class DevOutboxSmsProvider:
     name = "dev-outbox"
     sandbox = True
 
     def send(self, to: str, text: str) -> SendResult:
+        if to.startswith(UNREACHABLE_PREFIX):
+            return SendResult(ok=False, error="unreachable")
         return SendResult(ok=True, provider_ref=dev_outbox_append("sms", to, "", text))
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from walletdesk.core.actors import actor_from_request
 from walletdesk.core.money import AmountError, Money, format_amount, parse_amount
 from walletdesk.notifications import actions
 from walletdesk.notifications.enums import Channel
@@ -74,6 +75,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         else:
             actions.save_preferences(
                 request.user.pk,
+                actor=actor_from_request(request),
                 debit_alert_minor=threshold.minor,
                 transaction_inbox=data["transaction_inbox"],
                 transaction_sms=data["transaction_sms"],
@@ -81,9 +83,6 @@ def preferences(request: HttpRequest) -> HttpResponse:
                 security_sms=data["security_sms"],
                 security_email=data["security_email"],
             )
-            from walletdesk.identity.audit import Actions, record
-
-            record(Actions.NOTIFICATION_PREFERENCES, request=request, subject=request.user.pk)
             messages.success(request, _("Saved."))
             return redirect("notifications:preferences")
     elif request.method == "POST":

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
-from walletdesk.ledger import actions as ledger
-from walletdesk.ledger.enums import AccountKind
+from walletdesk.ledger import facade as ledger
+from walletdesk.ledger.facade import AccountKind
 
 _ids: dict[str, int] = {}
 

@@ -44,3 +44,9 @@ def record(*rows: Activity) -> None:
 
 def set_status(type: ActivityType, object_public_id: uuid.UUID, status: ActivityStatus) -> None:
     Activity.objects.filter(type=type, object_public_id=object_public_id).update(status=status)
+
+
+def redate(type: ActivityType, object_public_id: uuid.UUID, created_at: datetime) -> None:
+    Activity.objects.filter(type=type, object_public_id=object_public_id).update(
+        created_at=created_at
+    )

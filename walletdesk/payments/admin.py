@@ -15,6 +15,8 @@ from walletdesk.payments.models import (
     LimitRule,
     Merchant,
     Payment,
+    RefundRequest,
+    RefusedAttempt,
     TopUp,
     Transfer,
     Wallet,
@@ -136,6 +138,44 @@ class TransferAdmin(ReadOnlyAdmin):
     list_display = ("public_id", "sender", "recipient", "amount", "currency", "created_at")
     search_fields = ("public_id", "sender__login_name", "recipient__login_name")
     list_select_related = ("sender", "recipient")
+
+
+@admin.register(RefusedAttempt)
+class RefusedAttemptAdmin(ReadOnlyAdmin):
+    list_display = (
+        "public_id",
+        "user",
+        "kind",
+        "reason",
+        "amount",
+        "currency",
+        "repeat_count",
+        "created_at",
+    )
+    list_filter = ("kind", "reason")
+    search_fields = ("public_id", "user__login_name")
+    list_select_related = ("user",)
+
+
+@admin.register(RefundRequest)
+class RefundRequestAdmin(ReadOnlyAdmin):
+    """Read-only: a request moves only through its actions (the merchant's answer is recorded
+    with `POST /api/v1/payments/<id>/refund-requests/<id>/answer`)."""
+
+    list_display = (
+        "public_id",
+        "user",
+        "payment",
+        "amount",
+        "currency",
+        "reason",
+        "status",
+        "expires_at",
+        "created_at",
+    )
+    list_filter = ("status", "reason")
+    search_fields = ("public_id", "user__login_name", "payment__public_id")
+    list_select_related = ("user", "payment")
 
 
 @admin.register(BankCard)

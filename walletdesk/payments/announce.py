@@ -7,6 +7,7 @@ announced for a rollback), the socket event leaves after commit, to the record o
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.urls import reverse
 
@@ -70,9 +71,14 @@ def rail_operation_changed(operation: TopUp | Withdrawal) -> None:
 
 
 def money_received(
-    *, recipient_id: int, transfer_id: uuid.UUID | str, money: Money, sender: str
+    *,
+    recipient_id: int,
+    transfer_id: uuid.UUID | str,
+    money: Money,
+    sender: str,
+    at: datetime | None = None,
 ) -> None:
-    """Another customer's transfer arrived."""
+    """Another customer's transfer arrived (`at`: when, default now)."""
     from walletdesk.notifications.facade import notify_money_event
 
     record_changed(recipient_id, "transfer_in", transfer_id, "succeeded")
@@ -82,4 +88,5 @@ def money_received(
         money,
         link=RECORD_DETAIL_PATH.format(kind="transfer_in", public_id=transfer_id),
         sender=sender,
+        at=at,
     )

@@ -30,8 +30,22 @@ from walletdesk.core.errors import NotFoundError, ValidationFailedError
 from walletdesk.core.money import Money, parse_amount
 from walletdesk.identity.facade import ApprovalSummary, payment_passkey_challenge
 from walletdesk.ledger.facade import wallet_balances
-from walletdesk.payments import fx, operations, selectors, staff_refunds
-from walletdesk.payments.enums import ActivityStatus, ActivityType
+from walletdesk.payments import (
+    fx,
+    operations,
+    refund_requests,
+    refusals,
+    selectors,
+    staff_refunds,
+)
+from walletdesk.payments.enums import (
+    ActivityStatus,
+    ActivityType,
+    MerchantRefusalReason,
+    RefundRequestReason,
+    RefundRequestStatus,
+    RefusalReason,
+)
 from walletdesk.payments.models import Merchant, Payment, Transfer, Wallet
 from walletdesk.payments.staff_refunds import RefundReason
 
@@ -55,6 +69,20 @@ class RecordOutput(serializers.Serializer[Any]):
     fee = serializers.CharField()
     currency = serializers.CharField()
     created_at = serializers.DateTimeField()
+    failure_reason = serializers.ChoiceField(
+        choices=RefusalReason.choices,
+        allow_null=True,
+        help_text=(
+            "A refused payment or transfer (status failed; no money moved): the stable reason "
+            "code. Null for every other record."
+        ),
+    )
+    failure_reason_text = serializers.CharField(
+        allow_null=True, help_text="The reason in plain words, in the request's language."
+    )
+    next_step = serializers.CharField(
+        allow_null=True, help_text="What the customer can do about it, in the request's language."
+    )
 
 
 class TransferOutput(serializers.Serializer[Any]):
@@ -443,21 +471,161 @@ class RefundCreateView(APIView):
             idempotency_key=idempotency_key(request),
         )
         if isinstance(outcome, ApprovalSummary):
-            return Response(
-                {
-                    "approval": {
-                        "id": outcome.id,
-                        "kind": outcome.kind,
-                        "status": outcome.status,
-                        "amount": Money(outcome.amount or 0, outcome.currency).to_decimal_string(),
-                        "currency": outcome.currency,
-                        "reason_code": outcome.reason_code,
-                        "expires_at": outcome.expires_at.isoformat(),
-                    }
-                },
-                status=202,
-            )
+            return _approval_response(outcome)
         return outcome_response(outcome)
+
+
+def _approval_response(outcome: ApprovalSummary) -> Response:
+    return Response(
+        {
+            "approval": {
+                "id": outcome.id,
+                "kind": outcome.kind,
+                "status": outcome.status,
+                "amount": Money(outcome.amount or 0, outcome.currency).to_decimal_string(),
+                "currency": outcome.currency,
+                "reason_code": outcome.reason_code,
+                "expires_at": outcome.expires_at.isoformat(),
+            }
+        },
+        status=202,
+    )
+
+
+class RefundRequestInput(StrictSerializer):
+    amount = AmountField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="In the payment's currency; at most what is left to refund. Default: all of it.",
+    )
+    reason = serializers.ChoiceField(choices=RefundRequestReason.choices)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class RefundRequestOutput(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    payment_id = serializers.UUIDField()
+    merchant = serializers.CharField()
+    status = serializers.ChoiceField(choices=RefundRequestStatus.choices)
+    status_text = serializers.CharField(help_text="The status in the request's language.")
+    amount = serializers.CharField()
+    currency = serializers.CharField()
+    reason = serializers.ChoiceField(choices=RefundRequestReason.choices)
+    note = serializers.CharField()
+    answer_reason = serializers.ChoiceField(
+        choices=MerchantRefusalReason.choices,
+        allow_null=True,
+        help_text="Why the merchant refused (status refused); null otherwise.",
+    )
+    answer_reason_text = serializers.CharField(allow_null=True)
+    answer_note = serializers.CharField()
+    refund_id = serializers.UUIDField(
+        allow_null=True, help_text="The refund that ran when the merchant accepted."
+    )
+    expires_at = serializers.DateTimeField(
+        help_text="Still waiting at this moment, the request expires (nothing moves)."
+    )
+    answered_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class RefundRequestListView(APIView):
+    """A customer asks the merchant for a refund of one of their own payments."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Your refund requests for one of your payments, newest first",
+        responses={200: RefundRequestOutput(many=True), 404: ERROR},
+    )
+    def get(self, request: Request, public_id: str) -> Response:
+        user_id = authenticated_user_id(request)
+        payment = Payment.objects.filter(public_id=public_id, user_id=user_id).first()
+        if payment is None:
+            raise NotFoundError()
+        rows = (
+            payment.refund_requests.select_related("payment__merchant", "refund")
+            .filter(user_id=user_id)
+            .order_by("-created_at", "-pk")[:20]
+        )
+        return Response([refund_requests.body(row) for row in rows])
+
+    @extend_schema(
+        summary="Ask the merchant for a refund",
+        description=(
+            "Moves no money: the merchant accepts (the refund comes back to your wallet), "
+            "refuses, or does not answer in time (`expired`). One request at a time per payment "
+            "(409 `refund_request_open`); 409 `payment_not_refundable` when nothing is left to "
+            "refund, `refund_exceeds_payment` for more than is left. Another customer's payment "
+            "answers 404 like a missing one."
+        ),
+        parameters=[IDEMPOTENCY_HEADER],
+        request=RefundRequestInput,
+        responses={201: RefundRequestOutput, 400: ERROR, 404: ERROR, 409: ERROR, 422: ERROR},
+    )
+    def post(self, request: Request, public_id: str) -> Response:
+        data = validated(RefundRequestInput, request.data)
+        outcome = refund_requests.request_refund(
+            customer_id=authenticated_user_id(request),
+            payment_id=str(public_id),
+            amount=data["amount"],
+            reason=data["reason"],
+            note=data["note"],
+            idempotency_key=idempotency_key(request),
+        )
+        return outcome_response(outcome)
+
+
+class RefundRequestAnswerInput(StrictSerializer):
+    decision = serializers.ChoiceField(choices=["accept", "refuse"])
+    reason_code = serializers.CharField(
+        max_length=30,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "Refuse: the merchant's reason, one of "
+            + ", ".join(f"`{code}`" for code in MerchantRefusalReason.values)
+            + ". Accept: `merchant_agreed` (the default)."
+        ),
+    )
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class RefundRequestAnswerView(APIView):
+    """The merchant's answer, recorded by staff (merchants have no logins or API keys yet):
+    `identity.refund_payment`, a fresh step-up; an acceptance at or above the four-eyes
+    threshold waits for a second approver (202)."""
+
+    permission_classes = [IsAuthenticated, IsAdminUser]
+
+    @extend_schema(
+        summary="Record the merchant's answer to a refund request (staff)",
+        request=RefundRequestAnswerInput,
+        responses={
+            200: RefundRequestOutput,
+            202: ApprovalOutput,
+            400: ERROR,
+            403: ERROR,
+            404: ERROR,
+            409: ERROR,
+        },
+    )
+    def post(self, request: Request, public_id: str, request_id: str) -> Response:
+        data = validated(RefundRequestAnswerInput, request.data)
+        outcome = refund_requests.answer_by_staff(
+            request=request._request,
+            agent_id=authenticated_user_id(request),
+            payment_id=str(public_id),
+            request_id=str(request_id),
+            decision=data["decision"],
+            reason_code=data["reason_code"],
+            note=data["note"],
+        )
+        if isinstance(outcome, ApprovalSummary):
+            return _approval_response(outcome)
+        return Response(refund_requests.body(outcome))
 
 
 class QuoteInput(StrictSerializer):
@@ -559,7 +727,9 @@ class RecordListView(APIView):
         page = paginator.paginate_queryset(
             selectors.customer_activities(authenticated_user_id(request), filters), request, self
         )
-        rows = [_record(row) for row in page or []]
+        user_id = authenticated_user_id(request)
+        details = selectors.refusal_details(user_id, page or [])
+        rows = [_record(row, details) for row in page or []]
         return paginator.get_paginated_response(rows)
 
 
@@ -587,7 +757,8 @@ class RecordExportView(APIView):
         return response
 
 
-def _record(row: Any) -> dict[str, Any]:
+def _record(row: Any, details: dict[Any, dict[str, str]]) -> dict[str, Any]:
+    reason = row.failure_reason or None
     return {
         "id": str(row.object_public_id),
         "type": row.type,
@@ -598,4 +769,9 @@ def _record(row: Any) -> dict[str, Any]:
         "fee": Money(row.fee, row.currency).to_decimal_string(),
         "currency": row.currency,
         "created_at": row.created_at.isoformat(),
+        "failure_reason": reason,
+        "failure_reason_text": refusals.reason_label(reason) if reason else None,
+        "next_step": (
+            refusals.next_step(reason, details.get(row.object_public_id)) if reason else None
+        ),
     }

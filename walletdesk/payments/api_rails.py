@@ -30,7 +30,7 @@ from walletdesk.core.errors import ValidationFailedError
 from walletdesk.identity.facade import payment_passkey_challenge
 from walletdesk.payments import cards, reconciliation, topups, withdrawals
 from walletdesk.payments.api import ConfirmedInput
-from walletdesk.payments.enums import RailMethod
+from walletdesk.payments.enums import RailMethod, WithdrawalFeeMethod
 from walletdesk.payments.models import BankCard, TopUp, Withdrawal
 from walletdesk.payments.rails.signing import SIGNATURE_HEADER
 
@@ -95,7 +95,15 @@ class OperationOutput(serializers.Serializer[Any]):
     created_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)
     credited_amount = serializers.CharField(required=False, help_text="Top-ups only.")
-    total_debit = serializers.CharField(required=False, help_text="Withdrawals only.")
+    total_debit = serializers.CharField(
+        required=False, help_text="Withdrawals only: what leaves the wallet (amount + fee)."
+    )
+    arrives_amount = serializers.CharField(
+        required=False, help_text="Withdrawals only: what the card receives (the amount)."
+    )
+    fee_method = serializers.ChoiceField(
+        choices=WithdrawalFeeMethod.choices, required=False, help_text="Withdrawals only."
+    )
 
 
 TimelineEventOutput = inline_serializer(
@@ -134,10 +142,23 @@ class CardListOutput(serializers.Serializer[Any]):
     results = CardOutput(many=True)
 
 
-class WithdrawalQuoteOutput(serializers.Serializer[Any]):
-    amount = serializers.CharField()
+class FeeOptionOutput(serializers.Serializer[Any]):
+    method = serializers.ChoiceField(choices=WithdrawalFeeMethod.choices)
+    name = serializers.CharField(help_text="The method in plain words, in the request's language.")
     fee = serializers.CharField()
-    total_debit = serializers.CharField()
+    total_debit = serializers.CharField(help_text="What leaves the wallet.")
+    arrives_amount = serializers.CharField(help_text="What the card receives.")
+
+
+class WithdrawalQuoteOutput(serializers.Serializer[Any]):
+    amount = serializers.CharField(help_text="The amount entered; the fee is computed on it.")
+    fee = serializers.CharField()
+    total_debit = serializers.CharField(help_text="For the chosen `fee_method`.")
+    arrives_amount = serializers.CharField(help_text="For the chosen `fee_method`.")
+    fee_method = serializers.ChoiceField(choices=WithdrawalFeeMethod.choices)
+    fee_methods = FeeOptionOutput(
+        many=True, help_text="Both ways of paying the fee, with their figures."
+    )
     currency = serializers.CharField()
     card = CardSummaryOutput()
     arrives = serializers.CharField()
@@ -241,6 +262,14 @@ class WithdrawalInput(StrictSerializer):
     amount = AmountField()
     currency = CurrencyField(default="CNY")
     card_id = serializers.UUIDField(help_text="One of your bound cards.")
+    fee_method = serializers.ChoiceField(
+        choices=WithdrawalFeeMethod.choices,
+        required=False,
+        help_text=(
+            "`on_top` (the default when left out): the amount arrives and amount + fee leaves "
+            "the wallet. `from_amount`: the amount leaves the wallet and amount - fee arrives."
+        ),
+    )
 
 
 class WithdrawalCreateInput(WithdrawalInput, ConfirmedInput):
@@ -262,6 +291,7 @@ class WithdrawalQuoteView(APIView):
             amount=data["amount"],
             currency=data["currency"],
             card_id=str(data["card_id"]),
+            fee_method=data.get("fee_method"),
         )
         return Response(quote.as_dict())
 
@@ -284,7 +314,8 @@ class WithdrawalListView(APIView):
     @extend_schema(
         summary="Withdraw to a bound bank card",
         description="Confirmed with exactly one of `payment_password` or `passkey_assertion`. "
-        "Reserves amount + fee, then pays out through the rail; the reserved money "
+        "Reserves what leaves the wallet for the chosen `fee_method` (by default amount + "
+        "fee), then pays out through the rail; the reserved money "
         "is taken when the bank confirms, or released if it fails.",
         parameters=[IDEMPOTENCY_HEADER],
         request=WithdrawalCreateInput,
@@ -308,6 +339,7 @@ class WithdrawalListView(APIView):
             currency=data["currency"],
             card_id=str(data["card_id"]),
             idempotency_key=request.headers.get("Idempotency-Key"),
+            fee_method=data.get("fee_method"),
             payment_password=data["payment_password"],
             passkey_assertion=data["passkey_assertion"],
             passkey_challenge=payment_passkey_challenge(

@@ -16,6 +16,16 @@ urlpatterns = [
         api.RefundCreateView.as_view(),
         name="payment-refunds",
     ),
+    path(
+        "payments/<uuid:public_id>/refund-requests",
+        api.RefundRequestListView.as_view(),
+        name="payment-refund-requests",
+    ),
+    path(
+        "payments/<uuid:public_id>/refund-requests/<uuid:request_id>/answer",
+        api.RefundRequestAnswerView.as_view(),
+        name="payment-refund-request-answer",
+    ),
     path("fx/quotes", api.FxQuoteView.as_view(), name="fx-quotes"),
     path("records", api.RecordListView.as_view(), name="records"),
     path("records/export.csv", api.RecordExportView.as_view(), name="records-export"),

@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_variables
 
 from walletdesk.core.errors import WalletDeskError
-from walletdesk.payments.enums import CardStatus, RailMethod, RailOperationStatus
+from walletdesk.core.statemachine import change_status
+from walletdesk.payments.enums import CARD_TRANSITIONS, CardStatus, RailMethod, RailOperationStatus
 from walletdesk.payments.errors import (
     CardAlreadyBoundError,
     CardCvvInvalidError,
@@ -206,9 +207,14 @@ def unbind_card(*, user_id: int, public_id: uuid.UUID | str) -> BankCard:
             status__in=(RailOperationStatus.CREATED, RailOperationStatus.PENDING),
         ).exists():
             raise CardInUseError()
-        card.status = CardStatus.UNBOUND
-        card.unbound_at = timezone.now()
-        card.save(update_fields=["status", "unbound_at"])
+        change_status(
+            card,
+            CardStatus.UNBOUND,
+            transitions=CARD_TRANSITIONS,
+            actor=f"customer:{user_id}",
+            reason="removed by the customer",
+            also={"unbound_at": timezone.now()},
+        )
         return card
 
 

@@ -212,3 +212,18 @@ class OutflowHoldError(WalletDeskError):
         "number or email was changed, or your account was signed in on a new device. You can "
         "still pay people and merchants you paid before."
     )
+
+
+class RefundRequestOpenError(WalletDeskError):
+    code = "refund_request_open"
+    http_status = 409
+    message = _(
+        "This payment already has a refund request waiting for the merchant's answer. You can "
+        "follow it on the payment's record page."
+    )
+
+
+class RefundRequestNotFoundError(WalletDeskError):
+    code = "refund_request_not_found"
+    http_status = 404
+    message = _("We could not find that refund request. It may not exist, or it may not be yours.")

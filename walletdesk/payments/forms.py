@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from walletdesk.core.money import CURRENCY_EXPONENTS
-from walletdesk.payments.enums import ActivityStatus, ActivityType
+from walletdesk.payments.enums import ActivityStatus, ActivityType, RefundRequestReason
 
 
 def new_idempotency_key() -> str:
@@ -76,6 +76,23 @@ class PayForm(MoneyFormMixin):
     def __init__(self, *args: object, merchants: list[tuple[str, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["merchant"].choices = merchants  # type: ignore[attr-defined]
+
+
+class RefundRequestForm(MoneyFormMixin):
+    """Ask the merchant for a refund of a payment (moves no money)."""
+
+    amount = forms.CharField(
+        label=_("Amount to refund"),
+        max_length=16,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "0.00"}),
+    )
+    reason = forms.ChoiceField(label=_("Why"), choices=RefundRequestReason.choices)
+    note = forms.CharField(
+        label=_("Message to the merchant (optional)"),
+        max_length=200,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class RecordFilterForm(forms.Form):

@@ -90,9 +90,12 @@ def limit_exceeded(
     )
 
 
-def check_and_record_usage(*, user_id: int, operation: str, money: Money, kyc_level: int) -> None:
+def check_and_record_usage(
+    *, user_id: int, operation: str, money: Money, kyc_level: int, at: datetime | None = None
+) -> None:
     """Refuse the operation if it breaks a limit; otherwise count it. Call inside the
-    operation's transaction so a rolled-back operation is not counted."""
+    operation's transaction so a rolled-back operation is not counted. `at`: when the operation
+    happens (default now): it counts towards that day."""
     rule = rule_for(operation, kyc_level, money.currency)
     if rule is None:
         return
@@ -100,11 +103,11 @@ def check_and_record_usage(*, user_id: int, operation: str, money: Money, kyc_le
         raise limit_exceeded("single", rule, money.currency, kyc_level)
     if operation == "withdrawal" and rule.per_hour_count:
         recent = Withdrawal.objects.filter(
-            user_id=user_id, created_at__gte=timezone.now() - timedelta(hours=1)
+            user_id=user_id, created_at__gte=(at or timezone.now()) - timedelta(hours=1)
         ).count()
         if recent >= rule.per_hour_count:
             raise WithdrawalRateLimitedError(count=recent)
-    today = local_today()
+    today = local_today(at)
     counter = _lock_counter(user_id, operation, money.currency, today)
     if counter.total + money.minor > rule.per_day:
         raise limit_exceeded("daily", rule, money.currency, kyc_level)

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from walletdesk.core.models import PublicIdModel
@@ -24,7 +24,11 @@ from walletdesk.payments.enums import (
     PaymentStatus,
     RailMethod,
     RailOperationStatus,
+    RefundRequestReason,
+    RefundRequestStatus,
+    RefusalReason,
     WalletStatus,
+    WithdrawalFeeMethod,
 )
 
 USER = settings.AUTH_USER_MODEL
@@ -48,6 +52,8 @@ class Wallet(models.Model):
     frozen_reason = models.CharField(
         max_length=200, blank=True, verbose_name=_("reason for freezing")
     )
+    # When a review freeze is planned to end (risk control says until when); empty: no date.
+    frozen_until = models.DateTimeField(null=True, blank=True, verbose_name=_("frozen until"))
     status_changed_at = models.DateTimeField(
         null=True, blank=True, verbose_name=_("status changed at")
     )
@@ -166,7 +172,7 @@ class RailOperation(PublicIdModel):
         verbose_name=_("bank card"),
     )
     entry_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("journal entry"))
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
     last_queried_at = models.DateTimeField(
@@ -206,7 +212,18 @@ class TopUp(RailOperation):
 
 
 class Withdrawal(RailOperation):
+    """`amount` is what the rail pays out (arrives on the card) and `fee` comes on top of it in
+    the wallet, whichever `fee_method` the customer chose: with `from_amount` the customer named
+    amount + fee, so the same postings hold for both."""
+
     hold_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("hold"))
+    fee_method = models.CharField(
+        max_length=12,
+        choices=WithdrawalFeeMethod.choices,
+        default=WithdrawalFeeMethod.ON_TOP,
+        db_default=WithdrawalFeeMethod.ON_TOP,
+        verbose_name=_("fee method"),
+    )
 
     class Meta:
         verbose_name = _("withdrawal")
@@ -243,7 +260,8 @@ class RailOperationEvent(models.Model):
         max_length=20, verbose_name=_("source")
     )  # "customer", "callback", "reconciliation", "expiry"
     detail = models.CharField(max_length=200, blank=True, verbose_name=_("detail"))
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    # When it happened: now, or the moment replayed history gives (topups.ReplayedMoment).
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("rail operation event")
@@ -302,7 +320,7 @@ class Payment(PublicIdModel):
     )
     description = models.CharField(max_length=120, blank=True, verbose_name=_("description"))
     entry_id = models.BigIntegerField(verbose_name=_("journal entry"))
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("payment")
@@ -331,7 +349,7 @@ class Refund(PublicIdModel):
     reason = models.CharField(max_length=200, blank=True, verbose_name=_("reason"))
     requested_by = models.CharField(max_length=20, verbose_name=_("requested by"))
     entry_id = models.BigIntegerField(verbose_name=_("journal entry"))
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("refund")
@@ -344,6 +362,81 @@ class Refund(PublicIdModel):
 
     def __str__(self) -> str:
         return f"refund {self.public_id}"
+
+
+class RefundRequest(PublicIdModel):
+    """A customer asks the merchant to refund (part of) a payment. `requested` until the merchant
+    answers (`accepted`: the refund ran once through `operations.refund_payment`; `refused`, with
+    the merchant's reason) or `expires_at` passes (`expired`). History rows through
+    `core.statemachine.change_status`. One open request per payment."""
+
+    payment = models.ForeignKey(
+        Payment,
+        on_delete=models.PROTECT,
+        related_name="refund_requests",
+        verbose_name=_("payment"),
+    )
+    # Indexed by payments_refundreq_user (user, -created_at).
+    user = models.ForeignKey(
+        USER,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("customer"),
+    )
+    # In the payment's (the merchant's) currency, minor units.
+    amount = models.BigIntegerField(verbose_name=_("amount"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    reason = models.CharField(
+        max_length=30, choices=RefundRequestReason.choices, verbose_name=_("reason")
+    )
+    note = models.CharField(max_length=200, blank=True, verbose_name=_("note"))
+    status = models.CharField(
+        max_length=10,
+        choices=RefundRequestStatus.choices,
+        default=RefundRequestStatus.REQUESTED,
+        verbose_name=_("status"),
+    )
+    # The merchant's answer: a MerchantRefusalReason code when refused, and free text.
+    answer_reason = models.CharField(max_length=30, blank=True, verbose_name=_("answer reason"))
+    answer_note = models.CharField(max_length=200, blank=True, verbose_name=_("answer note"))
+    answered_by = models.CharField(max_length=64, blank=True, verbose_name=_("answered by"))
+    answered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("answered at"))
+    refund = models.ForeignKey(
+        Refund,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("refund"),
+    )
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("refund request")
+        verbose_name_plural = _("refund requests")
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="payments_refundreq_user"),
+            models.Index(
+                fields=["expires_at"],
+                name="payments_refundreq_open",
+                condition=Q(status="requested"),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment"],
+                condition=Q(status="requested"),
+                name="payments_refundreq_one_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="payments_refundreq_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"refund request {self.public_id}"
 
 
 class Transfer(PublicIdModel):
@@ -375,7 +468,7 @@ class Transfer(PublicIdModel):
     fee = models.BigIntegerField(default=0, verbose_name=_("fee"))
     memo = models.CharField(max_length=60, blank=True, verbose_name=_("memo"))
     entry_id = models.BigIntegerField(verbose_name=_("journal entry"))
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("transfer")
@@ -559,6 +652,11 @@ class Activity(models.Model):
     counterparty = models.CharField(max_length=120, blank=True, verbose_name=_("counterparty"))
     object_public_id = models.UUIDField(verbose_name=_("record id"))
     created_at = models.DateTimeField(verbose_name=_("created at"))
+    # A refused payment or transfer (`RefusedAttempt`): why, so the list needs no join. The
+    # PostgreSQL transfer function inserts rows without naming this column: hence db_default.
+    failure_reason = models.CharField(
+        max_length=30, blank=True, default="", db_default="", verbose_name=_("failure reason")
+    )
 
     class Meta:
         verbose_name = _("activity")
@@ -577,6 +675,67 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.amount}"
+
+
+class RefusedAttempt(PublicIdModel):
+    """A merchant payment or transfer that was refused: no money moved, but the customer (and
+    support) can see what was tried and why. Written in its own transaction after the refused
+    one rolled back (`payments.refusals`). One row per idempotency key: a retry with the same
+    key updates it (`repeat_count`, `last_refused_at`) instead of adding one."""
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", _("Payment")
+        TRANSFER = "transfer", _("Transfer")
+
+    user = models.ForeignKey(
+        USER,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("customer"),
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("type"))
+    reason = models.CharField(
+        max_length=30, choices=RefusalReason.choices, verbose_name=_("failure reason")
+    )
+    error_code = models.CharField(max_length=60, verbose_name=_("error code"))
+    # Values the next step names (e.g. `locked_until` "14:05"); strings only.
+    details = models.JSONField(default=dict, blank=True, verbose_name=_("details"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    amount = models.BigIntegerField(verbose_name=_("amount"))
+    merchant = models.ForeignKey(
+        Merchant,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("merchant"),
+    )
+    # What the customer typed (normalised); shown masked, and never replaced by the name of the
+    # wallet it reaches: a refusal must not tell who has a wallet.
+    recipient = models.CharField(max_length=254, blank=True, verbose_name=_("recipient"))
+    idempotency_key = models.CharField(max_length=255, blank=True, verbose_name=_("request key"))
+    repeat_count = models.PositiveIntegerField(default=1, verbose_name=_("times refused"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    last_refused_at = models.DateTimeField(verbose_name=_("last refused at"))
+
+    class Meta:
+        verbose_name = _("refused attempt")
+        verbose_name_plural = _("refused attempts")
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="payments_refused_user"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="payments_refused_once_per_key",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payments_refused_amount"),
+        ]
+
+    def __str__(self) -> str:
+        return f"refused {self.kind} {self.reason}"
 
 
 # The sandbox rail keeps its own book (registered with this app; see rails/sandbox_models.py).

@@ -10,8 +10,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.db.models import Q
 from django.utils import timezone
@@ -21,23 +21,34 @@ from walletdesk.core.actors import Actor
 from walletdesk.core.db import is_postgres
 from walletdesk.core.errors import WalletDeskError
 from walletdesk.core.money import Money, format_amount, parse_amount
-from walletdesk.core.statemachine import check_transition
-from walletdesk.ledger import actions as ledger
-from walletdesk.ledger.enums import AccountKind, EntryKind
+from walletdesk.core.statemachine import change_status
+from walletdesk.ledger import facade as ledger
 from walletdesk.ledger.facade import (
     AccountFrozenError,
+    AccountKind,
+    EntryKind,
+    IdempotentOutcome,
     InsufficientBalanceError,
     idempotency_key_used,
+    run_idempotent,
     wallet_balances,
 )
-from walletdesk.ledger.idempotency import IdempotentOutcome, run_idempotent
-from walletdesk.payments import accounts, activity, announce, fx, outflow, transfer_sql
+from walletdesk.payments import (
+    accounts,
+    activity,
+    announce,
+    fx,
+    outflow,
+    refusals,
+    transfer_sql,
+)
 from walletdesk.payments.caps import CappedOperation, check_cap
 from walletdesk.payments.enums import (
     PAYMENT_TRANSITIONS,
     ActivityStatus,
     ActivityType,
     PaymentStatus,
+    RefusalReason,
     WalletStatus,
 )
 from walletdesk.payments.errors import (
@@ -54,7 +65,15 @@ from walletdesk.payments.errors import (
 )
 from walletdesk.payments.fees import compute_fee
 from walletdesk.payments.limits import check_and_record_usage, limit_refusal
-from walletdesk.payments.models import Merchant, Payment, Refund, Transfer, Wallet
+from walletdesk.payments.models import (
+    Merchant,
+    Payment,
+    Refund,
+    RefusedAttempt,
+    Transfer,
+    Wallet,
+)
+from walletdesk.payments.responses import iso_time
 
 if TYPE_CHECKING:
     from walletdesk.identity.facade import PasskeyChallenge
@@ -95,18 +114,25 @@ class Payer:
 
 
 def _notify_debit(
-    user_id: int, money: Money, reference: str, *, description_code: str = "", description: str = ""
+    user_id: int,
+    money: Money,
+    reference: str,
+    *,
+    description_code: str = "",
+    description: str = "",
+    at: datetime | None = None,
 ) -> None:
     """Transaction alert, written to the notifications outbox in the operation's transaction."""
     from walletdesk.notifications.facade import notify_debit
 
     notify_debit(
-        user_id, money, reference, description_code=description_code, description=description
+        user_id,
+        money,
+        reference,
+        description_code=description_code,
+        description=description,
+        at=at,
     )
-
-
-def _iso(value: Any) -> str:
-    return str(value.isoformat()).replace("+00:00", "Z")
 
 
 # --- Transfers ----------------------------------------------------------------------------------
@@ -119,7 +145,7 @@ def _display_name(user_id: int) -> str:
 
 
 def resolve_recipient(identifier: str) -> Wallet:
-    from walletdesk.identity.identifiers import normalise_login_name
+    from walletdesk.identity.facade import normalise_login_name
 
     contact = normalise_login_name(identifier or "")
     # The login name is one of the account's phone and email; the other one (bound later) reaches
@@ -138,7 +164,7 @@ def resolve_recipient(identifier: str) -> Wallet:
 
 
 def _login_name(identifier: str) -> str:
-    from walletdesk.identity.identifiers import normalise_login_name
+    from walletdesk.identity.facade import normalise_login_name
 
     return normalise_login_name(identifier or "") or ""
 
@@ -218,8 +244,12 @@ def transfer(
     passkey_assertion: str | None = None,
     passkey_challenge: PasskeyChallenge | None = None,
     confirmed: bool = False,
+    at: datetime | None = None,
 ) -> IdempotentOutcome:
     """Send money to another customer's wallet, found by phone number or email.
+
+    `at`: when the transfer happens (default now), for in-process callers that replay history
+    (demo seeding); it dates the ledger entry, the rows and the records, on both paths.
 
     The customer confirms with the payment password or a passkey, as for `pay_merchant` (see
     `customer_confirmation`); during the outflow hold only a recipient paid before it can be
@@ -240,17 +270,27 @@ def transfer(
     memo = (memo or "").strip()[:60]
     if recipient_lookups_blocked(payer.user_id):
         raise RecipientLookupsLimitedError(_retry_after=3600)
-    try:
-        return _transfer(payer, recipient, money, amount, memo, idempotency_key, verify)
-    except (RecipientNotFoundError, RecipientCannotReceiveError) as refusal:
-        # Say "no such wallet" only to someone who could have sent the money: everyone else
-        # gets the refusal a real recipient would have met, so a caller without the balance
-        # (or over a limit, or frozen) learns nothing about who has a wallet (issue 12).
-        hidden = _refusal_whoever_the_recipient(payer, money)
-        if hidden is not None:
-            raise hidden from None
-        record_recipient_miss(payer.user_id, "email" if "@" in (recipient or "") else "phone")
-        raise refusal from None
+    # A refusal from here on is kept in the customer's records (`refusals`), written after the
+    # refused transfer rolled back; on PostgreSQL, after the function's call undid itself.
+    attempt = refusals.Refused(
+        user_id=payer.user_id,
+        kind=RefusedAttempt.Kind.TRANSFER,
+        money=money,
+        recipient=_login_name(recipient) or str(recipient or "").strip(),
+        idempotency_key=idempotency_key,
+    )
+    with refusals.recorded(attempt):
+        try:
+            return _transfer(payer, recipient, money, amount, memo, idempotency_key, verify, at)
+        except (RecipientNotFoundError, RecipientCannotReceiveError) as refusal:
+            # Say "no such wallet" only to someone who could have sent the money: everyone else
+            # gets the refusal a real recipient would have met, so a caller without the balance
+            # (or over a limit, or frozen) learns nothing about who has a wallet (issue 12).
+            hidden = _refusal_whoever_the_recipient(payer, money)
+            if hidden is not None:
+                raise hidden from None
+            record_recipient_miss(payer.user_id, "email" if "@" in (recipient or "") else "phone")
+            raise refusal from None
 
 
 def find_recipient(*, payer: Payer, recipient: str, amount: object, currency: str) -> Wallet:
@@ -305,6 +345,7 @@ def _transfer(
     memo: str,
     idempotency_key: str | None,
     verify: Callable[[], None] | None,
+    at: datetime | None = None,
 ) -> IdempotentOutcome:
     currency = money.currency
     request = {"recipient": recipient, "amount": amount, "currency": currency, "memo": memo}
@@ -332,6 +373,7 @@ def _transfer(
             memo=memo,
             request=request,
             idempotency_key=idempotency_key,
+            at=at,
         )
 
     def command() -> tuple[int, dict[str, Any]]:
@@ -354,7 +396,11 @@ def _transfer(
             )
         locked = ledger.lock_accounts(leg.account_id for leg in legs)
         check_and_record_usage(
-            user_id=payer.user_id, operation="transfer", money=money, kyc_level=payer.kyc_level
+            user_id=payer.user_id,
+            operation="transfer",
+            money=money,
+            kyc_level=payer.kyc_level,
+            at=at,
         )
         public_id = uuid.uuid4()
         entry = ledger.post_entry(
@@ -364,9 +410,11 @@ def _transfer(
             reference=f"transfer:{public_id}",
             actor=f"user:{payer.user_id}",
             locked=locked,
+            at=at,
         )
         record = Transfer.objects.create(
             public_id=public_id,
+            created_at=at or timezone.now(),
             sender_id=payer.user_id,
             recipient_id=target.user_id,
             currency=money.currency,
@@ -406,12 +454,14 @@ def _transfer(
             Money(money.minor + fee, money.currency),
             f"transfer:{public_id}",
             description_code="transfer",
+            at=at,
         )
         announce.money_received(
             recipient_id=target.user_id,
             transfer_id=public_id,
             money=money,
             sender=_display_name(payer.user_id),
+            at=at,
         )
         return 201, {
             "id": str(public_id),
@@ -422,7 +472,7 @@ def _transfer(
             "currency": money.currency,
             "recipient": recipient_name,
             "memo": memo,
-            "created_at": _iso(record.created_at),
+            "created_at": iso_time(record.created_at),
         }
 
     return run_idempotent(
@@ -437,9 +487,10 @@ def _transfer(
 # --- Merchant payments --------------------------------------------------------------------------
 
 
-def _check_payment_velocity(user_id: int) -> None:
+def _check_payment_velocity(user_id: int, at: datetime | None = None) -> None:
+    now = at or timezone.now()
     recent = Payment.objects.filter(
-        user_id=user_id, created_at__gte=timezone.now() - timedelta(minutes=1)
+        user_id=user_id, created_at__gte=now - timedelta(minutes=1), created_at__lte=now
     ).count()
     if recent >= PAYMENTS_PER_MINUTE:
         raise RiskRejectedError()
@@ -458,8 +509,12 @@ def pay_merchant(
     passkey_assertion: str | None = None,
     passkey_challenge: PasskeyChallenge | None = None,
     confirmed: bool = False,
+    at: datetime | None = None,
 ) -> IdempotentOutcome:
     """Pay a merchant. A foreign-currency merchant is paid through an accepted FX quote.
+
+    `at`: when the payment happens (default now), for in-process callers that replay history
+    (demo seeding): it dates the ledger entry, the payment, its record and the daily limit's day.
 
     The customer confirms with exactly one of `payment_password` (6 digits) or
     `passkey_assertion` (the JSON credential from `navigator.credentials.get` for a challenge
@@ -476,14 +531,23 @@ def pay_merchant(
         confirmed=confirmed,
     )
     merchant_uuid = _uuid_or_none(merchant_id)
-    merchant = (
-        Merchant.objects.filter(public_id=merchant_uuid, is_active=True).first()
-        if merchant_uuid
-        else None
-    )
+    merchant = Merchant.objects.filter(public_id=merchant_uuid).first() if merchant_uuid else None
     if merchant is None:
         raise MerchantNotFoundError()
-    price = check_cap(CappedOperation.PAYMENT, parse_amount(amount, merchant.currency))
+    if not merchant.is_active:
+        _refuse_closed_merchant(payer, merchant, amount, idempotency_key)
+    price = parse_amount(amount, merchant.currency)
+    # A refusal from here on is kept in the customer's records (`refusals`), written after the
+    # refused payment rolled back.
+    attempt = refusals.Refused(
+        user_id=payer.user_id,
+        kind=RefusedAttempt.Kind.PAYMENT,
+        money=price,
+        merchant=merchant,
+        idempotency_key=idempotency_key,
+    )
+    with refusals.recorded(attempt):
+        check_cap(CappedOperation.PAYMENT, price)
     description = (description or "").strip()[:120]
     request = {
         "merchant": str(merchant.public_id),
@@ -495,7 +559,7 @@ def pay_merchant(
 
     def command() -> tuple[int, dict[str, Any]]:
         outflow.check_payment(payer.user_id, merchant.pk, payer.outflow_hold)
-        _check_payment_velocity(payer.user_id)
+        _check_payment_velocity(payer.user_id, at)
         international = merchant.currency != wallet_currency
         public_id = uuid.uuid4()
         reference = f"payment:{public_id}"
@@ -539,6 +603,7 @@ def pay_merchant(
             operation="payment",
             money=Money(debit + fee, wallet_currency),
             kyc_level=payer.kyc_level,
+            at=at,
         )
         entry = ledger.post_entry(
             kind=EntryKind.PAYMENT,
@@ -547,9 +612,11 @@ def pay_merchant(
             reference=reference,
             actor=f"user:{payer.user_id}",
             locked=locked,
+            at=at,
         )
         payment = Payment.objects.create(
             public_id=public_id,
+            created_at=at or timezone.now(),
             user_id=payer.user_id,
             merchant=merchant,
             currency=merchant.currency,
@@ -583,13 +650,34 @@ def pay_merchant(
         )
         return 201, payment_body(payment, merchant)
 
-    return run_idempotent(
-        scope=f"user:{payer.user_id}:payment",
-        key=idempotency_key,
-        request=request,
-        command=command,
-        precheck=verify,
+    with refusals.recorded(attempt):
+        return run_idempotent(
+            scope=f"user:{payer.user_id}:payment",
+            key=idempotency_key,
+            request=request,
+            command=command,
+            precheck=verify,
+        )
+
+
+def _refuse_closed_merchant(
+    payer: Payer, merchant: Merchant, amount: object, idempotency_key: str | None
+) -> NoReturn:
+    """A merchant that stopped accepting payments answers `merchant_not_found`, as it always
+    did; the attempt is kept as what it is (`merchant_closed`) when its amount is usable."""
+    try:
+        price = parse_amount(amount, merchant.currency)
+    except WalletDeskError:
+        raise MerchantNotFoundError() from None
+    attempt = refusals.Refused(
+        user_id=payer.user_id,
+        kind=RefusedAttempt.Kind.PAYMENT,
+        money=price,
+        merchant=merchant,
+        idempotency_key=idempotency_key,
     )
+    with refusals.recorded(attempt, reason=RefusalReason.MERCHANT_CLOSED):
+        raise MerchantNotFoundError()
 
 
 def payment_body(payment: Payment, merchant: Merchant) -> dict[str, Any]:
@@ -605,7 +693,7 @@ def payment_body(payment: Payment, merchant: Merchant) -> dict[str, Any]:
         "fee": Money(payment.fee, payment.debit_currency).to_decimal_string(),
         "fx_rate": payment.fx_rate or None,
         "refunded_amount": Money(payment.refunded_amount, payment.currency).to_decimal_string(),
-        "created_at": _iso(payment.created_at),
+        "created_at": iso_time(payment.created_at),
     }
 
 
@@ -620,12 +708,18 @@ def _uuid_or_none(value: object) -> uuid.UUID | None:
 
 
 def refund_payment(
-    *, payment_id: str, amount: object, reason: str, requested_by: str, idempotency_key: str | None
+    *,
+    payment_id: str,
+    amount: object,
+    reason: str,
+    requested_by: str,
+    idempotency_key: str | None,
+    at: datetime | None = None,
 ) -> IdempotentOutcome:
     """Refund part or all of a payment back to the original wallet; the total never exceeds the
     amount paid. International payments are refunded at the original rate, in proportion; the
     last refund returns exactly what is left so the total equals what the customer paid (the
-    international fee is not refunded)."""
+    international fee is not refunded). `at`: when the refund happens (default now; seeding)."""
     payment_uuid = _uuid_or_none(payment_id)
     payment = (
         Payment.objects.select_related("merchant").filter(public_id=payment_uuid).first()
@@ -680,14 +774,21 @@ def refund_payment(
             memo=reason[:200],
             reference=f"refund:{public_id}",
             actor=requested_by,
+            at=at,
         )
         new_status = PaymentStatus.REFUNDED if is_last else PaymentStatus.PARTIALLY_REFUNDED
-        check_transition(PAYMENT_TRANSITIONS, locked_payment.status, new_status)
-        locked_payment.refunded_amount += money.minor
-        locked_payment.status = new_status
-        locked_payment.save(update_fields=["refunded_amount", "status"])
+        refunded = {"refunded_amount": locked_payment.refunded_amount + money.minor}
+        change_status(  # checks PAYMENT_TRANSITIONS and writes the history row
+            locked_payment,
+            new_status,
+            transitions=PAYMENT_TRANSITIONS,
+            actor=requested_by,
+            reason=reason,
+            also=refunded,
+        )
         refund = Refund.objects.create(
             public_id=public_id,
+            created_at=at or timezone.now(),
             payment=locked_payment,
             amount=money.minor,
             credit_amount=credit,
@@ -719,7 +820,7 @@ def refund_payment(
             "credit_amount": Money(credit, payment.debit_currency).to_decimal_string(),
             "credit_currency": payment.debit_currency,
             "payment_status": new_status,
-            "created_at": _iso(refund.created_at),
+            "created_at": iso_time(refund.created_at),
         }
 
     return run_idempotent(

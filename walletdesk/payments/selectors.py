@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from walletdesk.core.money import Money, format_amount, parse_amount
 from walletdesk.payments.enums import ActivityStatus, ActivityType
-from walletdesk.payments.models import Activity
+from walletdesk.payments.models import Activity, RefusedAttempt
 
 MAX_FILTER_DAYS = 366
 
@@ -142,3 +142,37 @@ def display_amount(row: Activity) -> str:
     money = Money(row.amount, row.currency)
     sign = "+" if row.amount > 0 else ""
     return sign + format_amount(money)
+
+
+def refused_attempt(user_id: int, public_id: str) -> RefusedAttempt | None:
+    try:
+        object_id = uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    return (
+        RefusedAttempt.objects.select_related("merchant")
+        .filter(user_id=user_id, public_id=object_id)
+        .first()
+    )
+
+
+def refusal_details(user_id: int, rows: Iterable[Activity]) -> dict[uuid.UUID, dict[str, str]]:
+    """The next-step values (e.g. until when the payment password is locked) of the refused
+    attempts among `rows`, in one query, and none when there is none."""
+    wanted = [row.object_public_id for row in rows if row.failure_reason]
+    if not wanted:
+        return {}
+    return dict(
+        RefusedAttempt.objects.filter(user_id=user_id, public_id__in=wanted).values_list(
+            "public_id", "details"
+        )
+    )
+
+
+def recent_refused_attempts(
+    user_id: int, *, since: datetime | None = None, limit: int = 10
+) -> list[RefusedAttempt]:
+    qs = RefusedAttempt.objects.select_related("merchant").filter(user_id=user_id)
+    if since is not None:
+        qs = qs.filter(last_refused_at__gte=since)
+    return list(qs.order_by("-created_at", "-id")[: max(0, limit)])

@@ -101,6 +101,19 @@ def refund_by_staff(
 def execute_approved_refund(
     payload: dict[str, Any], approver_id: int, approval_id: str
 ) -> dict[str, Any]:
+    if payload.get("refund_request"):
+        # A merchant's acceptance of a customer's refund request, recorded by staff at or above
+        # the threshold: accepting runs the refund once, under the request's own key.
+        from walletdesk.payments import refund_requests
+
+        row = refund_requests.accept(
+            request_id=str(payload["refund_request"]), actor=f"agent:{approver_id}"
+        )
+        return {
+            "refund": str(row.refund.public_id) if row.refund is not None else None,
+            "payment_status": row.payment.status,
+            "refund_request": str(row.public_id),
+        }
     outcome = operations.refund_payment(
         payment_id=str(payload["payment"]),
         amount=str(payload["amount"]),

@@ -1,8 +1,8 @@
 """Background jobs of the rail side of payments. Each one is idempotent and calls actions.
 
-The beat schedule (config/settings/base.py) runs `reconcile_pending_operations` and
-`expire_stale_top_ups`; `sandbox_deliver_callbacks` is scheduled by the sandbox rail with a
-countdown of WALLETDESK["SANDBOX_RAIL_LATENCY_SECONDS"].
+The beat schedule (config/settings/base.py) runs `reconcile_pending_operations`,
+`expire_stale_top_ups` and `expire_refund_requests`; `sandbox_deliver_callbacks` is scheduled
+by the sandbox rail with a countdown of WALLETDESK["SANDBOX_RAIL_LATENCY_SECONDS"].
 """
 
 from __future__ import annotations
@@ -29,3 +29,10 @@ def sandbox_deliver_callbacks(record_id: int) -> int:
     from walletdesk.payments.rails.sandbox import deliver_callbacks
 
     return deliver_callbacks(record_id)
+
+
+@shared_task(name="walletdesk.payments.tasks.expire_refund_requests")
+def expire_refund_requests() -> int:
+    from walletdesk.payments.refund_requests import expire_due
+
+    return expire_due()

@@ -14,10 +14,13 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,9 +28,8 @@ from django.utils.translation import gettext_lazy
 from walletdesk.core.db import on_commit
 from walletdesk.core.errors import InvalidStateTransitionError, WalletDeskError
 from walletdesk.core.money import Money, format_amount, parse_amount
-from walletdesk.ledger import actions as ledger
-from walletdesk.ledger.enums import AccountKind, EntryKind
-from walletdesk.ledger.idempotency import IdempotentOutcome, run_idempotent
+from walletdesk.ledger import facade as ledger
+from walletdesk.ledger.facade import AccountKind, EntryKind, IdempotentOutcome, run_idempotent
 from walletdesk.payments import activity, announce
 from walletdesk.payments.caps import CappedOperation, check_cap
 from walletdesk.payments.enums import (
@@ -50,6 +52,7 @@ from walletdesk.payments.errors import (
 from walletdesk.payments.fees import compute_fee
 from walletdesk.payments.limits import check_and_record_usage, release_usage
 from walletdesk.payments.models import BankCard, RailOperationEvent, TopUp, Wallet, Withdrawal
+from walletdesk.payments.rails import sandbox
 from walletdesk.payments.rails.base import RailOutcome, RailSubmission
 from walletdesk.payments.rails.registry import get_provider
 from walletdesk.payments.wallets import wallet_account
@@ -81,6 +84,28 @@ class CardRequiredError(WalletDeskError):
 RailOperation = TopUp | Withdrawal
 
 
+@dataclass(frozen=True, slots=True)
+class ReplayedMoment:
+    """When a rail's answer happened, given by a trusted in-process caller that replays history
+    (the demo seeding) against the sandbox rail.
+
+    Only such a caller can build one: no request, callback or rail message carries it, and the
+    paths they take (the callback view, reconciliation, "check now") never pass one, so a real
+    rail's answer is always dated now. A moment is aware and never in the future."""
+
+    at: datetime
+
+    def __post_init__(self) -> None:
+        if timezone.is_naive(self.at):
+            raise ValueError("a replayed moment needs a time zone")
+        if self.at > timezone.now():
+            raise ValueError("a replayed moment must not lie in the future")
+
+
+def moment_of(replayed_at: ReplayedMoment | None) -> datetime:
+    return replayed_at.at if replayed_at is not None else timezone.now()
+
+
 # --- shared by top-ups and withdrawals --------------------------------------------------------
 
 
@@ -88,11 +113,20 @@ def operation_kind(operation: RailOperation) -> str:
     return TOP_UP if isinstance(operation, TopUp) else WITHDRAWAL
 
 
-def transition(operation: RailOperation, new: str, *, source: str, detail: str = "") -> None:
-    """Move to `new` if the state machine allows it and write the timeline row (caller saves)."""
+def transition(
+    operation: RailOperation,
+    new: str,
+    *,
+    source: str,
+    detail: str = "",
+    replayed_at: ReplayedMoment | None = None,
+) -> None:
+    """Move to `new` if the state machine allows it and write the timeline row (caller saves),
+    dated now or, replaying history, at `replayed_at`."""
     old = operation.status
     if new not in RAIL_OPERATION_TRANSITIONS.get(old, frozenset()):
         raise InvalidStateTransitionError(current=old, target=new)
+    at = moment_of(replayed_at)
     RailOperationEvent.objects.create(
         operation_type=operation_kind(operation),
         operation_id=operation.pk,
@@ -100,19 +134,22 @@ def transition(operation: RailOperation, new: str, *, source: str, detail: str =
         new_status=new,
         source=source[:20],
         detail=detail[:200],
+        created_at=at,
     )
     operation.status = new
     if new in TERMINAL_STATUSES:
-        operation.completed_at = timezone.now()
+        operation.completed_at = at
 
 
 def record_created(operation: RailOperation, *, source: str = "customer") -> None:
+    """The first timeline row, dated when the operation was asked for."""
     RailOperationEvent.objects.create(
         operation_type=operation_kind(operation),
         operation_id=operation.pk,
         old_status="",
         new_status=RailOperationStatus.CREATED,
         source=source,
+        created_at=operation.created_at or timezone.now(),
     )
 
 
@@ -190,6 +227,9 @@ def operation_body(operation: RailOperation) -> dict[str, Any]:
         body["credited_amount"] = (money - fee).to_decimal_string()
     else:
         body["total_debit"] = (money + fee).to_decimal_string()
+        # The amount is what the card receives, whichever way the fee was borne.
+        body["arrives_amount"] = money.to_decimal_string()
+        body["fee_method"] = getattr(operation, "fee_method", "on_top")
     return body
 
 
@@ -256,8 +296,14 @@ def create_top_up(
     method: str,
     card_id: str | None,
     idempotency_key: str | None,
+    at: datetime | None = None,
 ) -> IdempotentOutcome:
-    """Record a top-up and submit it to the rail once the transaction commits (idempotent)."""
+    """Record a top-up and submit it to the rail once the transaction commits (idempotent).
+
+    `at`: when the customer asked (default now), for in-process callers that replay history
+    (demo seeding): it dates the top-up, its record, its first timeline row and the daily
+    limit's day. The rail still answers, and the wallet is credited, when it does: now, unless
+    the history is replayed through `replay_top_up`."""
     request = {
         "amount": amount,
         "currency": currency,
@@ -275,9 +321,10 @@ def create_top_up(
         if fee >= money.minor:
             raise AmountBelowFeeError(fee=format_amount(Money(fee, currency)))
         check_and_record_usage(
-            user_id=user_id, operation="top_up", money=money, kyc_level=kyc_level
+            user_id=user_id, operation="top_up", money=money, kyc_level=kyc_level, at=at
         )
         top_up = TopUp.objects.create(
+            created_at=at or timezone.now(),
             user_id=user_id,
             method=method,
             currency=currency,
@@ -360,13 +407,16 @@ def submit_to_rail(
     )
 
 
+TOP_UP_TIMEOUT_DETAIL = "rail_timeout: no answer to the submission; reconciliation will query"
+
+
 def submit_top_up(top_up_id: int) -> None:
     top_up = TopUp.objects.select_related("card").get(pk=top_up_id)
     submit_to_rail(
         top_up,
         get_provider(top_up.method).start_top_up,
         apply_top_up_result,
-        timeout_detail="rail_timeout: no answer to the submission; reconciliation will query",
+        timeout_detail=TOP_UP_TIMEOUT_DETAIL,
     )
 
 
@@ -378,12 +428,17 @@ def apply_top_up_result(
     failure_reason: str = "",
     source: str,
     detail: str = "",
+    replayed_at: ReplayedMoment | None = None,
 ) -> bool:
     """Apply what the rail says, idempotently; returns whether anything changed.
 
     A terminal status never changes; "pending" after a final result is ignored; success credits
     the wallet exactly once (the TopUp row is locked while the entry is posted).
+
+    The timeline rows and the credit are dated now. Only `replay_top_up` (demo history, against
+    the sandbox rail) passes `replayed_at`; callbacks, reconciliation and re-queries never do.
     """
+    dated = partial(transition, replayed_at=replayed_at)
     with transaction.atomic():
         top_up = TopUp.objects.select_for_update().get(pk=top_up_id)
         if top_up.status in TERMINAL_STATUSES:
@@ -403,16 +458,22 @@ def apply_top_up_result(
         before = top_up.status
         if outcome == RailOutcome.PENDING:
             if top_up.status == RailOperationStatus.CREATED:
-                transition(top_up, RailOperationStatus.PENDING, source=source, detail=detail)
+                dated(top_up, RailOperationStatus.PENDING, source=source, detail=detail)
         elif outcome == RailOutcome.SUCCEEDED:
             if top_up.status == RailOperationStatus.CREATED:
-                transition(top_up, RailOperationStatus.PENDING, source=source, detail=detail)
-            transition(top_up, RailOperationStatus.SUCCEEDED, source=source, detail=detail)
-            top_up.entry_id = _credit(top_up)
+                dated(top_up, RailOperationStatus.PENDING, source=source, detail=detail)
+            dated(top_up, RailOperationStatus.SUCCEEDED, source=source, detail=detail)
+            top_up.entry_id = _credit(top_up, replayed_at)
             fields.add("entry_id")
             activity.set_status(ActivityType.TOP_UP, top_up.public_id, ActivityStatus.SUCCEEDED)
         elif outcome == RailOutcome.FAILED:
-            _fail(top_up, failure_reason or FailureReason.RAIL_ERROR, source=source, detail=detail)
+            _fail(
+                top_up,
+                failure_reason or FailureReason.RAIL_ERROR,
+                source=source,
+                detail=detail,
+                replayed_at=replayed_at,
+            )
             fields.add("failure_reason")
         top_up.save(update_fields=sorted(fields))
         if top_up.status != before:
@@ -420,7 +481,7 @@ def apply_top_up_result(
         return top_up.status != before or "rail_trace_id" in fields
 
 
-def _credit(top_up: TopUp) -> int:
+def _credit(top_up: TopUp, replayed_at: ReplayedMoment | None = None) -> int:
     clearing = ledger.get_or_create_account(
         kind=AccountKind.RAIL_CLEARING, currency=top_up.currency, qualifier=top_up.method
     )
@@ -438,13 +499,22 @@ def _credit(top_up: TopUp) -> int:
         memo=f"top-up {top_up.public_id} via {top_up.method}",
         reference=f"top_up:{top_up.public_id}",
         actor=f"rail:{top_up.method}",
+        at=replayed_at.at if replayed_at is not None else None,
     )
     return entry.pk
 
 
-def _fail(top_up: TopUp, reason: str, *, source: str, detail: str, expired: bool = False) -> None:
+def _fail(
+    top_up: TopUp,
+    reason: str,
+    *,
+    source: str,
+    detail: str,
+    expired: bool = False,
+    replayed_at: ReplayedMoment | None = None,
+) -> None:
     target = RailOperationStatus.EXPIRED if expired else RailOperationStatus.FAILED
-    transition(top_up, target, source=source, detail=detail or reason)
+    transition(top_up, target, source=source, detail=detail or reason, replayed_at=replayed_at)
     top_up.failure_reason = reason[:40]
     activity.set_status(ActivityType.TOP_UP, top_up.public_id, ActivityStatus.FAILED)
     release_usage(
@@ -475,3 +545,91 @@ def get_top_up(user_id: int, public_id: str | uuid.UUID) -> TopUp:
     if top_up is None:
         raise OperationNotFoundError()
     return top_up
+
+
+def redate_open_operation(operation: RailOperation, created_at: datetime) -> bool:
+    """Demo seeding only: show a top-up or withdrawal that is still open (nothing posted to the
+    ledger yet) as asked for at `created_at`, its record and timeline too, so a case like
+    "overdue" or "in flight, expected at …" stays true on any day the demo is loaded. Refuses
+    (False) once the operation has ended."""
+    if operation.status not in OPEN_STATUSES:
+        return False
+    shift = created_at - operation.created_at
+    with transaction.atomic():
+        type(operation).objects.filter(pk=operation.pk, status__in=OPEN_STATUSES).update(
+            created_at=created_at
+        )
+        # Its timeline moves with it, so the record page never shows a row before the request.
+        RailOperationEvent.objects.filter(
+            operation_type=operation_kind(operation), operation_id=operation.pk
+        ).update(created_at=F("created_at") + shift)
+        activity.redate(
+            ActivityType.TOP_UP if isinstance(operation, TopUp) else ActivityType.WITHDRAWAL,
+            operation.public_id,
+            created_at,
+        )
+    operation.created_at = created_at
+    return True
+
+
+def replay_top_up(
+    *,
+    user_id: int,
+    kyc_level: int,
+    amount: object,
+    currency: str,
+    method: str,
+    card_id: str | None,
+    idempotency_key: str,
+    requested_at: ReplayedMoment | None = None,
+    deliver: bool = True,
+) -> IdempotentOutcome:
+    """Demo seeding: a top-up asked for at `requested_at` (default now) that the sandbox rail
+    answers at once and settles one rail latency later (capped at now); its timeline and its
+    credit carry those moments, so a balance over time never credits a past top-up today.
+    `deliver=False` leaves it with the rail (a rail that has not answered, or is stuck).
+    Idempotent like `create_top_up`: a replay changes nothing.
+
+    Only against a sandbox rail: a real rail's answer is always dated when it arrives. Creation,
+    submission and settlement commit together, so the sandbox's own delivery (a job after its
+    latency; at once when jobs run eagerly) finds the top-up settled and changes nothing."""
+    provider = get_provider(method)
+    if not isinstance(provider, sandbox.SandboxRail):
+        raise RailUnavailableError()
+    settled_at = None
+    if requested_at is not None:
+        settles = requested_at.at + sandbox.latency()
+        settled_at = ReplayedMoment(settles) if settles < timezone.now() else None
+    with transaction.atomic():
+        outcome = create_top_up(
+            user_id=user_id,
+            kyc_level=kyc_level,
+            amount=amount,
+            currency=currency,
+            method=method,
+            card_id=card_id,
+            idempotency_key=idempotency_key,
+            at=requested_at.at if requested_at is not None else None,
+        )
+        top_up = TopUp.objects.select_related("card").get(public_id=outcome.body["id"])
+        # The submission `create_top_up` scheduled waits for this block and then finds the
+        # top-up no longer created.
+        submit_to_rail(
+            top_up,
+            provider.start_top_up,
+            partial(apply_top_up_result, replayed_at=requested_at),
+            timeout_detail=TOP_UP_TIMEOUT_DETAIL,
+        )
+        top_up.refresh_from_db()
+        if deliver and top_up.status in OPEN_STATUSES:
+            answer = provider.answer_now(reference=str(top_up.public_id))
+            apply_top_up_result(
+                top_up.pk,
+                answer.outcome,
+                trace_id=answer.trace_id,
+                failure_reason=answer.failure_reason,
+                source="rail",
+                detail="settled at the rail",
+                replayed_at=settled_at,
+            )
+    return outcome

@@ -1,10 +1,13 @@
 """The P2P transfer on PostgreSQL: one call to the `payments_transfer` function.
 
-The function (payments migration 0006) does in one round trip what `operations.transfer` does in
-Python on SQLite; this module prepares its arguments from the same caches the Python path uses
-(fee schedule, limit rules, ledger account ids), turns its refusals — returned, or raised when
-found after a write — into the same typed errors, and schedules the same after-commit work. Both
-paths run the same tests.
+The function (walletdesk/payments/sql/transfer.sql) does in one round trip what
+`operations.transfer` does in Python on SQLite; it posts through the ledger's `ledger_post_entry`
+and queues the notices through `notifications_transaction_notice`, each app's own SQL. This
+module prepares its arguments from the same caches and formatters the Python path uses (fee
+schedule, limit rules, ledger account ids, money and time texts), turns its refusals — returned,
+or raised when found after a write — into the same typed errors, and schedules the same
+after-commit work. The parity test (tests/test_transfer_parity.py) runs every scenario through
+both paths on PostgreSQL.
 
 A transfer costs about a dozen statements; as separate ORM round trips they cost ten times the
 database's own work in Python (docs/ledger.md, "Throughput").
@@ -13,6 +16,7 @@ database's own work in Python (docs/ledger.md, "Throughput").
 from __future__ import annotations
 
 import weakref
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -23,16 +27,17 @@ from django.utils.translation import gettext as _
 
 from walletdesk.core.errors import WalletDeskError
 from walletdesk.core.money import Money
-from walletdesk.identity.identifiers import normalise_login_name
-from walletdesk.ledger.enums import AccountKind
-from walletdesk.ledger.errors import AccountFrozenError, InsufficientBalanceError
-from walletdesk.ledger.idempotency import (
+from walletdesk.identity.facade import normalise_login_name
+from walletdesk.ledger.facade import (
+    AccountFrozenError,
+    AccountKind,
     IdempotentOutcome,
+    InsufficientBalanceError,
     check_idempotency_key,
     replay_stored,
+    replay_stored_outcome,
     request_fingerprint,
 )
-from walletdesk.ledger.models import IdempotencyRecord
 from walletdesk.notifications.facade import announce_outbox_rows
 from walletdesk.payments import accounts, announce
 from walletdesk.payments.errors import (
@@ -42,8 +47,9 @@ from walletdesk.payments.errors import (
 )
 from walletdesk.payments.fees import compute_fee
 from walletdesk.payments.limits import limit_exceeded, local_today, rule_for
+from walletdesk.payments.responses import iso_time
 
-_CALL = "SELECT payments_transfer(" + ", ".join(["%s"] * 17) + ")"
+_CALL = "SELECT payments_transfer(" + ", ".join(["%s"] * 20) + ")"
 
 # Raised by the function for a refusal found after its first write (the message is the code).
 _REFUSED_AFTER_WRITE = "WD001"
@@ -118,14 +124,18 @@ def transfer(
     memo: str,
     request: dict[str, Any],
     idempotency_key: str | None,
+    at: datetime | None = None,
 ) -> IdempotentOutcome:
+    """`at`: when the transfer happens (default now); the idempotency record keeps the real
+    clock (payments migration 0010)."""
     key = check_idempotency_key(idempotency_key)
     fingerprint = request_fingerprint(request)
     scope = f"user:{user_id}:transfer"
     currency = money.currency
     fee = compute_fee("transfer", currency, money.minor)
     rule = rule_for("transfer", kyc_level, currency)
-    now = timezone.now()  # one instant for the usage counter's day and every row's time
+    now = timezone.now()
+    moment = at or now  # one instant for the usage counter's day and every row's time
     params = [
         scope,
         key,
@@ -136,16 +146,19 @@ def transfer(
         # the idempotency check, as on the Python path.
         normalise_login_name(recipient or "") or "",
         currency,
-        money.exponent,
         money.minor,
         fee,
         accounts.system_account_id(AccountKind.FEE_REVENUE, currency) if fee else None,
         rule.per_transaction if rule else None,
         rule.per_day if rule else None,
-        local_today(now),
+        local_today(moment),
         memo,
-        now,
+        money.to_decimal_string(),
+        Money(fee, currency).to_decimal_string(),
+        iso_time(moment),
         _("Transfer to %(name)s"),
+        moment,
+        now,
     ]
     try:
         result = _call_atomically(params)
@@ -165,12 +178,10 @@ def transfer(
             result = _call_atomically(params)
     except IntegrityError:
         # A concurrent request with the same key committed first; this call wrote nothing.
-        winner = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+        winner = replay_stored_outcome(scope=scope, key=key, fingerprint=fingerprint)
         if winner is None:
             raise
-        return replay_stored(
-            winner.request_hash, winner.response_status, winner.response, fingerprint
-        )
+        return winner
     except DatabaseError as exc:
         # A refusal after the function's first write: the error undid the whole call.
         cause = exc.__cause__
@@ -188,9 +199,17 @@ def transfer(
         raise limit_exceeded(result["period"], rule, currency, kyc_level)
     if error is not None:
         raise _REFUSALS[error]()
-    announce_outbox_rows(user_id, "debit", list(result["inbox"]), list(result["outbound"]))
-    # The function wrote the recipient's notice too (migration 0009); tell their open pages.
+    sender_notice, recipient_notice = result["sender_notice"], result["recipient_notice"]
+    announce_outbox_rows(
+        user_id, "debit", list(sender_notice["inbox"]), list(sender_notice["outbound"])
+    )
+    # The function wrote the recipient's notice too; tell their open pages.
     recipient_id = int(result["recipient_id"])
     announce.record_changed(recipient_id, "transfer_in", result["response"]["id"], "succeeded")
-    announce_outbox_rows(recipient_id, "money_received", list(result["recipient_inbox"]), [])
+    announce_outbox_rows(
+        recipient_id,
+        "money_received",
+        list(recipient_notice["inbox"]),
+        list(recipient_notice["outbound"]),
+    )
     return IdempotentOutcome(status=int(result["status"]), body=result["response"], replayed=False)

@@ -12,4 +12,9 @@ urlpatterns = [
     path("records/", views.records, name="records"),
     path("records/export.csv", views.records_export, name="records-export"),
     path("records/<str:kind>/<uuid:public_id>/", views.record_detail, name="record-detail"),
+    path(
+        "records/payment/<uuid:public_id>/refund-request/",
+        views.refund_request,
+        name="refund-request",
+    ),
 ]

@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from walletdesk.core.actors import actor_from_request
 from walletdesk.core.auth import authenticated_user_id
@@ -19,9 +19,15 @@ from walletdesk.core.errors import WalletDeskError
 from walletdesk.core.money import Money, format_amount, parse_amount
 from walletdesk.identity.facade import payment_passkey_challenge
 from walletdesk.ledger.facade import wallet_balances
-from walletdesk.payments import fx, operations, selectors
-from walletdesk.payments.enums import ActivityType
-from walletdesk.payments.forms import PayForm, RecordFilterForm, TransferForm, new_idempotency_key
+from walletdesk.payments import fx, operations, refund_requests, refusals, selectors
+from walletdesk.payments.enums import ActivityType, PaymentStatus, RefundRequestStatus
+from walletdesk.payments.forms import (
+    PayForm,
+    RecordFilterForm,
+    RefundRequestForm,
+    TransferForm,
+    new_idempotency_key,
+)
 from walletdesk.payments.models import Merchant, Payment, Refund, Transfer, Wallet
 from walletdesk.payments.wallets import open_wallet
 
@@ -246,12 +252,20 @@ def record_detail(request: HttpRequest, kind: str, public_id: str) -> HttpRespon
     if row is None:
         raise Http404
     context: dict[str, Any] = {"row": row, "nav": "records"}
-    if kind == ActivityType.PAYMENT:
+    if row.failure_reason:
+        # A refused payment or transfer: nothing moved, so there is no payment or transfer row.
+        attempt = selectors.refused_attempt(authenticated_user_id(request), str(public_id))
+        context["attempt"] = attempt
+        context["next_step"] = refusals.next_step(
+            row.failure_reason, attempt.details if attempt else None
+        )
+    elif kind == ActivityType.PAYMENT:
         payment = Payment.objects.select_related("merchant").get(
             public_id=public_id, user_id=authenticated_user_id(request)
         )
         context["payment"] = payment
         context["refunds"] = list(payment.refunds.order_by("created_at"))
+        context.update(_refund_request_context(request, payment))
     elif kind in (ActivityType.TRANSFER_OUT, ActivityType.TRANSFER_IN):
         context["transfer"] = Transfer.objects.get(public_id=public_id)
     elif kind == ActivityType.REFUND:
@@ -261,3 +275,74 @@ def record_detail(request: HttpRequest, kind: str, public_id: str) -> HttpRespon
     else:
         return redirect(f"/records/{kind.replace('_', '-')}/{public_id}/")
     return render(request, "payments/record_detail.html", context)
+
+
+def _refund_request_context(
+    request: HttpRequest, payment: Payment, form: RefundRequestForm | None = None
+) -> dict[str, Any]:
+    """The payment's latest refund request (one query) and, while the payment has something
+    left to refund and no request is waiting, the form to ask the merchant."""
+    latest = refund_requests.latest_for_payment(
+        authenticated_user_id(request), str(payment.public_id)
+    )
+    can_ask = payment.status != PaymentStatus.REFUNDED and (
+        latest is None or latest.status != RefundRequestStatus.REQUESTED
+    )
+    if can_ask and form is None:
+        remaining = Money(payment.amount - payment.refunded_amount, payment.currency)
+        form = RefundRequestForm(
+            initial={
+                "idempotency_key": new_idempotency_key(),
+                "amount": remaining.to_decimal_string(),
+            }
+        )
+    return {
+        "refund_request": refund_requests.summary(latest) if latest is not None else None,
+        "refund_request_form": form if can_ask else None,
+    }
+
+
+@login_required
+@require_POST
+def refund_request(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The payment record page's "Ask for a refund" form."""
+    user_id = authenticated_user_id(request)
+    payment = (
+        Payment.objects.select_related("merchant")
+        .filter(public_id=public_id, user_id=user_id)
+        .first()
+    )
+    if payment is None:
+        raise Http404
+    form = RefundRequestForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            refund_requests.request_refund(
+                customer_id=user_id,
+                payment_id=str(payment.public_id),
+                amount=data["amount"],
+                reason=data["reason"],
+                note=data["note"],
+                idempotency_key=data["idempotency_key"],
+            )
+        except WalletDeskError as error:
+            form.add_error(None, error.user_message)
+        else:
+            messages.success(
+                request,
+                _("Your refund request was sent to %(merchant)s.")
+                % {"merchant": payment.merchant.display_name},
+            )
+            return redirect("payments:record-detail", kind="payment", public_id=payment.public_id)
+    row = selectors.customer_activity(user_id, ActivityType.PAYMENT, str(public_id))
+    if row is None:
+        raise Http404
+    context: dict[str, Any] = {
+        "row": row,
+        "nav": "records",
+        "payment": payment,
+        "refunds": list(payment.refunds.order_by("created_at")),
+        **_refund_request_context(request, payment, form),
+    }
+    return render(request, "payments/record_detail.html", context, status=400)

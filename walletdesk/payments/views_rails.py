@@ -24,7 +24,12 @@ from walletdesk.core.errors import WalletDeskError
 from walletdesk.core.money import Money, format_amount
 from walletdesk.identity.facade import payment_passkey_challenge
 from walletdesk.payments import cards, reconciliation, topups, withdrawals
-from walletdesk.payments.enums import FailureReason, RailMethod, RailOperationStatus
+from walletdesk.payments.enums import (
+    FailureReason,
+    RailMethod,
+    RailOperationStatus,
+    WithdrawalFeeMethod,
+)
 from walletdesk.payments.forms import payment_password_field
 from walletdesk.payments.models import TopUp, Withdrawal
 from walletdesk.payments.wallets import wallet_account
@@ -83,6 +88,10 @@ class WithdrawForm(forms.Form):
     amount = AmountInput(label=gettext_lazy("Amount to withdraw (CNY)"))
     card = forms.ChoiceField(label=gettext_lazy("To bank card"))
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    # Chosen on the confirm step, where both ways are shown with their figures.
+    fee_method = forms.ChoiceField(
+        choices=WithdrawalFeeMethod.choices, required=False, widget=forms.RadioSelect
+    )
     # Asked on the confirm step, under the fee and the receiving card.
     payment_password = payment_password_field()
 
@@ -210,7 +219,11 @@ def withdraw(request: HttpRequest) -> HttpResponse:
         quote = None
         try:
             quote = withdrawals.quote_withdrawal(
-                user_id=user_id, amount=data["amount"], currency=CURRENCY, card_id=data["card"]
+                user_id=user_id,
+                amount=data["amount"],
+                currency=CURRENCY,
+                card_id=data["card"],
+                fee_method=data.get("fee_method"),
             )
             if request.POST.get("step") == "confirm":
                 outcome = withdrawals.create_withdrawal(
@@ -220,6 +233,7 @@ def withdraw(request: HttpRequest) -> HttpResponse:
                     currency=CURRENCY,
                     card_id=data["card"],
                     idempotency_key=data["idempotency_key"],
+                    fee_method=quote.fee_method,
                     payment_password=data["payment_password"] or None,
                     passkey_assertion=request.POST.get("passkey_assertion") or None,
                     passkey_challenge=payment_passkey_challenge(
@@ -240,6 +254,17 @@ def withdraw(request: HttpRequest) -> HttpResponse:
                         "amount": format_amount(quote.amount),
                         "fee": format_amount(quote.fee),
                         "total": format_amount(quote.total),
+                        "fee_method": quote.fee_method.value,
+                        "options": [
+                            {
+                                "method": option.method.value,
+                                "label": option.method.label,
+                                "fee": format_amount(option.fee),
+                                "total_debit": format_amount(option.total_debit),
+                                "arrives": format_amount(option.arrives),
+                            }
+                            for option in quote.options
+                        ],
                         "card": cards.card_label(quote.card),
                         "arrives": quote.as_dict()["arrives"],
                     },
@@ -340,6 +365,11 @@ def _operation_context(operation: TopUp | Withdrawal) -> dict[str, Any]:
         "amount": format_amount(money),
         "fee": format_amount(fee),
         "net": format_amount(money - fee if incoming else money + fee),
+        "fee_method_label": (
+            WithdrawalFeeMethod(operation.fee_method).label
+            if isinstance(operation, Withdrawal)
+            else ""
+        ),
         "method_label": RailMethod(operation.method).label,
         "card_label": cards.card_label(operation.card) if operation.card else "",
         "failure_label": (

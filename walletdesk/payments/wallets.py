@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -10,9 +11,8 @@ from django.utils.translation import gettext as _
 
 from walletdesk.core.money import currency_name
 from walletdesk.core.statemachine import check_transition
-from walletdesk.ledger import actions as ledger
-from walletdesk.ledger.enums import AccountKind, HoldStatus
-from walletdesk.ledger.models import Hold, LedgerAccount
+from walletdesk.ledger import facade as ledger
+from walletdesk.ledger.facade import AccountKind, LedgerAccountRef
 from walletdesk.payments.enums import (
     WALLET_TRANSITIONS,
     FrozenBy,
@@ -42,7 +42,7 @@ def open_wallet(user_id: int, currencies: tuple[str, ...] = (DEFAULT_CURRENCY,))
     return wallet
 
 
-def wallet_account(user_id: int, currency: str) -> LedgerAccount:
+def wallet_account(user_id: int, currency: str) -> LedgerAccountRef:
     return ledger.get_or_create_account(
         kind=AccountKind.CUSTOMER_WALLET, currency=currency, owner_id=user_id
     )
@@ -69,21 +69,28 @@ def _change_status(wallet: Wallet, new: WalletStatus, changed_by: str, reason: s
     if new == WalletStatus.FROZEN:
         wallet.frozen_by, wallet.frozen_reason = changed_by, reason[:200]
     elif new == WalletStatus.ACTIVE:
-        wallet.frozen_by, wallet.frozen_reason = "", ""
-    wallet.save(update_fields=["status", "status_changed_at", "frozen_by", "frozen_reason"])
+        wallet.frozen_by, wallet.frozen_reason, wallet.frozen_until = "", "", None
+    wallet.save(
+        update_fields=["status", "status_changed_at", "frozen_by", "frozen_reason", "frozen_until"]
+    )
 
 
-def freeze_wallet(user_id: int, *, reason: str, frozen_by: str) -> None:
-    """Block every debit now; credits still land. A no-op on an already frozen wallet."""
+def freeze_wallet(
+    user_id: int, *, reason: str, frozen_by: str, until: datetime | None = None
+) -> None:
+    """Block every debit now; credits still land. On an already frozen wallet only a new
+    `until` (when the freeze is planned to end, e.g. risk control's review) is recorded."""
     FrozenBy(frozen_by)
     with transaction.atomic():
         wallet = lock_wallet(user_id)
         if wallet.status == WalletStatus.CLOSED:
             raise WalletClosedError()
-        if wallet.status == WalletStatus.FROZEN:
-            return
-        ledger.set_debits_blocked(user_id, blocked=True)
-        _change_status(wallet, WalletStatus.FROZEN, frozen_by, reason)
+        if wallet.status != WalletStatus.FROZEN:
+            ledger.set_debits_blocked(user_id, blocked=True)
+            _change_status(wallet, WalletStatus.FROZEN, frozen_by, reason)
+        if until is not None and wallet.frozen_until != until:
+            wallet.frozen_until = until
+            wallet.save(update_fields=["frozen_until"])
 
 
 def unfreeze_wallet(user_id: int, *, frozen_by: str, reason: str = "") -> None:
@@ -106,9 +113,8 @@ def closure_blockers(user_id: int) -> list[ClosureBlocker]:
                 "wallet_frozen", _("Your wallet is frozen. Unfreeze it before closing the account.")
             )
         )
-    accounts = LedgerAccount.objects.filter(owner_id=user_id, kind=AccountKind.CUSTOMER_WALLET)
-    for account in accounts.order_by("currency"):
-        if account.posted != 0:
+    for account in ledger.wallet_balances(user_id):
+        if account.posted.minor != 0:
             blockers.append(
                 ClosureBlocker(
                     "balance_not_zero",
@@ -116,7 +122,7 @@ def closure_blockers(user_id: int) -> list[ClosureBlocker]:
                     % {"currency": currency_name(account.currency)},
                 )
             )
-    if Hold.objects.filter(account__in=accounts, status=HoldStatus.ACTIVE).exists():
+    if ledger.has_active_holds(user_id):
         blockers.append(
             ClosureBlocker(
                 "holds_pending", _("Some money is still reserved for an operation in progress.")
@@ -143,16 +149,11 @@ def close_wallet(user_id: int, *, reason: str = "") -> None:
         wallet = lock_wallet(user_id)
         if wallet.status == WalletStatus.CLOSED:
             return
-        ids = list(
-            LedgerAccount.objects.select_for_update()
-            .filter(owner_id=user_id, kind=AccountKind.CUSTOMER_WALLET)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        ledger.lock_wallet_accounts(user_id)
         blockers = closure_blockers(user_id)
         if blockers:
             raise ClosureBlockedError(blockers=[b.code for b in blockers])
-        LedgerAccount.objects.filter(pk__in=ids).update(debits_blocked=True)
+        ledger.set_debits_blocked(user_id, blocked=True)
         _change_status(
             wallet, WalletStatus.CLOSED, FrozenBy.CUSTOMER, reason or "closed by customer"
         )

@@ -22,10 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from walletdesk.core.db import on_commit
+from walletdesk.core.errors import ValidationFailedError
 from walletdesk.core.money import Money, format_amount
-from walletdesk.ledger import actions as ledger
-from walletdesk.ledger.enums import AccountKind, EntryKind
-from walletdesk.ledger.idempotency import IdempotentOutcome, run_idempotent
+from walletdesk.ledger import facade as ledger
+from walletdesk.ledger.facade import AccountKind, EntryKind, IdempotentOutcome, run_idempotent
 from walletdesk.payments import activity, announce, outflow
 from walletdesk.payments.caps import CappedOperation
 from walletdesk.payments.cards import card_label
@@ -35,6 +35,7 @@ from walletdesk.payments.enums import (
     FailureReason,
     RailMethod,
     RailOperationStatus,
+    WithdrawalFeeMethod,
 )
 from walletdesk.payments.errors import (
     CardNotFoundError,
@@ -67,20 +68,64 @@ WITHDRAWAL_METHOD = RailMethod.BANK_CARD
 
 
 @dataclass(frozen=True, slots=True)
+class FeeOption:
+    """One way of bearing the fee, with its figures: what leaves the wallet and what arrives."""
+
+    method: WithdrawalFeeMethod
+    fee: Money
+    total_debit: Money
+    arrives: Money
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method.value,
+            "name": str(self.method.label),
+            "fee": self.fee.to_decimal_string(),
+            "total_debit": self.total_debit.to_decimal_string(),
+            "arrives_amount": self.arrives.to_decimal_string(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class WithdrawalQuote:
+    """`amount` is what the customer entered; the fee is computed on it. `on_top`: the amount
+    arrives and amount + fee leaves the wallet. `from_amount`: the amount leaves the wallet and
+    amount − fee arrives (seed 001: the customer chooses, and is told both before confirming)."""
+
     amount: Money
     fee: Money
     card: BankCard
+    fee_method: WithdrawalFeeMethod = WithdrawalFeeMethod.ON_TOP
+
+    def option(self, method: WithdrawalFeeMethod) -> FeeOption:
+        if method == WithdrawalFeeMethod.FROM_AMOUNT:
+            return FeeOption(method, self.fee, self.amount, self.amount - self.fee)
+        return FeeOption(method, self.fee, self.amount + self.fee, self.amount)
+
+    @property
+    def options(self) -> tuple[FeeOption, ...]:
+        return tuple(self.option(method) for method in WithdrawalFeeMethod)
+
+    @property
+    def chosen(self) -> FeeOption:
+        return self.option(self.fee_method)
 
     @property
     def total(self) -> Money:
-        return self.amount + self.fee
+        return self.chosen.total_debit
+
+    @property
+    def arrives(self) -> Money:
+        return self.chosen.arrives
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "amount": self.amount.to_decimal_string(),
             "fee": self.fee.to_decimal_string(),
             "total_debit": self.total.to_decimal_string(),
+            "arrives_amount": self.arrives.to_decimal_string(),
+            "fee_method": self.fee_method.value,
+            "fee_methods": [option.as_dict() for option in self.options],
             "currency": self.amount.currency,
             "card": {
                 "id": str(self.card.public_id),
@@ -91,16 +136,36 @@ class WithdrawalQuote:
         }
 
 
+def parse_fee_method(value: object) -> WithdrawalFeeMethod:
+    """Unsaid (None or empty) keeps the fee on top, as before the choice existed."""
+    if value in (None, ""):
+        return WithdrawalFeeMethod.ON_TOP
+    try:
+        return WithdrawalFeeMethod(str(value))
+    except ValueError:
+        raise ValidationFailedError(
+            fields={"fee_method": _("Choose how the fee is paid.")}
+        ) from None
+
+
 def quote_withdrawal(
-    *, user_id: int, amount: object, currency: str, card_id: str | None
+    *,
+    user_id: int,
+    amount: object,
+    currency: str,
+    card_id: str | None,
+    fee_method: object = None,
 ) -> WithdrawalQuote:
-    """The fee and total shown before the customer confirms. Moves no money."""
+    """The fee and both ways of bearing it, shown before the customer confirms. Moves no
+    money. The fee is the same either way (computed on the amount entered); with it taken from
+    the amount, at least one fen must still arrive."""
+    method = parse_fee_method(fee_method)
     money = parse_rail_amount(amount, currency, CappedOperation.WITHDRAWAL)
     card = active_card(user_id, card_id)
     fee = compute_fee("withdrawal", currency, money.minor, WITHDRAWAL_METHOD)
     if fee >= money.minor:
         raise AmountBelowFeeError(fee=format_amount(Money(fee, currency)))
-    return WithdrawalQuote(amount=money, fee=Money(fee, currency), card=card)
+    return WithdrawalQuote(amount=money, fee=Money(fee, currency), card=card, fee_method=method)
 
 
 def create_withdrawal(
@@ -111,13 +176,17 @@ def create_withdrawal(
     currency: str,
     card_id: str | None,
     idempotency_key: str | None,
+    fee_method: object = None,
     payment_password: object = None,
     passkey_assertion: str | None = None,
     passkey_challenge: PasskeyChallenge | None = None,
     confirmed: bool = False,
 ) -> IdempotentOutcome:
     """Start a withdrawal to a bound card, confirmed by the payment password or a passkey
-    (`operations.customer_confirmation`; `confirmed=True` only for in-process callers)."""
+    (`operations.customer_confirmation`; `confirmed=True` only for in-process callers).
+
+    `fee_method` (`WithdrawalFeeMethod`): `on_top` (also when unsaid) or `from_amount`; the
+    hold, and later the ledger entry, move exactly the chosen quote's `total_debit`."""
     from walletdesk.payments.operations import customer_confirmation
 
     verify = customer_confirmation(
@@ -127,26 +196,35 @@ def create_withdrawal(
         passkey_challenge=passkey_challenge,
         confirmed=confirmed,
     )
+    method = parse_fee_method(fee_method)
     request = {"amount": amount, "currency": currency, "card_id": str(card_id or "")}
+    if method != WithdrawalFeeMethod.ON_TOP:
+        # Only when said: a retry of a request stored before the choice existed still matches.
+        request["fee_method"] = method.value
 
     def command() -> tuple[int, dict[str, Any]]:
         open_wallet_of(user_id)
         outflow.check_withdrawal(user_id)
-        quote = quote_withdrawal(user_id=user_id, amount=amount, currency=currency, card_id=card_id)
+        quote = quote_withdrawal(
+            user_id=user_id, amount=amount, currency=currency, card_id=card_id, fee_method=method
+        )
         # Lock the card: an unbind running now either finishes first (and we refuse) or waits
         # and then sees this withdrawal (and refuses: card_in_use).
         locked = BankCard.objects.select_for_update().filter(pk=quote.card.pk, status="active")
         if not list(locked.values_list("pk", flat=True)):
             raise CardNotFoundError()
+        # Limits count what is paid out (the Withdrawal's amount), as `fail_withdrawal` gives
+        # back.
         check_and_record_usage(
-            user_id=user_id, operation="withdrawal", money=quote.amount, kyc_level=kyc_level
+            user_id=user_id, operation="withdrawal", money=quote.arrives, kyc_level=kyc_level
         )
         withdrawal = Withdrawal(
             user_id=user_id,
             method=WITHDRAWAL_METHOD,
             currency=currency,
-            amount=quote.amount.minor,
+            amount=quote.arrives.minor,
             fee=quote.fee.minor,
+            fee_method=method,
             card=quote.card,
         )
         hold = ledger.create_hold(
@@ -165,7 +243,7 @@ def create_withdrawal(
                 type=ActivityType.WITHDRAWAL,
                 status=ActivityStatus.PENDING,
                 currency=currency,
-                amount=-quote.amount.minor,
+                amount=-quote.arrives.minor,
                 fee=quote.fee.minor,
                 title=_("Withdrawal"),
                 counterparty=card_label(card),
@@ -275,7 +353,7 @@ def fail_withdrawal(withdrawal: Withdrawal, reason: str, *, source: str, detail:
     transition(withdrawal, RailOperationStatus.FAILED, source=source, detail=detail or reason)
     withdrawal.failure_reason = reason[:40]
     if withdrawal.hold_id is not None:
-        ledger.release_hold(withdrawal.hold_id)
+        ledger.release_hold(withdrawal.hold_id, reason=reason)
     release_usage(
         user_id=withdrawal.user_id,
         operation="withdrawal",

@@ -10,252 +10,261 @@ class Migration(migrations.Migration):
         ("ledger", "0006_balanced_check_one_query"),
     ]
 
+    # Names and help texts only: `sqlmigrate` shows no SQL on either database. Applied to the
+    # migration state alone, so a fresh `migrate` does not render every model once per field
+    # (this took most of a fresh database's set-up time).
     operations = [
-        migrations.AlterField(
-            model_name="hold",
-            name="account",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="holds",
-                to="ledger.ledgeraccount",
-                verbose_name="account",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="hold",
-            name="amount",
-            field=models.BigIntegerField(verbose_name="amount"),
-        ),
-        migrations.AlterField(
-            model_name="hold",
-            name="capture_entry",
-            field=models.OneToOneField(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="captured_hold",
-                to="ledger.journalentry",
-                verbose_name="capture entry",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="hold",
-            name="captured_amount",
-            field=models.BigIntegerField(default=0, verbose_name="captured amount"),
-        ),
-        migrations.AlterField(
-            model_name="hold",
-            name="created_at",
-            field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
-        ),
-        migrations.AlterField(
-            model_name="hold",
-            name="expires_at",
-            field=models.DateTimeField(verbose_name="expires at"),
-        ),
-        migrations.AlterField(
-            model_name="hold",
-            name="reference",
-            field=models.CharField(blank=True, max_length=100, verbose_name="reference"),
-        ),
-        migrations.AlterField(
-            model_name="hold",
-            name="resolved_at",
-            field=models.DateTimeField(
-                blank=True, null=True, verbose_name="released or captured at"
-            ),
-        ),
-        migrations.AlterField(
-            model_name="hold",
-            name="status",
-            field=models.CharField(
-                choices=[
-                    ("active", "Active"),
-                    ("captured", "Captured"),
-                    ("voided", "Released"),
-                    ("expired", "Expired"),
-                ],
-                default="active",
-                max_length=10,
-                verbose_name="status",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="idempotencyrecord",
-            name="created_at",
-            field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
-        ),
-        migrations.AlterField(
-            model_name="idempotencyrecord",
-            name="key",
-            field=models.CharField(max_length=255, verbose_name="key"),
-        ),
-        migrations.AlterField(
-            model_name="idempotencyrecord",
-            name="request_hash",
-            field=models.CharField(max_length=64, verbose_name="request fingerprint"),
-        ),
-        migrations.AlterField(
-            model_name="idempotencyrecord",
-            name="response",
-            field=models.TextField(verbose_name="response"),
-        ),
-        migrations.AlterField(
-            model_name="idempotencyrecord",
-            name="response_status",
-            field=models.SmallIntegerField(
-                default=200,
-                validators=[django.core.validators.MinValueValidator(0)],
-                verbose_name="response status",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="idempotencyrecord",
-            name="scope",
-            field=models.CharField(max_length=120, verbose_name="scope"),
-        ),
-        migrations.AlterField(
-            model_name="journalentry",
-            name="actor",
-            field=models.CharField(blank=True, max_length=60, verbose_name="actor"),
-        ),
-        migrations.AlterField(
-            model_name="journalentry",
-            name="created_at",
-            field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
-        ),
-        migrations.AlterField(
-            model_name="journalentry",
-            name="kind",
-            field=models.CharField(
-                choices=[
-                    ("top_up", "Top-up"),
-                    ("withdrawal", "Withdrawal"),
-                    ("payment", "Payment"),
-                    ("transfer", "Transfer"),
-                    ("refund", "Refund"),
-                    ("fx", "Currency exchange"),
-                    ("fee", "Fee"),
-                    ("reversal", "Reversal"),
-                    ("adjustment", "Adjustment"),
-                ],
-                max_length=20,
-                verbose_name="kind",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="journalentry",
-            name="memo",
-            field=models.CharField(blank=True, max_length=200, verbose_name="memo"),
-        ),
-        migrations.AlterField(
-            model_name="journalentry",
-            name="reference",
-            field=models.CharField(blank=True, max_length=100, verbose_name="reference"),
-        ),
-        migrations.AlterField(
-            model_name="journalentry",
-            name="reverses",
-            field=models.ForeignKey(
-                blank=True,
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="reversals",
-                to="ledger.journalentry",
-                verbose_name="reverses",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="ledgeraccount",
-            name="allow_negative",
-            field=models.BooleanField(default=False, verbose_name="may go negative"),
-        ),
-        migrations.AlterField(
-            model_name="ledgeraccount",
-            name="code",
-            field=models.CharField(max_length=100, unique=True, verbose_name="code"),
-        ),
-        migrations.AlterField(
-            model_name="ledgeraccount",
-            name="created_at",
-            field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
-        ),
-        migrations.AlterField(
-            model_name="ledgeraccount",
-            name="currency",
-            field=models.CharField(max_length=3, verbose_name="currency"),
-        ),
-        migrations.AlterField(
-            model_name="ledgeraccount",
-            name="debits_blocked",
-            field=models.BooleanField(default=False, verbose_name="debits blocked"),
-        ),
-        migrations.AlterField(
-            model_name="ledgeraccount",
-            name="held",
-            field=models.BigIntegerField(default=0, verbose_name="held"),
-        ),
-        migrations.AlterField(
-            model_name="ledgeraccount",
-            name="kind",
-            field=models.CharField(
-                choices=[
-                    ("customer_wallet", "Customer wallet"),
-                    ("merchant", "Merchant account"),
-                    ("rail_clearing", "Rail clearing"),
-                    ("fee_revenue", "Fee revenue"),
-                    ("fx_position", "FX position"),
-                    ("suspense", "Suspense"),
-                ],
-                max_length=20,
-                verbose_name="kind",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="ledgeraccount",
-            name="name",
-            field=models.CharField(blank=True, max_length=120, verbose_name="name"),
-        ),
-        migrations.AlterField(
-            model_name="ledgeraccount",
-            name="owner_id",
-            field=models.BigIntegerField(blank=True, null=True, verbose_name="account owner"),
-        ),
-        migrations.AlterField(
-            model_name="ledgeraccount",
-            name="posted",
-            field=models.BigIntegerField(default=0, verbose_name="posted balance"),
-        ),
-        migrations.AlterField(
-            model_name="posting",
-            name="account",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="postings",
-                to="ledger.ledgeraccount",
-                verbose_name="account",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="posting",
-            name="amount",
-            field=models.BigIntegerField(verbose_name="amount"),
-        ),
-        migrations.AlterField(
-            model_name="posting",
-            name="currency",
-            field=models.CharField(max_length=3, verbose_name="currency"),
-        ),
-        migrations.AlterField(
-            model_name="posting",
-            name="entry",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="postings",
-                to="ledger.journalentry",
-                verbose_name="journal entry",
-            ),
-        ),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="hold",
+                    name="account",
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="holds",
+                        to="ledger.ledgeraccount",
+                        verbose_name="account",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="hold",
+                    name="amount",
+                    field=models.BigIntegerField(verbose_name="amount"),
+                ),
+                migrations.AlterField(
+                    model_name="hold",
+                    name="capture_entry",
+                    field=models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="captured_hold",
+                        to="ledger.journalentry",
+                        verbose_name="capture entry",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="hold",
+                    name="captured_amount",
+                    field=models.BigIntegerField(default=0, verbose_name="captured amount"),
+                ),
+                migrations.AlterField(
+                    model_name="hold",
+                    name="created_at",
+                    field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
+                ),
+                migrations.AlterField(
+                    model_name="hold",
+                    name="expires_at",
+                    field=models.DateTimeField(verbose_name="expires at"),
+                ),
+                migrations.AlterField(
+                    model_name="hold",
+                    name="reference",
+                    field=models.CharField(blank=True, max_length=100, verbose_name="reference"),
+                ),
+                migrations.AlterField(
+                    model_name="hold",
+                    name="resolved_at",
+                    field=models.DateTimeField(
+                        blank=True, null=True, verbose_name="released or captured at"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="hold",
+                    name="status",
+                    field=models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("captured", "Captured"),
+                            ("voided", "Released"),
+                            ("expired", "Expired"),
+                        ],
+                        default="active",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="idempotencyrecord",
+                    name="created_at",
+                    field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
+                ),
+                migrations.AlterField(
+                    model_name="idempotencyrecord",
+                    name="key",
+                    field=models.CharField(max_length=255, verbose_name="key"),
+                ),
+                migrations.AlterField(
+                    model_name="idempotencyrecord",
+                    name="request_hash",
+                    field=models.CharField(max_length=64, verbose_name="request fingerprint"),
+                ),
+                migrations.AlterField(
+                    model_name="idempotencyrecord",
+                    name="response",
+                    field=models.TextField(verbose_name="response"),
+                ),
+                migrations.AlterField(
+                    model_name="idempotencyrecord",
+                    name="response_status",
+                    field=models.SmallIntegerField(
+                        default=200,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="response status",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="idempotencyrecord",
+                    name="scope",
+                    field=models.CharField(max_length=120, verbose_name="scope"),
+                ),
+                migrations.AlterField(
+                    model_name="journalentry",
+                    name="actor",
+                    field=models.CharField(blank=True, max_length=60, verbose_name="actor"),
+                ),
+                migrations.AlterField(
+                    model_name="journalentry",
+                    name="created_at",
+                    field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
+                ),
+                migrations.AlterField(
+                    model_name="journalentry",
+                    name="kind",
+                    field=models.CharField(
+                        choices=[
+                            ("top_up", "Top-up"),
+                            ("withdrawal", "Withdrawal"),
+                            ("payment", "Payment"),
+                            ("transfer", "Transfer"),
+                            ("refund", "Refund"),
+                            ("fx", "Currency exchange"),
+                            ("fee", "Fee"),
+                            ("reversal", "Reversal"),
+                            ("adjustment", "Adjustment"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="journalentry",
+                    name="memo",
+                    field=models.CharField(blank=True, max_length=200, verbose_name="memo"),
+                ),
+                migrations.AlterField(
+                    model_name="journalentry",
+                    name="reference",
+                    field=models.CharField(blank=True, max_length=100, verbose_name="reference"),
+                ),
+                migrations.AlterField(
+                    model_name="journalentry",
+                    name="reverses",
+                    field=models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reversals",
+                        to="ledger.journalentry",
+                        verbose_name="reverses",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="ledgeraccount",
+                    name="allow_negative",
+                    field=models.BooleanField(default=False, verbose_name="may go negative"),
+                ),
+                migrations.AlterField(
+                    model_name="ledgeraccount",
+                    name="code",
+                    field=models.CharField(max_length=100, unique=True, verbose_name="code"),
+                ),
+                migrations.AlterField(
+                    model_name="ledgeraccount",
+                    name="created_at",
+                    field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
+                ),
+                migrations.AlterField(
+                    model_name="ledgeraccount",
+                    name="currency",
+                    field=models.CharField(max_length=3, verbose_name="currency"),
+                ),
+                migrations.AlterField(
+                    model_name="ledgeraccount",
+                    name="debits_blocked",
+                    field=models.BooleanField(default=False, verbose_name="debits blocked"),
+                ),
+                migrations.AlterField(
+                    model_name="ledgeraccount",
+                    name="held",
+                    field=models.BigIntegerField(default=0, verbose_name="held"),
+                ),
+                migrations.AlterField(
+                    model_name="ledgeraccount",
+                    name="kind",
+                    field=models.CharField(
+                        choices=[
+                            ("customer_wallet", "Customer wallet"),
+                            ("merchant", "Merchant account"),
+                            ("rail_clearing", "Rail clearing"),
+                            ("fee_revenue", "Fee revenue"),
+                            ("fx_position", "FX position"),
+                            ("suspense", "Suspense"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="ledgeraccount",
+                    name="name",
+                    field=models.CharField(blank=True, max_length=120, verbose_name="name"),
+                ),
+                migrations.AlterField(
+                    model_name="ledgeraccount",
+                    name="owner_id",
+                    field=models.BigIntegerField(
+                        blank=True, null=True, verbose_name="account owner"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="ledgeraccount",
+                    name="posted",
+                    field=models.BigIntegerField(default=0, verbose_name="posted balance"),
+                ),
+                migrations.AlterField(
+                    model_name="posting",
+                    name="account",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="postings",
+                        to="ledger.ledgeraccount",
+                        verbose_name="account",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="posting",
+                    name="amount",
+                    field=models.BigIntegerField(verbose_name="amount"),
+                ),
+                migrations.AlterField(
+                    model_name="posting",
+                    name="currency",
+                    field=models.CharField(max_length=3, verbose_name="currency"),
+                ),
+                migrations.AlterField(
+                    model_name="posting",
+                    name="entry",
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="postings",
+                        to="ledger.journalentry",
+                        verbose_name="journal entry",
+                    ),
+                ),
+            ]
+        )
     ]

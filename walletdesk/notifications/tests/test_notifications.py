@@ -9,6 +9,7 @@ from django.core import mail
 from django.db import transaction
 from django.test import Client
 
+from walletdesk.core.actors import Actor
 from walletdesk.core.money import Money
 from walletdesk.notifications import facade
 from walletdesk.notifications.actions import save_preferences
@@ -21,7 +22,12 @@ pytestmark = pytest.mark.django_db
 def test_debit_alert_respects_the_threshold_and_channels(
     customer, django_capture_on_commit_callbacks
 ):
-    save_preferences(customer.pk, debit_alert_minor=10000, transaction_sms=True)
+    save_preferences(
+        customer.pk,
+        actor=Actor.customer(customer.pk),
+        debit_alert_minor=10000,
+        transaction_sms=True,
+    )
     with django_capture_on_commit_callbacks(execute=True):
         facade.notify_debit(customer.pk, Money(9999, "CNY"), "T-1", description="咖啡")
     assert Message.objects.filter(user=customer).count() == 0
@@ -64,7 +70,7 @@ def test_the_inbox_page_shows_alerts_in_the_page_language(customer, customer_cli
 def test_debit_alert_inside_a_rolled_back_transaction_sends_nothing(
     customer, django_capture_on_commit_callbacks
 ):
-    save_preferences(customer.pk, transaction_sms=True)
+    save_preferences(customer.pk, actor=Actor.customer(customer.pk), transaction_sms=True)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         try:
             with transaction.atomic():
@@ -181,3 +187,17 @@ def test_developer_outbox_page_is_debug_and_staff_only(customer, user_factory, s
     client.force_login(customer)
     assert client.get("/notifications/dev-outbox/").status_code == 403
     assert mail.outbox == []
+
+
+def test_saving_preferences_is_audited_with_who_and_where(customer):
+    from walletdesk.identity.models import AuditEvent
+
+    client = Client(REMOTE_ADDR="10.1.2.3", HTTP_USER_AGENT="pref-test")
+    client.force_login(customer)
+    response = client.post(
+        "/notifications/preferences/", {"debit_alert_amount": "5.00", "transaction_inbox": "on"}
+    )
+    assert response.status_code == 302
+    row = AuditEvent.objects.get(action="notification_preferences")
+    assert (row.subject_id, row.actor_id, row.actor_type) == (customer.pk, customer.pk, "customer")
+    assert (row.ip, row.user_agent) == ("10.1.2.3", "pref-test")

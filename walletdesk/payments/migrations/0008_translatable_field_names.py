@@ -12,1031 +12,1059 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
+    # Names and help texts only: `sqlmigrate` shows no SQL on either database. Applied to the
+    # migration state alone, so a fresh `migrate` does not render every model once per field
+    # (this took most of a fresh database's set-up time).
     operations = [
-        migrations.AlterField(
-            model_name="activity",
-            name="amount",
-            field=models.BigIntegerField(
-                help_text="Signed: + money in, - money out (minor units).", verbose_name="amount"
-            ),
-        ),
-        migrations.AlterField(
-            model_name="activity",
-            name="counterparty",
-            field=models.CharField(blank=True, max_length=120, verbose_name="counterparty"),
-        ),
-        migrations.AlterField(
-            model_name="activity",
-            name="created_at",
-            field=models.DateTimeField(verbose_name="created at"),
-        ),
-        migrations.AlterField(
-            model_name="activity",
-            name="currency",
-            field=models.CharField(max_length=3, verbose_name="currency"),
-        ),
-        migrations.AlterField(
-            model_name="activity",
-            name="fee",
-            field=models.BigIntegerField(default=0, verbose_name="fee"),
-        ),
-        migrations.AlterField(
-            model_name="activity",
-            name="object_public_id",
-            field=models.UUIDField(verbose_name="record id"),
-        ),
-        migrations.AlterField(
-            model_name="activity",
-            name="status",
-            field=models.CharField(
-                choices=[
-                    ("pending", "Processing"),
-                    ("succeeded", "Succeeded"),
-                    ("failed", "Failed"),
-                    ("refunded", "Refunded"),
-                ],
-                max_length=10,
-                verbose_name="status",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="activity",
-            name="title",
-            field=models.CharField(max_length=120, verbose_name="title"),
-        ),
-        migrations.AlterField(
-            model_name="activity",
-            name="type",
-            field=models.CharField(
-                choices=[
-                    ("top_up", "Top-up"),
-                    ("withdrawal", "Withdrawal"),
-                    ("payment", "Payment"),
-                    ("transfer_out", "Transfer sent"),
-                    ("transfer_in", "Transfer received"),
-                    ("refund", "Refund"),
-                ],
-                max_length=20,
-                verbose_name="type",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="activity",
-            name="user",
-            field=models.ForeignKey(
-                db_constraint=False,
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-                verbose_name="customer",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="bankcard",
-            name="bank_name",
-            field=models.CharField(blank=True, max_length=60, verbose_name="bank"),
-        ),
-        migrations.AlterField(
-            model_name="bankcard",
-            name="bound_at",
-            field=models.DateTimeField(auto_now_add=True, verbose_name="bound at"),
-        ),
-        migrations.AlterField(
-            model_name="bankcard",
-            name="brand",
-            field=models.CharField(max_length=20, verbose_name="card brand"),
-        ),
-        migrations.AlterField(
-            model_name="bankcard",
-            name="expiry_month",
-            field=models.PositiveSmallIntegerField(verbose_name="expiry month"),
-        ),
-        migrations.AlterField(
-            model_name="bankcard",
-            name="expiry_year",
-            field=models.PositiveSmallIntegerField(verbose_name="expiry year"),
-        ),
-        migrations.AlterField(
-            model_name="bankcard",
-            name="last4",
-            field=models.CharField(max_length=4, verbose_name="last four digits"),
-        ),
-        migrations.AlterField(
-            model_name="bankcard",
-            name="rail_token",
-            field=models.CharField(max_length=64, unique=True, verbose_name="channel token"),
-        ),
-        migrations.AlterField(
-            model_name="bankcard",
-            name="status",
-            field=models.CharField(
-                choices=[("active", "Bound"), ("unbound", "Removed")],
-                default="active",
-                max_length=10,
-                verbose_name="status",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="bankcard",
-            name="unbound_at",
-            field=models.DateTimeField(blank=True, null=True, verbose_name="unbound at"),
-        ),
-        migrations.AlterField(
-            model_name="bankcard",
-            name="user",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="bank_cards",
-                to=settings.AUTH_USER_MODEL,
-                verbose_name="customer",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="feerule",
-            name="currency",
-            field=models.CharField(max_length=3, verbose_name="currency"),
-        ),
-        migrations.AlterField(
-            model_name="feerule",
-            name="fixed",
-            field=models.BigIntegerField(default=0, verbose_name="fixed fee"),
-        ),
-        migrations.AlterField(
-            model_name="feerule",
-            name="is_active",
-            field=models.BooleanField(default=True, verbose_name="active"),
-        ),
-        migrations.AlterField(
-            model_name="feerule",
-            name="maximum",
-            field=models.BigIntegerField(blank=True, null=True, verbose_name="maximum fee"),
-        ),
-        migrations.AlterField(
-            model_name="feerule",
-            name="method",
-            field=models.CharField(
-                blank=True,
-                choices=[
-                    ("bank_card", "Bank card"),
-                    ("bank_transfer", "Bank transfer"),
-                    ("third_party_wallet", "Third-party wallet (Alipay-style)"),
-                ],
-                max_length=20,
-                verbose_name="method",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="feerule",
-            name="minimum",
-            field=models.BigIntegerField(default=0, verbose_name="minimum fee"),
-        ),
-        migrations.AlterField(
-            model_name="feerule",
-            name="operation",
-            field=models.CharField(
-                choices=[
-                    ("top_up", "Top-up"),
-                    ("withdrawal", "Withdrawal"),
-                    ("fx", "Currency conversion"),
-                    ("international", "International payment"),
-                    ("transfer", "Transfer"),
-                ],
-                max_length=20,
-                verbose_name="operation",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="feerule",
-            name="rate_bp",
-            field=models.PositiveIntegerField(default=0, verbose_name="rate (basis points)"),
-        ),
-        migrations.AlterField(
-            model_name="fxquote",
-            name="buy_amount",
-            field=models.BigIntegerField(verbose_name="amount bought"),
-        ),
-        migrations.AlterField(
-            model_name="fxquote",
-            name="buy_currency",
-            field=models.CharField(max_length=3, verbose_name="currency bought"),
-        ),
-        migrations.AlterField(
-            model_name="fxquote",
-            name="created_at",
-            field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
-        ),
-        migrations.AlterField(
-            model_name="fxquote",
-            name="customer_rate",
-            field=models.DecimalField(
-                decimal_places=10, max_digits=20, verbose_name="customer rate"
-            ),
-        ),
-        migrations.AlterField(
-            model_name="fxquote",
-            name="expires_at",
-            field=models.DateTimeField(verbose_name="expires at"),
-        ),
-        migrations.AlterField(
-            model_name="fxquote",
-            name="fee",
-            field=models.BigIntegerField(default=0, verbose_name="fee"),
-        ),
-        migrations.AlterField(
-            model_name="fxquote",
-            name="mid_rate",
-            field=models.DecimalField(
-                decimal_places=10, max_digits=20, verbose_name="mid-market rate"
-            ),
-        ),
-        migrations.AlterField(
-            model_name="fxquote",
-            name="sell_amount",
-            field=models.BigIntegerField(verbose_name="amount sold"),
-        ),
-        migrations.AlterField(
-            model_name="fxquote",
-            name="sell_currency",
-            field=models.CharField(max_length=3, verbose_name="currency sold"),
-        ),
-        migrations.AlterField(
-            model_name="fxquote",
-            name="spread_bp",
-            field=models.PositiveIntegerField(verbose_name="spread (basis points)"),
-        ),
-        migrations.AlterField(
-            model_name="fxquote",
-            name="used_at",
-            field=models.DateTimeField(blank=True, null=True, verbose_name="used at"),
-        ),
-        migrations.AlterField(
-            model_name="fxquote",
-            name="user",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-                verbose_name="customer",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="fxrate",
-            name="base",
-            field=models.CharField(max_length=3, verbose_name="base currency"),
-        ),
-        migrations.AlterField(
-            model_name="fxrate",
-            name="quote",
-            field=models.CharField(max_length=3, verbose_name="quote currency"),
-        ),
-        migrations.AlterField(
-            model_name="fxrate",
-            name="rate",
-            field=models.DecimalField(decimal_places=10, max_digits=20, verbose_name="rate"),
-        ),
-        migrations.AlterField(
-            model_name="fxrate",
-            name="source",
-            field=models.CharField(default="file", max_length=40, verbose_name="source"),
-        ),
-        migrations.AlterField(
-            model_name="fxrate",
-            name="valid_from",
-            field=models.DateTimeField(verbose_name="valid from"),
-        ),
-        migrations.AlterField(
-            model_name="limitrule",
-            name="currency",
-            field=models.CharField(default="CNY", max_length=3, verbose_name="currency"),
-        ),
-        migrations.AlterField(
-            model_name="limitrule",
-            name="kyc_level",
-            field=models.PositiveSmallIntegerField(verbose_name="verification level"),
-        ),
-        migrations.AlterField(
-            model_name="limitrule",
-            name="operation",
-            field=models.CharField(
-                choices=[
-                    ("payment", "Payment"),
-                    ("transfer", "Transfer"),
-                    ("withdrawal", "Withdrawal"),
-                    ("top_up", "Top-up"),
-                ],
-                max_length=20,
-                verbose_name="operation",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="limitrule",
-            name="per_day",
-            field=models.BigIntegerField(verbose_name="daily limit"),
-        ),
-        migrations.AlterField(
-            model_name="limitrule",
-            name="per_hour_count",
-            field=models.PositiveIntegerField(
-                blank=True, null=True, verbose_name="withdrawals per hour"
-            ),
-        ),
-        migrations.AlterField(
-            model_name="limitrule",
-            name="per_transaction",
-            field=models.BigIntegerField(verbose_name="per-transaction limit"),
-        ),
-        migrations.AlterField(
-            model_name="merchant",
-            name="category",
-            field=models.CharField(blank=True, max_length=60, verbose_name="category"),
-        ),
-        migrations.AlterField(
-            model_name="merchant",
-            name="country",
-            field=models.CharField(default="CN", max_length=2, verbose_name="country"),
-        ),
-        migrations.AlterField(
-            model_name="merchant",
-            name="currency",
-            field=models.CharField(default="CNY", max_length=3, verbose_name="currency"),
-        ),
-        migrations.AlterField(
-            model_name="merchant",
-            name="is_active",
-            field=models.BooleanField(default=True, verbose_name="active"),
-        ),
-        migrations.AlterField(
-            model_name="merchant",
-            name="name",
-            field=models.CharField(max_length=120, verbose_name="name"),
-        ),
-        migrations.AlterField(
-            model_name="merchant",
-            name="name_en",
-            field=models.CharField(blank=True, max_length=120, verbose_name="English name"),
-        ),
-        migrations.AlterField(
-            model_name="payment",
-            name="amount",
-            field=models.BigIntegerField(verbose_name="amount"),
-        ),
-        migrations.AlterField(
-            model_name="payment",
-            name="created_at",
-            field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
-        ),
-        migrations.AlterField(
-            model_name="payment",
-            name="currency",
-            field=models.CharField(max_length=3, verbose_name="currency"),
-        ),
-        migrations.AlterField(
-            model_name="payment",
-            name="debit_amount",
-            field=models.BigIntegerField(verbose_name="amount debited"),
-        ),
-        migrations.AlterField(
-            model_name="payment",
-            name="debit_currency",
-            field=models.CharField(max_length=3, verbose_name="currency debited"),
-        ),
-        migrations.AlterField(
-            model_name="payment",
-            name="description",
-            field=models.CharField(blank=True, max_length=120, verbose_name="description"),
-        ),
-        migrations.AlterField(
-            model_name="payment",
-            name="entry_id",
-            field=models.BigIntegerField(verbose_name="journal entry"),
-        ),
-        migrations.AlterField(
-            model_name="payment",
-            name="fee",
-            field=models.BigIntegerField(default=0, verbose_name="fee"),
-        ),
-        migrations.AlterField(
-            model_name="payment",
-            name="fx_rate",
-            field=models.CharField(blank=True, max_length=32, verbose_name="exchange rate"),
-        ),
-        migrations.AlterField(
-            model_name="payment",
-            name="merchant",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="payments",
-                to="payments.merchant",
-                verbose_name="merchant",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="payment",
-            name="refunded_amount",
-            field=models.BigIntegerField(default=0, verbose_name="refunded amount"),
-        ),
-        migrations.AlterField(
-            model_name="payment",
-            name="status",
-            field=models.CharField(
-                choices=[
-                    ("completed", "Paid"),
-                    ("partially_refunded", "Partly refunded"),
-                    ("refunded", "Refunded"),
-                ],
-                default="completed",
-                max_length=20,
-                verbose_name="status",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="payment",
-            name="user",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-                verbose_name="customer",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="railcallback",
-            name="event_id",
-            field=models.CharField(max_length=64, verbose_name="event id"),
-        ),
-        migrations.AlterField(
-            model_name="railcallback",
-            name="payload",
-            field=models.JSONField(verbose_name="payload"),
-        ),
-        migrations.AlterField(
-            model_name="railcallback",
-            name="rail",
-            field=models.CharField(max_length=20, verbose_name="payment channel"),
-        ),
-        migrations.AlterField(
-            model_name="railcallback",
-            name="received_at",
-            field=models.DateTimeField(auto_now_add=True, verbose_name="received at"),
-        ),
-        migrations.AlterField(
-            model_name="railoperationevent",
-            name="created_at",
-            field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
-        ),
-        migrations.AlterField(
-            model_name="railoperationevent",
-            name="detail",
-            field=models.CharField(blank=True, max_length=200, verbose_name="detail"),
-        ),
-        migrations.AlterField(
-            model_name="railoperationevent",
-            name="new_status",
-            field=models.CharField(max_length=10, verbose_name="new status"),
-        ),
-        migrations.AlterField(
-            model_name="railoperationevent",
-            name="old_status",
-            field=models.CharField(blank=True, max_length=10, verbose_name="old status"),
-        ),
-        migrations.AlterField(
-            model_name="railoperationevent",
-            name="operation_id",
-            field=models.BigIntegerField(verbose_name="operation"),
-        ),
-        migrations.AlterField(
-            model_name="railoperationevent",
-            name="operation_type",
-            field=models.CharField(max_length=10, verbose_name="operation type"),
-        ),
-        migrations.AlterField(
-            model_name="railoperationevent",
-            name="source",
-            field=models.CharField(max_length=20, verbose_name="source"),
-        ),
-        migrations.AlterField(
-            model_name="refund",
-            name="amount",
-            field=models.BigIntegerField(verbose_name="amount"),
-        ),
-        migrations.AlterField(
-            model_name="refund",
-            name="created_at",
-            field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
-        ),
-        migrations.AlterField(
-            model_name="refund",
-            name="credit_amount",
-            field=models.BigIntegerField(verbose_name="amount credited"),
-        ),
-        migrations.AlterField(
-            model_name="refund",
-            name="entry_id",
-            field=models.BigIntegerField(verbose_name="journal entry"),
-        ),
-        migrations.AlterField(
-            model_name="refund",
-            name="payment",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="refunds",
-                to="payments.payment",
-                verbose_name="payment",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="refund",
-            name="reason",
-            field=models.CharField(blank=True, max_length=200, verbose_name="reason"),
-        ),
-        migrations.AlterField(
-            model_name="refund",
-            name="requested_by",
-            field=models.CharField(max_length=20, verbose_name="requested by"),
-        ),
-        migrations.AlterField(
-            model_name="sandboxrailrecord",
-            name="amount",
-            field=models.BigIntegerField(verbose_name="amount"),
-        ),
-        migrations.AlterField(
-            model_name="sandboxrailrecord",
-            name="callbacks_sent",
-            field=models.PositiveIntegerField(default=0, verbose_name="callbacks sent"),
-        ),
-        migrations.AlterField(
-            model_name="sandboxrailrecord",
-            name="created_at",
-            field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
-        ),
-        migrations.AlterField(
-            model_name="sandboxrailrecord",
-            name="currency",
-            field=models.CharField(max_length=3, verbose_name="currency"),
-        ),
-        migrations.AlterField(
-            model_name="sandboxrailrecord",
-            name="direction",
-            field=models.CharField(max_length=10, verbose_name="direction"),
-        ),
-        migrations.AlterField(
-            model_name="sandboxrailrecord",
-            name="failure_reason",
-            field=models.CharField(blank=True, max_length=40, verbose_name="failure reason"),
-        ),
-        migrations.AlterField(
-            model_name="sandboxrailrecord",
-            name="method",
-            field=models.CharField(max_length=20, verbose_name="method"),
-        ),
-        migrations.AlterField(
-            model_name="sandboxrailrecord",
-            name="mode",
-            field=models.CharField(max_length=24, verbose_name="sandbox mode"),
-        ),
-        migrations.AlterField(
-            model_name="sandboxrailrecord",
-            name="reference",
-            field=models.CharField(max_length=64, verbose_name="reference"),
-        ),
-        migrations.AlterField(
-            model_name="sandboxrailrecord",
-            name="settles_at",
-            field=models.DateTimeField(verbose_name="settles at"),
-        ),
-        migrations.AlterField(
-            model_name="sandboxrailrecord",
-            name="status",
-            field=models.CharField(default="pending", max_length=10, verbose_name="status"),
-        ),
-        migrations.AlterField(
-            model_name="sandboxrailrecord",
-            name="trace_id",
-            field=models.CharField(max_length=64, unique=True, verbose_name="trace id"),
-        ),
-        migrations.AlterField(
-            model_name="topup",
-            name="amount",
-            field=models.BigIntegerField(verbose_name="amount"),
-        ),
-        migrations.AlterField(
-            model_name="topup",
-            name="card",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="payments.bankcard",
-                verbose_name="bank card",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="topup",
-            name="completed_at",
-            field=models.DateTimeField(blank=True, null=True, verbose_name="completed at"),
-        ),
-        migrations.AlterField(
-            model_name="topup",
-            name="created_at",
-            field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
-        ),
-        migrations.AlterField(
-            model_name="topup",
-            name="currency",
-            field=models.CharField(max_length=3, verbose_name="currency"),
-        ),
-        migrations.AlterField(
-            model_name="topup",
-            name="entry_id",
-            field=models.BigIntegerField(blank=True, null=True, verbose_name="journal entry"),
-        ),
-        migrations.AlterField(
-            model_name="topup",
-            name="failure_reason",
-            field=models.CharField(blank=True, max_length=40, verbose_name="failure reason"),
-        ),
-        migrations.AlterField(
-            model_name="topup",
-            name="fee",
-            field=models.BigIntegerField(default=0, verbose_name="fee"),
-        ),
-        migrations.AlterField(
-            model_name="topup",
-            name="last_queried_at",
-            field=models.DateTimeField(
-                blank=True, null=True, verbose_name="last checked with the channel"
-            ),
-        ),
-        migrations.AlterField(
-            model_name="topup",
-            name="method",
-            field=models.CharField(
-                choices=[
-                    ("bank_card", "Bank card"),
-                    ("bank_transfer", "Bank transfer"),
-                    ("third_party_wallet", "Third-party wallet (Alipay-style)"),
-                ],
-                max_length=20,
-                verbose_name="method",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="topup",
-            name="query_count",
-            field=models.PositiveIntegerField(default=0, verbose_name="times checked"),
-        ),
-        migrations.AlterField(
-            model_name="topup",
-            name="rail_trace_id",
-            field=models.CharField(blank=True, max_length=64, verbose_name="trace id"),
-        ),
-        migrations.AlterField(
-            model_name="topup",
-            name="status",
-            field=models.CharField(
-                choices=[
-                    ("created", "Created"),
-                    ("pending", "Processing"),
-                    ("succeeded", "Succeeded"),
-                    ("failed", "Failed"),
-                    ("expired", "Expired"),
-                ],
-                default="created",
-                max_length=10,
-                verbose_name="status",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="topup",
-            name="updated_at",
-            field=models.DateTimeField(auto_now=True, verbose_name="updated at"),
-        ),
-        migrations.AlterField(
-            model_name="topup",
-            name="user",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-                verbose_name="customer",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="transfer",
-            name="amount",
-            field=models.BigIntegerField(verbose_name="amount"),
-        ),
-        migrations.AlterField(
-            model_name="transfer",
-            name="created_at",
-            field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
-        ),
-        migrations.AlterField(
-            model_name="transfer",
-            name="currency",
-            field=models.CharField(max_length=3, verbose_name="currency"),
-        ),
-        migrations.AlterField(
-            model_name="transfer",
-            name="entry_id",
-            field=models.BigIntegerField(verbose_name="journal entry"),
-        ),
-        migrations.AlterField(
-            model_name="transfer",
-            name="fee",
-            field=models.BigIntegerField(default=0, verbose_name="fee"),
-        ),
-        migrations.AlterField(
-            model_name="transfer",
-            name="memo",
-            field=models.CharField(blank=True, max_length=60, verbose_name="memo"),
-        ),
-        migrations.AlterField(
-            model_name="transfer",
-            name="recipient",
-            field=models.ForeignKey(
-                db_constraint=False,
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-                verbose_name="recipient",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="transfer",
-            name="sender",
-            field=models.ForeignKey(
-                db_constraint=False,
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-                verbose_name="sender",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="usagecounter",
-            name="count",
-            field=models.IntegerField(
-                default=0,
-                validators=[django.core.validators.MinValueValidator(0)],
-                verbose_name="count",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="usagecounter",
-            name="currency",
-            field=models.CharField(max_length=3, verbose_name="currency"),
-        ),
-        migrations.AlterField(
-            model_name="usagecounter",
-            name="day",
-            field=models.DateField(verbose_name="day"),
-        ),
-        migrations.AlterField(
-            model_name="usagecounter",
-            name="operation",
-            field=models.CharField(
-                choices=[
-                    ("payment", "Payment"),
-                    ("transfer", "Transfer"),
-                    ("withdrawal", "Withdrawal"),
-                    ("top_up", "Top-up"),
-                ],
-                max_length=20,
-                verbose_name="operation",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="usagecounter",
-            name="total",
-            field=models.BigIntegerField(default=0, verbose_name="total"),
-        ),
-        migrations.AlterField(
-            model_name="usagecounter",
-            name="user",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-                verbose_name="customer",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="wallet",
-            name="created_at",
-            field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
-        ),
-        migrations.AlterField(
-            model_name="wallet",
-            name="frozen_by",
-            field=models.CharField(
-                blank=True,
-                choices=[
-                    ("customer", "You (emergency freeze)"),
-                    ("agent", "Customer service"),
-                    ("risk", "Risk control"),
-                ],
-                max_length=10,
-                verbose_name="frozen by",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="wallet",
-            name="frozen_reason",
-            field=models.CharField(blank=True, max_length=200, verbose_name="reason for freezing"),
-        ),
-        migrations.AlterField(
-            model_name="wallet",
-            name="status",
-            field=models.CharField(
-                choices=[("active", "Active"), ("frozen", "Frozen"), ("closed", "Closed")],
-                default="active",
-                max_length=10,
-                verbose_name="status",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="wallet",
-            name="status_changed_at",
-            field=models.DateTimeField(blank=True, null=True, verbose_name="status changed at"),
-        ),
-        migrations.AlterField(
-            model_name="wallet",
-            name="user",
-            field=models.OneToOneField(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="wallet",
-                to=settings.AUTH_USER_MODEL,
-                verbose_name="customer",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="walletstatuschange",
-            name="changed_by",
-            field=models.CharField(
-                choices=[
-                    ("customer", "You (emergency freeze)"),
-                    ("agent", "Customer service"),
-                    ("risk", "Risk control"),
-                ],
-                max_length=10,
-                verbose_name="changed by",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="walletstatuschange",
-            name="created_at",
-            field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
-        ),
-        migrations.AlterField(
-            model_name="walletstatuschange",
-            name="new_status",
-            field=models.CharField(
-                choices=[("active", "Active"), ("frozen", "Frozen"), ("closed", "Closed")],
-                max_length=10,
-                verbose_name="new status",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="walletstatuschange",
-            name="old_status",
-            field=models.CharField(
-                choices=[("active", "Active"), ("frozen", "Frozen"), ("closed", "Closed")],
-                max_length=10,
-                verbose_name="old status",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="walletstatuschange",
-            name="reason",
-            field=models.CharField(blank=True, max_length=200, verbose_name="reason"),
-        ),
-        migrations.AlterField(
-            model_name="walletstatuschange",
-            name="wallet",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="status_changes",
-                to="payments.wallet",
-                verbose_name="wallet",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="withdrawal",
-            name="amount",
-            field=models.BigIntegerField(verbose_name="amount"),
-        ),
-        migrations.AlterField(
-            model_name="withdrawal",
-            name="card",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="payments.bankcard",
-                verbose_name="bank card",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="withdrawal",
-            name="completed_at",
-            field=models.DateTimeField(blank=True, null=True, verbose_name="completed at"),
-        ),
-        migrations.AlterField(
-            model_name="withdrawal",
-            name="created_at",
-            field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
-        ),
-        migrations.AlterField(
-            model_name="withdrawal",
-            name="currency",
-            field=models.CharField(max_length=3, verbose_name="currency"),
-        ),
-        migrations.AlterField(
-            model_name="withdrawal",
-            name="entry_id",
-            field=models.BigIntegerField(blank=True, null=True, verbose_name="journal entry"),
-        ),
-        migrations.AlterField(
-            model_name="withdrawal",
-            name="failure_reason",
-            field=models.CharField(blank=True, max_length=40, verbose_name="failure reason"),
-        ),
-        migrations.AlterField(
-            model_name="withdrawal",
-            name="fee",
-            field=models.BigIntegerField(default=0, verbose_name="fee"),
-        ),
-        migrations.AlterField(
-            model_name="withdrawal",
-            name="hold_id",
-            field=models.BigIntegerField(blank=True, null=True, verbose_name="hold"),
-        ),
-        migrations.AlterField(
-            model_name="withdrawal",
-            name="last_queried_at",
-            field=models.DateTimeField(
-                blank=True, null=True, verbose_name="last checked with the channel"
-            ),
-        ),
-        migrations.AlterField(
-            model_name="withdrawal",
-            name="method",
-            field=models.CharField(
-                choices=[
-                    ("bank_card", "Bank card"),
-                    ("bank_transfer", "Bank transfer"),
-                    ("third_party_wallet", "Third-party wallet (Alipay-style)"),
-                ],
-                max_length=20,
-                verbose_name="method",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="withdrawal",
-            name="query_count",
-            field=models.PositiveIntegerField(default=0, verbose_name="times checked"),
-        ),
-        migrations.AlterField(
-            model_name="withdrawal",
-            name="rail_trace_id",
-            field=models.CharField(blank=True, max_length=64, verbose_name="trace id"),
-        ),
-        migrations.AlterField(
-            model_name="withdrawal",
-            name="status",
-            field=models.CharField(
-                choices=[
-                    ("created", "Created"),
-                    ("pending", "Processing"),
-                    ("succeeded", "Succeeded"),
-                    ("failed", "Failed"),
-                    ("expired", "Expired"),
-                ],
-                default="created",
-                max_length=10,
-                verbose_name="status",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="withdrawal",
-            name="updated_at",
-            field=models.DateTimeField(auto_now=True, verbose_name="updated at"),
-        ),
-        migrations.AlterField(
-            model_name="withdrawal",
-            name="user",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-                verbose_name="customer",
-            ),
-        ),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="activity",
+                    name="amount",
+                    field=models.BigIntegerField(
+                        help_text="Signed: + money in, - money out (minor units).",
+                        verbose_name="amount",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="activity",
+                    name="counterparty",
+                    field=models.CharField(blank=True, max_length=120, verbose_name="counterparty"),
+                ),
+                migrations.AlterField(
+                    model_name="activity",
+                    name="created_at",
+                    field=models.DateTimeField(verbose_name="created at"),
+                ),
+                migrations.AlterField(
+                    model_name="activity",
+                    name="currency",
+                    field=models.CharField(max_length=3, verbose_name="currency"),
+                ),
+                migrations.AlterField(
+                    model_name="activity",
+                    name="fee",
+                    field=models.BigIntegerField(default=0, verbose_name="fee"),
+                ),
+                migrations.AlterField(
+                    model_name="activity",
+                    name="object_public_id",
+                    field=models.UUIDField(verbose_name="record id"),
+                ),
+                migrations.AlterField(
+                    model_name="activity",
+                    name="status",
+                    field=models.CharField(
+                        choices=[
+                            ("pending", "Processing"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("refunded", "Refunded"),
+                        ],
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="activity",
+                    name="title",
+                    field=models.CharField(max_length=120, verbose_name="title"),
+                ),
+                migrations.AlterField(
+                    model_name="activity",
+                    name="type",
+                    field=models.CharField(
+                        choices=[
+                            ("top_up", "Top-up"),
+                            ("withdrawal", "Withdrawal"),
+                            ("payment", "Payment"),
+                            ("transfer_out", "Transfer sent"),
+                            ("transfer_in", "Transfer received"),
+                            ("refund", "Refund"),
+                        ],
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="activity",
+                    name="user",
+                    field=models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="customer",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="bankcard",
+                    name="bank_name",
+                    field=models.CharField(blank=True, max_length=60, verbose_name="bank"),
+                ),
+                migrations.AlterField(
+                    model_name="bankcard",
+                    name="bound_at",
+                    field=models.DateTimeField(auto_now_add=True, verbose_name="bound at"),
+                ),
+                migrations.AlterField(
+                    model_name="bankcard",
+                    name="brand",
+                    field=models.CharField(max_length=20, verbose_name="card brand"),
+                ),
+                migrations.AlterField(
+                    model_name="bankcard",
+                    name="expiry_month",
+                    field=models.PositiveSmallIntegerField(verbose_name="expiry month"),
+                ),
+                migrations.AlterField(
+                    model_name="bankcard",
+                    name="expiry_year",
+                    field=models.PositiveSmallIntegerField(verbose_name="expiry year"),
+                ),
+                migrations.AlterField(
+                    model_name="bankcard",
+                    name="last4",
+                    field=models.CharField(max_length=4, verbose_name="last four digits"),
+                ),
+                migrations.AlterField(
+                    model_name="bankcard",
+                    name="rail_token",
+                    field=models.CharField(
+                        max_length=64, unique=True, verbose_name="channel token"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="bankcard",
+                    name="status",
+                    field=models.CharField(
+                        choices=[("active", "Bound"), ("unbound", "Removed")],
+                        default="active",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="bankcard",
+                    name="unbound_at",
+                    field=models.DateTimeField(blank=True, null=True, verbose_name="unbound at"),
+                ),
+                migrations.AlterField(
+                    model_name="bankcard",
+                    name="user",
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bank_cards",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="customer",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="feerule",
+                    name="currency",
+                    field=models.CharField(max_length=3, verbose_name="currency"),
+                ),
+                migrations.AlterField(
+                    model_name="feerule",
+                    name="fixed",
+                    field=models.BigIntegerField(default=0, verbose_name="fixed fee"),
+                ),
+                migrations.AlterField(
+                    model_name="feerule",
+                    name="is_active",
+                    field=models.BooleanField(default=True, verbose_name="active"),
+                ),
+                migrations.AlterField(
+                    model_name="feerule",
+                    name="maximum",
+                    field=models.BigIntegerField(blank=True, null=True, verbose_name="maximum fee"),
+                ),
+                migrations.AlterField(
+                    model_name="feerule",
+                    name="method",
+                    field=models.CharField(
+                        blank=True,
+                        choices=[
+                            ("bank_card", "Bank card"),
+                            ("bank_transfer", "Bank transfer"),
+                            ("third_party_wallet", "Third-party wallet (Alipay-style)"),
+                        ],
+                        max_length=20,
+                        verbose_name="method",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="feerule",
+                    name="minimum",
+                    field=models.BigIntegerField(default=0, verbose_name="minimum fee"),
+                ),
+                migrations.AlterField(
+                    model_name="feerule",
+                    name="operation",
+                    field=models.CharField(
+                        choices=[
+                            ("top_up", "Top-up"),
+                            ("withdrawal", "Withdrawal"),
+                            ("fx", "Currency conversion"),
+                            ("international", "International payment"),
+                            ("transfer", "Transfer"),
+                        ],
+                        max_length=20,
+                        verbose_name="operation",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="feerule",
+                    name="rate_bp",
+                    field=models.PositiveIntegerField(
+                        default=0, verbose_name="rate (basis points)"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="fxquote",
+                    name="buy_amount",
+                    field=models.BigIntegerField(verbose_name="amount bought"),
+                ),
+                migrations.AlterField(
+                    model_name="fxquote",
+                    name="buy_currency",
+                    field=models.CharField(max_length=3, verbose_name="currency bought"),
+                ),
+                migrations.AlterField(
+                    model_name="fxquote",
+                    name="created_at",
+                    field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
+                ),
+                migrations.AlterField(
+                    model_name="fxquote",
+                    name="customer_rate",
+                    field=models.DecimalField(
+                        decimal_places=10, max_digits=20, verbose_name="customer rate"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="fxquote",
+                    name="expires_at",
+                    field=models.DateTimeField(verbose_name="expires at"),
+                ),
+                migrations.AlterField(
+                    model_name="fxquote",
+                    name="fee",
+                    field=models.BigIntegerField(default=0, verbose_name="fee"),
+                ),
+                migrations.AlterField(
+                    model_name="fxquote",
+                    name="mid_rate",
+                    field=models.DecimalField(
+                        decimal_places=10, max_digits=20, verbose_name="mid-market rate"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="fxquote",
+                    name="sell_amount",
+                    field=models.BigIntegerField(verbose_name="amount sold"),
+                ),
+                migrations.AlterField(
+                    model_name="fxquote",
+                    name="sell_currency",
+                    field=models.CharField(max_length=3, verbose_name="currency sold"),
+                ),
+                migrations.AlterField(
+                    model_name="fxquote",
+                    name="spread_bp",
+                    field=models.PositiveIntegerField(verbose_name="spread (basis points)"),
+                ),
+                migrations.AlterField(
+                    model_name="fxquote",
+                    name="used_at",
+                    field=models.DateTimeField(blank=True, null=True, verbose_name="used at"),
+                ),
+                migrations.AlterField(
+                    model_name="fxquote",
+                    name="user",
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="customer",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="fxrate",
+                    name="base",
+                    field=models.CharField(max_length=3, verbose_name="base currency"),
+                ),
+                migrations.AlterField(
+                    model_name="fxrate",
+                    name="quote",
+                    field=models.CharField(max_length=3, verbose_name="quote currency"),
+                ),
+                migrations.AlterField(
+                    model_name="fxrate",
+                    name="rate",
+                    field=models.DecimalField(
+                        decimal_places=10, max_digits=20, verbose_name="rate"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="fxrate",
+                    name="source",
+                    field=models.CharField(default="file", max_length=40, verbose_name="source"),
+                ),
+                migrations.AlterField(
+                    model_name="fxrate",
+                    name="valid_from",
+                    field=models.DateTimeField(verbose_name="valid from"),
+                ),
+                migrations.AlterField(
+                    model_name="limitrule",
+                    name="currency",
+                    field=models.CharField(default="CNY", max_length=3, verbose_name="currency"),
+                ),
+                migrations.AlterField(
+                    model_name="limitrule",
+                    name="kyc_level",
+                    field=models.PositiveSmallIntegerField(verbose_name="verification level"),
+                ),
+                migrations.AlterField(
+                    model_name="limitrule",
+                    name="operation",
+                    field=models.CharField(
+                        choices=[
+                            ("payment", "Payment"),
+                            ("transfer", "Transfer"),
+                            ("withdrawal", "Withdrawal"),
+                            ("top_up", "Top-up"),
+                        ],
+                        max_length=20,
+                        verbose_name="operation",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="limitrule",
+                    name="per_day",
+                    field=models.BigIntegerField(verbose_name="daily limit"),
+                ),
+                migrations.AlterField(
+                    model_name="limitrule",
+                    name="per_hour_count",
+                    field=models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="withdrawals per hour"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="limitrule",
+                    name="per_transaction",
+                    field=models.BigIntegerField(verbose_name="per-transaction limit"),
+                ),
+                migrations.AlterField(
+                    model_name="merchant",
+                    name="category",
+                    field=models.CharField(blank=True, max_length=60, verbose_name="category"),
+                ),
+                migrations.AlterField(
+                    model_name="merchant",
+                    name="country",
+                    field=models.CharField(default="CN", max_length=2, verbose_name="country"),
+                ),
+                migrations.AlterField(
+                    model_name="merchant",
+                    name="currency",
+                    field=models.CharField(default="CNY", max_length=3, verbose_name="currency"),
+                ),
+                migrations.AlterField(
+                    model_name="merchant",
+                    name="is_active",
+                    field=models.BooleanField(default=True, verbose_name="active"),
+                ),
+                migrations.AlterField(
+                    model_name="merchant",
+                    name="name",
+                    field=models.CharField(max_length=120, verbose_name="name"),
+                ),
+                migrations.AlterField(
+                    model_name="merchant",
+                    name="name_en",
+                    field=models.CharField(blank=True, max_length=120, verbose_name="English name"),
+                ),
+                migrations.AlterField(
+                    model_name="payment",
+                    name="amount",
+                    field=models.BigIntegerField(verbose_name="amount"),
+                ),
+                migrations.AlterField(
+                    model_name="payment",
+                    name="created_at",
+                    field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
+                ),
+                migrations.AlterField(
+                    model_name="payment",
+                    name="currency",
+                    field=models.CharField(max_length=3, verbose_name="currency"),
+                ),
+                migrations.AlterField(
+                    model_name="payment",
+                    name="debit_amount",
+                    field=models.BigIntegerField(verbose_name="amount debited"),
+                ),
+                migrations.AlterField(
+                    model_name="payment",
+                    name="debit_currency",
+                    field=models.CharField(max_length=3, verbose_name="currency debited"),
+                ),
+                migrations.AlterField(
+                    model_name="payment",
+                    name="description",
+                    field=models.CharField(blank=True, max_length=120, verbose_name="description"),
+                ),
+                migrations.AlterField(
+                    model_name="payment",
+                    name="entry_id",
+                    field=models.BigIntegerField(verbose_name="journal entry"),
+                ),
+                migrations.AlterField(
+                    model_name="payment",
+                    name="fee",
+                    field=models.BigIntegerField(default=0, verbose_name="fee"),
+                ),
+                migrations.AlterField(
+                    model_name="payment",
+                    name="fx_rate",
+                    field=models.CharField(blank=True, max_length=32, verbose_name="exchange rate"),
+                ),
+                migrations.AlterField(
+                    model_name="payment",
+                    name="merchant",
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to="payments.merchant",
+                        verbose_name="merchant",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="payment",
+                    name="refunded_amount",
+                    field=models.BigIntegerField(default=0, verbose_name="refunded amount"),
+                ),
+                migrations.AlterField(
+                    model_name="payment",
+                    name="status",
+                    field=models.CharField(
+                        choices=[
+                            ("completed", "Paid"),
+                            ("partially_refunded", "Partly refunded"),
+                            ("refunded", "Refunded"),
+                        ],
+                        default="completed",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="payment",
+                    name="user",
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="customer",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="railcallback",
+                    name="event_id",
+                    field=models.CharField(max_length=64, verbose_name="event id"),
+                ),
+                migrations.AlterField(
+                    model_name="railcallback",
+                    name="payload",
+                    field=models.JSONField(verbose_name="payload"),
+                ),
+                migrations.AlterField(
+                    model_name="railcallback",
+                    name="rail",
+                    field=models.CharField(max_length=20, verbose_name="payment channel"),
+                ),
+                migrations.AlterField(
+                    model_name="railcallback",
+                    name="received_at",
+                    field=models.DateTimeField(auto_now_add=True, verbose_name="received at"),
+                ),
+                migrations.AlterField(
+                    model_name="railoperationevent",
+                    name="created_at",
+                    field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
+                ),
+                migrations.AlterField(
+                    model_name="railoperationevent",
+                    name="detail",
+                    field=models.CharField(blank=True, max_length=200, verbose_name="detail"),
+                ),
+                migrations.AlterField(
+                    model_name="railoperationevent",
+                    name="new_status",
+                    field=models.CharField(max_length=10, verbose_name="new status"),
+                ),
+                migrations.AlterField(
+                    model_name="railoperationevent",
+                    name="old_status",
+                    field=models.CharField(blank=True, max_length=10, verbose_name="old status"),
+                ),
+                migrations.AlterField(
+                    model_name="railoperationevent",
+                    name="operation_id",
+                    field=models.BigIntegerField(verbose_name="operation"),
+                ),
+                migrations.AlterField(
+                    model_name="railoperationevent",
+                    name="operation_type",
+                    field=models.CharField(max_length=10, verbose_name="operation type"),
+                ),
+                migrations.AlterField(
+                    model_name="railoperationevent",
+                    name="source",
+                    field=models.CharField(max_length=20, verbose_name="source"),
+                ),
+                migrations.AlterField(
+                    model_name="refund",
+                    name="amount",
+                    field=models.BigIntegerField(verbose_name="amount"),
+                ),
+                migrations.AlterField(
+                    model_name="refund",
+                    name="created_at",
+                    field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
+                ),
+                migrations.AlterField(
+                    model_name="refund",
+                    name="credit_amount",
+                    field=models.BigIntegerField(verbose_name="amount credited"),
+                ),
+                migrations.AlterField(
+                    model_name="refund",
+                    name="entry_id",
+                    field=models.BigIntegerField(verbose_name="journal entry"),
+                ),
+                migrations.AlterField(
+                    model_name="refund",
+                    name="payment",
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="refunds",
+                        to="payments.payment",
+                        verbose_name="payment",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="refund",
+                    name="reason",
+                    field=models.CharField(blank=True, max_length=200, verbose_name="reason"),
+                ),
+                migrations.AlterField(
+                    model_name="refund",
+                    name="requested_by",
+                    field=models.CharField(max_length=20, verbose_name="requested by"),
+                ),
+                migrations.AlterField(
+                    model_name="sandboxrailrecord",
+                    name="amount",
+                    field=models.BigIntegerField(verbose_name="amount"),
+                ),
+                migrations.AlterField(
+                    model_name="sandboxrailrecord",
+                    name="callbacks_sent",
+                    field=models.PositiveIntegerField(default=0, verbose_name="callbacks sent"),
+                ),
+                migrations.AlterField(
+                    model_name="sandboxrailrecord",
+                    name="created_at",
+                    field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
+                ),
+                migrations.AlterField(
+                    model_name="sandboxrailrecord",
+                    name="currency",
+                    field=models.CharField(max_length=3, verbose_name="currency"),
+                ),
+                migrations.AlterField(
+                    model_name="sandboxrailrecord",
+                    name="direction",
+                    field=models.CharField(max_length=10, verbose_name="direction"),
+                ),
+                migrations.AlterField(
+                    model_name="sandboxrailrecord",
+                    name="failure_reason",
+                    field=models.CharField(
+                        blank=True, max_length=40, verbose_name="failure reason"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="sandboxrailrecord",
+                    name="method",
+                    field=models.CharField(max_length=20, verbose_name="method"),
+                ),
+                migrations.AlterField(
+                    model_name="sandboxrailrecord",
+                    name="mode",
+                    field=models.CharField(max_length=24, verbose_name="sandbox mode"),
+                ),
+                migrations.AlterField(
+                    model_name="sandboxrailrecord",
+                    name="reference",
+                    field=models.CharField(max_length=64, verbose_name="reference"),
+                ),
+                migrations.AlterField(
+                    model_name="sandboxrailrecord",
+                    name="settles_at",
+                    field=models.DateTimeField(verbose_name="settles at"),
+                ),
+                migrations.AlterField(
+                    model_name="sandboxrailrecord",
+                    name="status",
+                    field=models.CharField(default="pending", max_length=10, verbose_name="status"),
+                ),
+                migrations.AlterField(
+                    model_name="sandboxrailrecord",
+                    name="trace_id",
+                    field=models.CharField(max_length=64, unique=True, verbose_name="trace id"),
+                ),
+                migrations.AlterField(
+                    model_name="topup",
+                    name="amount",
+                    field=models.BigIntegerField(verbose_name="amount"),
+                ),
+                migrations.AlterField(
+                    model_name="topup",
+                    name="card",
+                    field=models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="payments.bankcard",
+                        verbose_name="bank card",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="topup",
+                    name="completed_at",
+                    field=models.DateTimeField(blank=True, null=True, verbose_name="completed at"),
+                ),
+                migrations.AlterField(
+                    model_name="topup",
+                    name="created_at",
+                    field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
+                ),
+                migrations.AlterField(
+                    model_name="topup",
+                    name="currency",
+                    field=models.CharField(max_length=3, verbose_name="currency"),
+                ),
+                migrations.AlterField(
+                    model_name="topup",
+                    name="entry_id",
+                    field=models.BigIntegerField(
+                        blank=True, null=True, verbose_name="journal entry"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="topup",
+                    name="failure_reason",
+                    field=models.CharField(
+                        blank=True, max_length=40, verbose_name="failure reason"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="topup",
+                    name="fee",
+                    field=models.BigIntegerField(default=0, verbose_name="fee"),
+                ),
+                migrations.AlterField(
+                    model_name="topup",
+                    name="last_queried_at",
+                    field=models.DateTimeField(
+                        blank=True, null=True, verbose_name="last checked with the channel"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="topup",
+                    name="method",
+                    field=models.CharField(
+                        choices=[
+                            ("bank_card", "Bank card"),
+                            ("bank_transfer", "Bank transfer"),
+                            ("third_party_wallet", "Third-party wallet (Alipay-style)"),
+                        ],
+                        max_length=20,
+                        verbose_name="method",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="topup",
+                    name="query_count",
+                    field=models.PositiveIntegerField(default=0, verbose_name="times checked"),
+                ),
+                migrations.AlterField(
+                    model_name="topup",
+                    name="rail_trace_id",
+                    field=models.CharField(blank=True, max_length=64, verbose_name="trace id"),
+                ),
+                migrations.AlterField(
+                    model_name="topup",
+                    name="status",
+                    field=models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("pending", "Processing"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("expired", "Expired"),
+                        ],
+                        default="created",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="topup",
+                    name="updated_at",
+                    field=models.DateTimeField(auto_now=True, verbose_name="updated at"),
+                ),
+                migrations.AlterField(
+                    model_name="topup",
+                    name="user",
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="customer",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="transfer",
+                    name="amount",
+                    field=models.BigIntegerField(verbose_name="amount"),
+                ),
+                migrations.AlterField(
+                    model_name="transfer",
+                    name="created_at",
+                    field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
+                ),
+                migrations.AlterField(
+                    model_name="transfer",
+                    name="currency",
+                    field=models.CharField(max_length=3, verbose_name="currency"),
+                ),
+                migrations.AlterField(
+                    model_name="transfer",
+                    name="entry_id",
+                    field=models.BigIntegerField(verbose_name="journal entry"),
+                ),
+                migrations.AlterField(
+                    model_name="transfer",
+                    name="fee",
+                    field=models.BigIntegerField(default=0, verbose_name="fee"),
+                ),
+                migrations.AlterField(
+                    model_name="transfer",
+                    name="memo",
+                    field=models.CharField(blank=True, max_length=60, verbose_name="memo"),
+                ),
+                migrations.AlterField(
+                    model_name="transfer",
+                    name="recipient",
+                    field=models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recipient",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="transfer",
+                    name="sender",
+                    field=models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="sender",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="usagecounter",
+                    name="count",
+                    field=models.IntegerField(
+                        default=0,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="count",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="usagecounter",
+                    name="currency",
+                    field=models.CharField(max_length=3, verbose_name="currency"),
+                ),
+                migrations.AlterField(
+                    model_name="usagecounter",
+                    name="day",
+                    field=models.DateField(verbose_name="day"),
+                ),
+                migrations.AlterField(
+                    model_name="usagecounter",
+                    name="operation",
+                    field=models.CharField(
+                        choices=[
+                            ("payment", "Payment"),
+                            ("transfer", "Transfer"),
+                            ("withdrawal", "Withdrawal"),
+                            ("top_up", "Top-up"),
+                        ],
+                        max_length=20,
+                        verbose_name="operation",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="usagecounter",
+                    name="total",
+                    field=models.BigIntegerField(default=0, verbose_name="total"),
+                ),
+                migrations.AlterField(
+                    model_name="usagecounter",
+                    name="user",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="customer",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="wallet",
+                    name="created_at",
+                    field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
+                ),
+                migrations.AlterField(
+                    model_name="wallet",
+                    name="frozen_by",
+                    field=models.CharField(
+                        blank=True,
+                        choices=[
+                            ("customer", "You (emergency freeze)"),
+                            ("agent", "Customer service"),
+                            ("risk", "Risk control"),
+                        ],
+                        max_length=10,
+                        verbose_name="frozen by",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="wallet",
+                    name="frozen_reason",
+                    field=models.CharField(
+                        blank=True, max_length=200, verbose_name="reason for freezing"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="wallet",
+                    name="status",
+                    field=models.CharField(
+                        choices=[("active", "Active"), ("frozen", "Frozen"), ("closed", "Closed")],
+                        default="active",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="wallet",
+                    name="status_changed_at",
+                    field=models.DateTimeField(
+                        blank=True, null=True, verbose_name="status changed at"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="wallet",
+                    name="user",
+                    field=models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="wallet",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="customer",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="walletstatuschange",
+                    name="changed_by",
+                    field=models.CharField(
+                        choices=[
+                            ("customer", "You (emergency freeze)"),
+                            ("agent", "Customer service"),
+                            ("risk", "Risk control"),
+                        ],
+                        max_length=10,
+                        verbose_name="changed by",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="walletstatuschange",
+                    name="created_at",
+                    field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
+                ),
+                migrations.AlterField(
+                    model_name="walletstatuschange",
+                    name="new_status",
+                    field=models.CharField(
+                        choices=[("active", "Active"), ("frozen", "Frozen"), ("closed", "Closed")],
+                        max_length=10,
+                        verbose_name="new status",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="walletstatuschange",
+                    name="old_status",
+                    field=models.CharField(
+                        choices=[("active", "Active"), ("frozen", "Frozen"), ("closed", "Closed")],
+                        max_length=10,
+                        verbose_name="old status",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="walletstatuschange",
+                    name="reason",
+                    field=models.CharField(blank=True, max_length=200, verbose_name="reason"),
+                ),
+                migrations.AlterField(
+                    model_name="walletstatuschange",
+                    name="wallet",
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="status_changes",
+                        to="payments.wallet",
+                        verbose_name="wallet",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="withdrawal",
+                    name="amount",
+                    field=models.BigIntegerField(verbose_name="amount"),
+                ),
+                migrations.AlterField(
+                    model_name="withdrawal",
+                    name="card",
+                    field=models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="payments.bankcard",
+                        verbose_name="bank card",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="withdrawal",
+                    name="completed_at",
+                    field=models.DateTimeField(blank=True, null=True, verbose_name="completed at"),
+                ),
+                migrations.AlterField(
+                    model_name="withdrawal",
+                    name="created_at",
+                    field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
+                ),
+                migrations.AlterField(
+                    model_name="withdrawal",
+                    name="currency",
+                    field=models.CharField(max_length=3, verbose_name="currency"),
+                ),
+                migrations.AlterField(
+                    model_name="withdrawal",
+                    name="entry_id",
+                    field=models.BigIntegerField(
+                        blank=True, null=True, verbose_name="journal entry"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="withdrawal",
+                    name="failure_reason",
+                    field=models.CharField(
+                        blank=True, max_length=40, verbose_name="failure reason"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="withdrawal",
+                    name="fee",
+                    field=models.BigIntegerField(default=0, verbose_name="fee"),
+                ),
+                migrations.AlterField(
+                    model_name="withdrawal",
+                    name="hold_id",
+                    field=models.BigIntegerField(blank=True, null=True, verbose_name="hold"),
+                ),
+                migrations.AlterField(
+                    model_name="withdrawal",
+                    name="last_queried_at",
+                    field=models.DateTimeField(
+                        blank=True, null=True, verbose_name="last checked with the channel"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="withdrawal",
+                    name="method",
+                    field=models.CharField(
+                        choices=[
+                            ("bank_card", "Bank card"),
+                            ("bank_transfer", "Bank transfer"),
+                            ("third_party_wallet", "Third-party wallet (Alipay-style)"),
+                        ],
+                        max_length=20,
+                        verbose_name="method",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="withdrawal",
+                    name="query_count",
+                    field=models.PositiveIntegerField(default=0, verbose_name="times checked"),
+                ),
+                migrations.AlterField(
+                    model_name="withdrawal",
+                    name="rail_trace_id",
+                    field=models.CharField(blank=True, max_length=64, verbose_name="trace id"),
+                ),
+                migrations.AlterField(
+                    model_name="withdrawal",
+                    name="status",
+                    field=models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("pending", "Processing"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("expired", "Expired"),
+                        ],
+                        default="created",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="withdrawal",
+                    name="updated_at",
+                    field=models.DateTimeField(auto_now=True, verbose_name="updated at"),
+                ),
+                migrations.AlterField(
+                    model_name="withdrawal",
+                    name="user",
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="customer",
+                    ),
+                ),
+            ]
+        )
     ]

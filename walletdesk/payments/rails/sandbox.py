@@ -21,6 +21,9 @@ demo or a test can trigger each one by typing an amount (docs/rails.md):
                                  now", an agent's trace), like a channel that needs a nudge
     other  succeed               accepted, succeeds, one callback
 
+`stick_until(reference, until)` models a rail stuck at its end: until that moment every status
+query, a person's included, answers "pending" and nothing settles (the demo's overdue top-up).
+
 `force_mode()` (tests) or ``settings.WALLETDESK["SANDBOX_RAIL_FORCE_MODE"]`` override the choice.
 """
 
@@ -34,7 +37,7 @@ import secrets
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.conf import settings
@@ -175,6 +178,15 @@ class SandboxRail:
             record = settle(record.pk, on_demand=on_demand)
         return _status(record)
 
+    def answer_now(self, *, reference: str) -> RailStatus:
+        """Settle now what the rail would settle after its latency, and say how it ended (demo
+        history, replayed in one go); an operation waiting for a re-query or stuck still waits.
+        The callbacks follow as usual."""
+        record = SandboxRailRecord.objects.filter(method=self.method, reference=reference).first()
+        if record is None:
+            return RailStatus(trace_id="", outcome=RailOutcome.UNKNOWN)
+        return _status(settle(record.pk))
+
     def verify_card(
         self, *, number: str, expiry_month: int, expiry_year: int, cvv: str
     ) -> CardVerification:
@@ -252,7 +264,7 @@ def settle(record_id: int, *, on_demand: bool = False) -> SandboxRailRecord:
     An `awaiting_requery` operation finishes only `on_demand` (a person asked now)."""
     with transaction.atomic():
         record = SandboxRailRecord.objects.select_for_update().get(pk=record_id)
-        waits = record.mode == SandboxMode.AWAITING_REQUERY and not on_demand
+        waits = (record.mode == SandboxMode.AWAITING_REQUERY and not on_demand) or is_stuck(record)
         if record.status == "pending" and not waits:
             if record.mode == SandboxMode.INSUFFICIENT_FUNDS:
                 record.status = "failed"
@@ -261,6 +273,18 @@ def settle(record_id: int, *, on_demand: bool = False) -> SandboxRailRecord:
                 record.status = "succeeded"
             record.save(update_fields=["status", "failure_reason"])
     return record
+
+
+def is_stuck(record: SandboxRailRecord, now: datetime | None = None) -> bool:
+    return record.stuck_until is not None and (now or timezone.now()) < record.stuck_until
+
+
+def stick_until(reference: str, until: datetime) -> int:
+    """The rail answers "pending" for the operation `reference` until `until` (set again to
+    move it); returns how many of the rail's records that touched (0: the rail never saw it)."""
+    return SandboxRailRecord.objects.filter(reference=reference, status="pending").update(
+        stuck_until=until
+    )
 
 
 def schedule_delivery(record_id: int) -> None:

@@ -27,6 +27,9 @@ class SandboxRailRecord(models.Model):
     failure_reason = models.CharField(max_length=40, blank=True, verbose_name=_("failure reason"))
     mode = models.CharField(max_length=24, verbose_name=_("sandbox mode"))
     settles_at = models.DateTimeField(verbose_name=_("settles at"))
+    # A rail stuck at its end: until then every status query (a person's "check now" included)
+    # answers "pending" and nothing settles (`sandbox.stick_until`).
+    stuck_until = models.DateTimeField(null=True, blank=True, verbose_name=_("stuck until"))
     callbacks_sent = models.PositiveIntegerField(default=0, verbose_name=_("callbacks sent"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 

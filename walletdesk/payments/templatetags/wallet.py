@@ -76,3 +76,18 @@ def transfer_fee(transfer: Any) -> str:
 @register.filter
 def refund_amount(refund: Any) -> str:
     return format_amount(Money(refund.amount, refund.payment.currency))
+
+
+@register.filter
+def refusal_label(reason: str) -> str:
+    """A refused attempt's reason in plain words (never the code)."""
+    from walletdesk.payments.refusals import reason_label
+
+    return reason_label(reason)
+
+
+@register.filter
+def masked_recipient(contact: str) -> str:
+    from walletdesk.payments.refusals import masked_recipient
+
+    return masked_recipient(contact)

@@ -108,7 +108,9 @@ class TestTransfer:
             send(alice, bob, "100.01")
         assert available(alice.pk) == 100_00
         assert JournalEntry.objects.count() == entries
-        assert not Activity.objects.filter(type="transfer_out").exists()
+        # Only the refused attempt is in the records: failed, and nothing moved.
+        (row,) = Activity.objects.filter(type="transfer_out")
+        assert (row.status, row.failure_reason) == ("failed", "insufficient_balance")
 
     def test_refused_transfer_can_be_retried_with_the_same_key(self, alice: Any, bob: Any) -> None:
         with pytest.raises(InsufficientBalanceError):
