@@ -3,7 +3,9 @@
     {"error": {"code": "insufficient_balance", "message": "…", "details": {...}}, "request_id": "…"}
 
 `code` is stable and documented (docs/errors.md); `message` is translated into the request's
-language; `details` carries structured data such as per-field errors.
+language; `details` carries structured data such as per-field errors. The envelope itself and the
+JSON error pages are `walletdesk.core.error_envelope` (Django's error handlers use them too);
+they are re-exported here for the API's callers.
 """
 
 from __future__ import annotations
@@ -12,20 +14,22 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 
-from walletdesk.core.errors import (
-    BadRequestError,
-    BodyTooLargeError,
-    CsrfFailedError,
-    NotFoundError,
-    PermissionDeniedError,
-    WalletDeskError,
+from walletdesk.core.error_envelope import (
+    body_too_large_error,
+    error_body,
+    json_bad_request,
+    json_csrf_failed,
+    json_error,
+    json_forbidden,
+    json_not_found,
+    json_server_error,
 )
-from walletdesk.core.request_context import current_request_id
+from walletdesk.core.errors import BadRequestError, WalletDeskError
 
 logger = logging.getLogger("walletdesk.api")
 
@@ -41,13 +45,6 @@ _DRF_CODES: dict[type[Exception], tuple[str, int]] = {
 }
 
 
-def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "error": {"code": code, "message": message, "details": details or {}},
-        "request_id": current_request_id(),
-    }
-
-
 def _drf_message(exc: drf_exceptions.APIException, code: str) -> str:
     messages = {
         "not_authenticated": _("Please log in first."),
@@ -60,12 +57,6 @@ def _drf_message(exc: drf_exceptions.APIException, code: str) -> str:
         "rate_limited": _("Too many requests. Please wait a moment and try again."),
     }
     return messages.get(code, str(exc.detail))
-
-
-def body_too_large_error() -> BodyTooLargeError:
-    from walletdesk.api.parsers import MAX_JSON_BODY_LABEL
-
-    return BodyTooLargeError(limit=MAX_JSON_BODY_LABEL)
 
 
 def _django_refusal(exc: Exception) -> WalletDeskError | None:
@@ -130,34 +121,14 @@ def _extra_headers(
     return headers
 
 
-def json_error(error: WalletDeskError) -> JsonResponse:
-    return JsonResponse(
-        error_body(error.code, error.user_message, error.public_details()),
-        status=error.http_status,
-    )
-
-
-def json_server_error(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(
-        error_body("internal", _("Something went wrong on our side. Please try again later.")),
-        status=500,
-    )
-
-
-def json_not_found(request: HttpRequest) -> JsonResponse:
-    return json_error(NotFoundError())
-
-
-def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    """Django's handler400 under /api/: a request refused before any view ran."""
-    if isinstance(exception, RequestDataTooBig):
-        return json_error(body_too_large_error())
-    return json_error(BadRequestError())
-
-
-def json_forbidden(request: HttpRequest) -> JsonResponse:
-    return json_error(PermissionDeniedError())
-
-
-def json_csrf_failed(request: HttpRequest) -> JsonResponse:
-    return json_error(CsrfFailedError())
+__all__ = [
+    "body_too_large_error",
+    "error_body",
+    "exception_handler",
+    "json_bad_request",
+    "json_csrf_failed",
+    "json_error",
+    "json_forbidden",
+    "json_not_found",
+    "json_server_error",
+]

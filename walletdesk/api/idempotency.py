@@ -3,7 +3,7 @@ from __future__ import annotations
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from walletdesk.ledger.idempotency import IdempotentOutcome
+from walletdesk.ledger.facade import IdempotentOutcome
 
 
 def idempotency_key(request: Request) -> str | None:

@@ -11,11 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
+from walletdesk.core.error_envelope import MAX_JSON_BODY_BYTES, MAX_JSON_BODY_LABEL
 from walletdesk.core.errors import BodyTooLargeError
 from walletdesk.core.jsontext import DuplicateKeyError, loads_strict
-
-MAX_JSON_BODY_BYTES = 1024 * 1024
-MAX_JSON_BODY_LABEL = "1 MiB"
 
 __all__ = ["MAX_JSON_BODY_BYTES", "StrictJSONParser", "loads_strict"]
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import ParamSpec
 
 from django.db import connection, transaction
@@ -28,3 +30,11 @@ def is_postgres() -> bool:
 
 def is_sqlite() -> bool:
     return connection.vendor == "sqlite"
+
+
+def sql_file(app: str, name: str) -> str:
+    """The text of `<app>/sql/<name>`: an app's database functions live in its own `.sql` files,
+    which its migrations load (docs/architecture.md, "Database functions")."""
+    package = importlib.import_module(app)
+    assert package.__file__ is not None
+    return (Path(package.__file__).parent / "sql" / name).read_text(encoding="utf-8")

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from walletdesk.api.errors import (
+from walletdesk.core.error_envelope import (
     json_bad_request,
     json_csrf_failed,
     json_forbidden,

@@ -131,9 +131,7 @@ class FreezeView(APIView):
     def post(self, request: Request) -> Response:
         user = request.user
         assert isinstance(user, User)
-        actions.emergency_freeze(
-            user, source="api", meta=RequestMeta.from_request(request._request), actor=user
-        )
+        actions.emergency_freeze(user, source="api", actor=actor_from_request(request))
         return Response({"frozen": True})
 
 

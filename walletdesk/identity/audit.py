@@ -18,7 +18,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from walletdesk.core.actors import Actor
+from walletdesk.core.actors import Actor, ActorKind
 from walletdesk.core.client_address import client_address
 from walletdesk.core.request_context import current_request_id
 from walletdesk.identity.models import AuditChainHead, AuditEvent, User
@@ -70,6 +70,11 @@ class Actions:
     APPROVAL_REQUESTED = "approval_requested"
     APPROVAL_DECIDED = "approval_decided"
     MONEY_ACTION = "money_action"
+    DATA_EXPORT = "data_export"
+    TICKET_ACCOUNT_LINK = "ticket_account_link"
+    CONSOLE_ACTION = "console_action"
+    CONTACT_REVEAL = "contact_reveal"
+    PAYMENT_PASSWORD_UNLOCK = "payment_password_unlock"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,28 +143,48 @@ def compute_hash(prev_hash: str, event: AuditEvent) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+# How an Actor's kind reads in the audit log (staff have always been "staff" there).
+_ACTOR_TYPES = {
+    ActorKind.CUSTOMER: "customer",
+    ActorKind.AGENT: "staff",
+    ActorKind.SYSTEM: "system",
+    ActorKind.ASSISTANT: "assistant",
+}
+
+
 def record(
     action: str,
     result: str = "ok",
     *,
     subject: User | int | None = None,
-    actor: User | None = None,
+    actor: User | Actor | None = None,
     actor_type: str | None = None,
     request: HttpRequest | None = None,
     meta: RequestMeta | None = None,
     **data: Any,
 ) -> AuditEvent:
     """Append one audit event. Runs in the caller's transaction, so it commits or rolls back
-    with the change it describes."""
-    meta = meta or RequestMeta.from_request(request)
-    if actor is None and request is not None and request.user.is_authenticated:
-        actor = request.user
+    with the change it describes.
+
+    `actor` is a user, or a typed `core.actors.Actor` (then `meta` defaults to where it was)."""
+    actor_id: int | None
+    if isinstance(actor, Actor):
+        meta = meta or RequestMeta.from_actor(actor)
+        actor_id = actor.user_id
+        actor_type = actor_type or _ACTOR_TYPES[actor.kind]
+    else:
+        meta = meta or RequestMeta.from_request(request)
+        if actor is None and request is not None and request.user.is_authenticated:
+            actor = request.user
+        actor_id = actor.pk if actor is not None else None
+        if actor_type is None:
+            actor_type = (
+                "anonymous" if actor is None else ("staff" if actor.is_staff else "customer")
+            )
     subject_id = subject.pk if isinstance(subject, User) else subject
-    if actor_type is None:
-        actor_type = "anonymous" if actor is None else ("staff" if actor.is_staff else "customer")
     event = AuditEvent(
         occurred_at=timezone.now(),
-        actor_id=actor.pk if actor is not None else None,
+        actor_id=actor_id,
         actor_type=actor_type,
         subject_id=subject_id,
         action=action,

@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import wraps
 from typing import Any
 
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils.functional import Promise
 
-from walletdesk.identity import actions, audit, sessions, throttle
-from walletdesk.identity.enums import OtpPurpose
+from walletdesk.identity import actions, audit, identifiers, sessions, throttle, wallet_hooks
+from walletdesk.identity.actions.demo import change_phone as demo_change_phone
+from walletdesk.identity.actions.demo import enrol_passkey as demo_enrol_passkey
+from walletdesk.identity.actions.demo import enrol_totp as demo_enrol_totp
+from walletdesk.identity.actions.demo import freeze_after_lost_phone as demo_freeze_after_lost_phone
+from walletdesk.identity.actions.demo import lock_payment_password as demo_lock_payment_password
+from walletdesk.identity.actions.demo import lock_sign_in as demo_lock_sign_in
+from walletdesk.identity.actions.demo import reject_identity as demo_reject_identity
+from walletdesk.identity.actions.demo import (
+    send_undeliverable_code as demo_send_undeliverable_code,
+)
+from walletdesk.identity.actions.demo import submit_identity as demo_submit_identity
+from walletdesk.identity.enums import OtpPurpose, Role
 from walletdesk.identity.errors import StepUpRequiredError
 from walletdesk.identity.models import User
 from walletdesk.identity.passkeys import PasskeyChallenge
 from walletdesk.identity.payment_password import set_payment_password, verify_payment_password
+from walletdesk.identity.wallet_hooks import WalletHooks
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +100,56 @@ def record_access_denied(request: HttpRequest, permission: str) -> None:
     )
 
 
+def staff_permission_required(
+    permission: str,
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
+    """View decorator for other apps' staff pages: signed-out callers go to the login, active
+    staff holding `permission` get the view, everyone else a 403 with the `denied` audit row."""
+
+    def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            from django.contrib.auth.views import redirect_to_login
+            from django.core.exceptions import PermissionDenied
+
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            user: Any = request.user
+            if not (user.is_active and user.is_staff and user.has_perm(permission)):
+                record_access_denied(request, permission)
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def record_staff_data_access(request: HttpRequest, action: str, **data: str | int) -> None:
+    """The audit row for a staff member's export or account link made in another app's pages
+    (`action`: "data_export" or "ticket_account_link"); `data` holds no personal data."""
+    if action not in (audit.Actions.DATA_EXPORT, audit.Actions.TICKET_ACCOUNT_LINK):
+        raise ValueError(f"not a staff data action: {action}")
+    subject = data.pop("subject", None)
+    fields: dict[str, Any] = dict(data)
+    audit.record(action, "ok", request=request, subject=int(subject) if subject else None, **fields)
+
+
+def within_rate_limit(scope: str, key: str, *, limit: int, window: int, ip: str = "") -> bool:
+    """Count one attempt at `scope` by `key` (an IP, an address) in a sliding window of
+    `window` seconds, the same counters sign-in and password reset use; False (and a
+    `rate_limited` audit row) once more than `limit` were made."""
+    if throttle.hit(throttle.Rule(scope, limit, window), key) <= limit:
+        return True
+    audit.record(
+        audit.Actions.RATE_LIMITED,
+        "denied",
+        meta=audit.RequestMeta(ip=ip[:64], user_agent=""),
+        what=scope,
+    )
+    return False
+
+
 _RECIPIENT_LOOKUPS_BLOCKED = "recipient-lookups-blocked:%s"
 
 
@@ -130,6 +195,28 @@ def login_name_for_contact(identifier: str) -> str | None:
         User.objects.filter(**{column: identifier}).values_list("login_name", flat=True).first()
         if identifier
         else None
+    )
+
+
+def normalise_login_name(identifier: str) -> str | None:
+    """A phone number or email in the one form accounts are found by (E.164, lower case); None
+    for what cannot name an account (invalid, invisible characters, look-alike letters)."""
+    return identifiers.normalise_login_name(identifier)
+
+
+def customer_for_verified_email(address: str) -> int | None:
+    """The id of the active customer whose verified email is `address` (case-insensitive), or
+    None. An account's email column holds an address only once its owner proved it with a code
+    (sign-up or contact change), and closure releases it."""
+    address = (address or "").strip().lower()
+    if not address or "@" not in address:
+        return None
+    return (
+        User.objects.filter(
+            email__iexact=address, is_active=True, role=Role.CUSTOMER, closed_at__isnull=True
+        )
+        .values_list("pk", flat=True)
+        .first()
     )
 
 
@@ -349,8 +436,10 @@ __all__ = [
     "PasskeyChallenge",
     "PayeeCard",
     "UserSummary",
+    "WalletHooks",
     "approve_unfreeze_request",
     "check_payment_confirmation",
+    "customer_for_verified_email",
     "freeze_link",
     "get_contact",
     "get_user_summary",
@@ -358,6 +447,7 @@ __all__ = [
     "has_recent_step_up",
     "is_frozen_by_customer",
     "mask_name",
+    "normalise_login_name",
     "outflow_hold",
     "outflow_hold_of",
     "payee_card",
@@ -365,6 +455,7 @@ __all__ = [
     "payment_passkey_options",
     "purpose_label",
     "record_access_denied",
+    "register_wallet_hooks",
     "require_recent_step_up",
     "session_is_live",
     "set_payment_password",
@@ -488,9 +579,247 @@ def register_approval_executor(
     approvals.register_executor(kind, run, reason_labels)
 
 
+def register_wallet_hooks(hooks: WalletHooks) -> None:
+    """What the emergency freeze, the unfreeze and the account closure do to the customer's
+    wallet: the wallet's owner (payments) registers them when Django starts."""
+    wallet_hooks.register(hooks)
+
+
 def sync_staff_role_groups() -> None:
     """Create the role groups with their permissions and put every staff member in their role's
     group (idempotent; `migrate` runs it too)."""
     from walletdesk.identity import roles
 
     roles.sync_role_groups()
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityState:
+    """What support may tell a customer about their own account's state (no secrets)."""
+
+    frozen_at: datetime | None
+    unfreeze_available_at: datetime | None
+    payment_password_set: bool
+    payment_password_locked_until: datetime | None
+    kyc_level: int
+    kyc_status: str  # latest submission: "", "pending", "approved", "rejected"
+    kyc_reject_reason: str
+    has_authenticator: bool
+    has_passkey: bool
+    sms_second_factor: bool
+    outflow_hold_until: datetime | None
+    closed: bool
+
+
+def security_state(user_id: int) -> SecurityState:
+    from walletdesk.identity.models import KycSubmission, PaymentCredential, TotpDevice
+
+    user = User.objects.get(pk=user_id)
+    credential = PaymentCredential.objects.filter(user_id=user_id).first()
+    submission = (
+        KycSubmission.objects.filter(user_id=user_id).order_by("-submitted_at", "-pk").first()
+    )
+    hold = actions.outflow_hold(user_id)
+    return SecurityState(
+        frozen_at=user.frozen_at,
+        unfreeze_available_at=actions.unfreeze_available_at(user),
+        payment_password_set=credential is not None,
+        payment_password_locked_until=credential.locked_until if credential else None,
+        kyc_level=user.kyc_level,
+        kyc_status=submission.status if submission else "",
+        kyc_reject_reason=submission.reject_reason if submission else "",
+        has_authenticator=TotpDevice.objects.filter(
+            user_id=user_id, confirmed_at__isnull=False
+        ).exists(),
+        has_passkey=has_passkey(user_id),
+        sms_second_factor=user.sms_second_factor,
+        outflow_hold_until=hold.until if hold is not None else None,
+        closed=user.closed_at is not None,
+    )
+
+
+def emergency_freeze_for_customer(user_id: int, *, source: str, actor: Any = None) -> None:
+    """Freeze the customer's account at once (AUTH-12) on their confirmed request through a
+    support channel (`source`, e.g. "assistant"): every debit blocked, sessions revoked. `actor`
+    is the typed `core.actors.Actor` who carried the request out (its ip/device go to the audit
+    row); the customer is the subject."""
+    from walletdesk.core.actors import Actor
+
+    who = actor if isinstance(actor, Actor) else Actor.assistant()
+    user = User.objects.get(pk=user_id)
+    actions.emergency_freeze(user, source=source, actor=who)
+
+
+def customer_id_for_login(login_name: str) -> int | None:
+    """The id of the active customer who signs in as `login_name` (evaluations, tools)."""
+    return (
+        User.objects.filter(login_name=login_name, is_active=True, role="customer")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+# The demo world (`seed_demo` only): identity/actions/demo.py, imported above.
+__all__ += [
+    "demo_change_phone",
+    "demo_enrol_passkey",
+    "demo_enrol_totp",
+    "demo_freeze_after_lost_phone",
+    "demo_lock_payment_password",
+    "demo_lock_sign_in",
+    "demo_reject_identity",
+    "demo_send_undeliverable_code",
+    "demo_submit_identity",
+]
+
+
+# --- The agent console's customer 360 ----------------------------------------------------------
+from walletdesk.identity.customer_view import (  # noqa: E402
+    CustomerIdentity,
+    DeviceLine,
+    LoginLine,
+    RiskFlag,
+    customer_identity,
+)
+
+__all__ += ["CustomerIdentity", "DeviceLine", "LoginLine", "RiskFlag", "customer_identity"]
+
+
+def record_console_action(
+    actor: Any, customer_id: int, action: str, outcome: str, **data: str | int
+) -> None:
+    """The audit row of an action an agent took on a customer from the console (`actor`: the
+    agent's typed `core.actors.Actor`; `data` holds no personal data). Runs in the caller's
+    transaction."""
+    audit.record(
+        audit.Actions.CONSOLE_ACTION,
+        outcome,
+        subject=customer_id,
+        actor=actor,
+        what=action,
+        details={name: str(value) for name, value in data.items()},
+    )
+
+
+def request_unfreeze_for_customer(
+    customer_id: int, agent_id: int, *, request: HttpRequest | None = None
+) -> str | None:
+    """An agent asks, for the customer, to lift an emergency freeze before the cool-off: the same
+    unfreeze request (and approval needing two other staff members) the customer's own request
+    opens; the agent who asks cannot approve it. Answers the request's id (None when the account
+    is not frozen); asking while one is pending answers that one."""
+    from walletdesk.identity import unfreeze_review
+    from walletdesk.identity.audit import RequestMeta
+    from walletdesk.identity.enums import UnfreezeRequestStatus
+    from walletdesk.identity.models import UnfreezeRequest
+
+    customer = User.objects.get(pk=customer_id, role=Role.CUSTOMER)
+    if customer.frozen_at is None:
+        return None
+    pending = UnfreezeRequest.objects.filter(
+        user=customer, status=UnfreezeRequestStatus.PENDING
+    ).first()
+    if pending is not None:
+        return str(pending.public_id)
+    row = unfreeze_review.open_request(
+        customer,
+        meta=RequestMeta.from_request(request),
+        requested_by=User.objects.get(pk=agent_id),
+    )
+    return str(row.public_id)
+
+
+def pending_unfreeze_request(customer_id: int) -> str | None:
+    """The id of the customer's unfreeze request waiting for approvals, if any."""
+    from walletdesk.identity.enums import UnfreezeRequestStatus
+    from walletdesk.identity.models import UnfreezeRequest
+
+    public_id = (
+        UnfreezeRequest.objects.filter(user_id=customer_id, status=UnfreezeRequestStatus.PENDING)
+        .values_list("public_id", flat=True)
+        .first()
+    )
+    return str(public_id) if public_id is not None else None
+
+
+__all__ += [
+    "StepUpRequiredError",
+    "pending_unfreeze_request",
+    "record_console_action",
+    "request_unfreeze_for_customer",
+]
+
+
+# --- The agent console's support actions (docs/console.md, "Safe actions") --------------------
+from walletdesk.identity.actions.staff_support import ResentCode  # noqa: E402
+from walletdesk.identity.enums import CustomerDataReason, KycRejectReason  # noqa: E402
+
+#: Why a staff member opens a customer's data (reveal with a reason): (code, label) pairs.
+CUSTOMER_DATA_REASONS: list[tuple[str, Any]] = list(CustomerDataReason.choices)
+#: Why an identity verification is rejected: (code, label) pairs.
+KYC_REJECT_REASONS: list[tuple[str, Any]] = list(KycRejectReason.choices)
+
+
+def resend_code_for_customer(customer_id: int, *, actor: Any) -> ResentCode | None:
+    """Send the code the customer is waiting for again (their latest unused one of the last 30
+    minutes, if it goes to the account's own phone or email), through the same path and limits
+    as the customer's own "send again" (429 `code_cooldown` / `code_send_limited`). The staff
+    member (`actor`, a `core.actors.Actor`) never sees the code. None when no code is waiting."""
+    from walletdesk.identity.actions import staff_support
+
+    return staff_support.resend_code(customer_id, actor=actor)
+
+
+def unlock_payment_password_for_customer(customer_id: int, *, actor: Any, reason_code: str) -> bool:
+    """Lift the lock wrong payment passwords put on payments (never sets a password); the
+    customer is told. False when payments are not locked. Writes `payment_password_unlock`."""
+    from walletdesk.identity.actions import staff_support
+
+    return staff_support.unlock_payment_password(customer_id, actor=actor, reason_code=reason_code)
+
+
+def review_identity_for_customer(
+    customer_id: int,
+    submission_id: str,
+    *,
+    reviewer_id: int,
+    approve: bool,
+    reason_code: str,
+    note: str,
+    actor: Any,
+) -> bool:
+    """The identity-review queue's approve / reject for the customer's pending submission
+    (`reason_code` from KYC_REJECT_REASONS when rejecting); the customer is told. False when it
+    is no longer pending; NotFoundError when it is not this customer's."""
+    from walletdesk.identity.actions import staff_support
+
+    return staff_support.review_identity(
+        customer_id,
+        submission_id,
+        reviewer_id=reviewer_id,
+        approve=approve,
+        reason_code=reason_code,
+        note=note,
+        actor=actor,
+    )
+
+
+def reveal_contact_for_customer(
+    customer_id: int, field: str, *, actor: Any, reason_code: str
+) -> str:
+    """The full phone number (`field` "phone") or email ("email"), audited as `contact_reveal`
+    with the reason; "" when the account has none. Show it once; never store or cache it."""
+    from walletdesk.identity.actions import staff_support
+
+    return staff_support.reveal_contact(customer_id, field, actor=actor, reason_code=reason_code)
+
+
+__all__ += [
+    "CUSTOMER_DATA_REASONS",
+    "KYC_REJECT_REASONS",
+    "ResentCode",
+    "resend_code_for_customer",
+    "reveal_contact_for_customer",
+    "review_identity_for_customer",
+    "unlock_payment_password_for_customer",
+]

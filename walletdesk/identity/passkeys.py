@@ -99,12 +99,38 @@ def register(
     challenge, user_id = _pop_challenge(request, "register")
     if user_id != user.pk:
         raise PasskeyInvalidError()
+    return register_verified(
+        user,
+        credential,
+        name,
+        challenge=challenge,
+        rp=rp_id(request),
+        allowed_origins=origins(request),
+        meta=RequestMeta.from_request(request),
+        actor=request.user if request.user.is_authenticated else None,
+    )
+
+
+def register_verified(
+    user: User,
+    credential: dict[str, Any] | str,
+    name: str,
+    *,
+    challenge: bytes,
+    rp: str,
+    allowed_origins: list[str],
+    meta: RequestMeta,
+    actor: Any = None,
+) -> Passkey:
+    """`register` once the challenge is known: the attestation is verified against it (user
+    verification required), the passkey stored, audited and the customer told. Also called by
+    demo seeding, whose software authenticator answers a challenge it made itself."""
     try:
         verified = verify_registration_response(
             credential=credential,
             expected_challenge=challenge,
-            expected_rp_id=rp_id(request),
-            expected_origin=origins(request),
+            expected_rp_id=rp,
+            expected_origin=allowed_origins,
             require_user_verification=True,
         )
     except InvalidRegistrationResponse as exc:
@@ -118,7 +144,11 @@ def register(
             name=name[:64],
         )
         audit.record(
-            Actions.PASSKEY_ADD, subject=user, request=request, passkey_id=str(passkey.public_id)
+            Actions.PASSKEY_ADD,
+            subject=user,
+            actor=actor,
+            meta=meta,
+            passkey_id=str(passkey.public_id),
         )
         from django.utils.translation import gettext as _
 

@@ -9,9 +9,13 @@ away a permission an operator granted by hand.
 What each role may do (docs/security.md, ACC-4, has the same table):
 
 - agent: open customer data with a reason, refund below the threshold, ask for larger refunds,
-  work tickets in the agent desk.
-- senior agent: as agent, plus the identity-review queue and approving refunds and unfreezes.
-- supervisor: as senior agent, plus the admin, looking only, at money, ledger and messages.
+  work tickets in the agent desk, freeze a customer's account in an emergency and re-query a
+  top-up or withdrawal on the rail from the console (an unfreeze still needs two approvers), send
+  a customer the code they are waiting for again.
+- senior agent: as agent, plus the identity-review queue, approving refunds and unfreezes, and
+  lifting a customer's payment-password lock from the console.
+- supervisor: as senior agent, plus the admin, looking only, at money, ledger and messages, and
+  the console's live queues (reassigning chats).
 - admin: every permission.
 """
 
@@ -26,12 +30,16 @@ AGENT_PERMISSIONS = (
     "identity.refund_payment",
     "identity.view_approval_queue",
     "tickets.work_tickets",
+    "console.freeze_customer",
+    "console.requery_rail",
+    "console.resend_code",
 )
 SENIOR_AGENT_PERMISSIONS = (
     *AGENT_PERMISSIONS,
     "identity.review_kyc",
     "identity.approve_refund",
     "identity.approve_unfreeze",
+    "console.unlock_payment_password",
 )
 # Supervisors look at the money tables in the admin; they change nothing there.
 SUPERVISOR_ADMIN_APPS = ("payments", "ledger", "notifications")
@@ -39,6 +47,10 @@ SUPERVISOR_PERMISSIONS = (
     *SENIOR_AGENT_PERMISSIONS,
     "identity.use_admin_site",
     "identity.view_approvalrequest",
+    "tickets.export_complaints",
+    "tickets.handle_escalations",
+    "tickets.view_csat_report",
+    "console.supervise_chats",
 )
 
 ROLE_GROUP_NAMES: dict[str, str] = {

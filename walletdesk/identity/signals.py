@@ -38,3 +38,35 @@ def sync_role_groups_after_migrate(sender: Any, **kwargs: Any) -> None:
     with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
     if with_models and sender is with_models[-1]:
         roles.sync_role_groups()
+
+
+def _notification_contact(user_id: int) -> Any:
+    from walletdesk.identity.facade import get_contact
+    from walletdesk.notifications.facade import Contact
+
+    found = get_contact(user_id)
+    return Contact(found.phone, found.email, found.language, found.public_id)
+
+
+def register_with_lower_apps() -> None:
+    """Tell notifications and realtime what they need to know about people (see
+    notifications/directory.py and realtime/facade.py)."""
+    from walletdesk.identity.facade import freeze_link_for, purpose_label
+    from walletdesk.notifications.facade import UserDirectory, register_user_directory
+    from walletdesk.realtime.facade import register_session_check
+
+    register_user_directory(
+        UserDirectory(
+            contact=_notification_contact,
+            freeze_link=freeze_link_for,
+            purpose_label=purpose_label,
+        )
+    )
+    register_session_check(sessions.session_is_live)
+
+
+def audit_notification_preferences(sender: Any, user_id: int, actor: Any, **kwargs: Any) -> None:
+    """notifications' `preferences_changed`: the audit row, in the saving transaction."""
+    from walletdesk.identity import audit
+
+    audit.record(audit.Actions.NOTIFICATION_PREFERENCES, subject=user_id, actor=actor)

@@ -164,6 +164,12 @@ def record_failure(lockout: Lockout, key: str, *, consecutive: int | None = None
     return seconds
 
 
+def start_cool_off(lockout: Lockout, key: str, seconds: int) -> None:
+    """Lock `key` for `seconds` from now whatever its count (demo seeding renews the lock of
+    its locked account this way, without counting failures nobody made)."""
+    cache.set(_lock_keys(lockout, key)[2], time.time() + seconds, seconds)
+
+
 def clear_lockout(lockout: Lockout, key: str) -> None:
     """A success (or the owner's password reset): the consecutive count and any lock end."""
     counter, _level, until_key = _lock_keys(lockout, key)

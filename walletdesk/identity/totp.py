@@ -1,14 +1,16 @@
-"""TOTP second factor (RFC 6238): SHA-1, 6 digits, 30 s step, ±1 step, each step used once."""
+"""TOTP second factor (RFC 6238): SHA-1, 6 digits, 30 s step, ±1 step, each step used once.
+
+The codes come from PyOTP, the maintained implementation most authenticator setups are tested
+against; this module adds what it leaves to the caller: the window of accepted steps and refusing a
+step that was already used (RFC 6238 §5.2), which PyOTP's `verify` does not track.
+"""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
-import secrets
-import struct
 import time
-from urllib.parse import quote, urlencode
+
+import pyotp
 
 from walletdesk.identity.otp import is_well_formed
 
@@ -17,19 +19,16 @@ DRIFT = 1
 
 
 def new_secret() -> str:
-    return base64.b32encode(secrets.token_bytes(20)).decode("ascii").rstrip("=")
+    # 160 bits, the HMAC-SHA1 key length RFC 4226 recommends; base32 without padding.
+    return pyotp.random_base32(length=32)
 
 
-def _key(secret: str) -> bytes:
-    padded = secret + "=" * (-len(secret) % 8)
-    return base64.b32decode(padded, casefold=True)
+def _totp(secret: str) -> pyotp.TOTP:
+    return pyotp.TOTP(secret, digits=6, interval=STEP)
 
 
 def code_at(secret: str, step: int) -> str:
-    digest = hmac.new(_key(secret), struct.pack(">Q", step), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
-    return f"{value % 1_000_000:06d}"
+    return _totp(secret).generate_otp(step)
 
 
 def current_step(now: float | None = None) -> int:
@@ -42,13 +41,12 @@ def match_step(secret: str, raw: object, last_used_step: int) -> int | None:
         return None
     assert isinstance(raw, str)
     now = current_step()
+    generator = _totp(secret)
     for step in range(now - DRIFT, now + DRIFT + 1):
-        if step > last_used_step and hmac.compare_digest(code_at(secret, step), raw):
+        if step > last_used_step and hmac.compare_digest(generator.generate_otp(step), raw):
             return step
     return None
 
 
 def provisioning_uri(secret: str, account: str, issuer: str) -> str:
-    label = quote(f"{issuer}:{account}")
-    query = urlencode({"secret": secret, "issuer": issuer, "digits": 6, "period": STEP})
-    return f"otpauth://totp/{label}?{query}"
+    return _totp(secret).provisioning_uri(name=account, issuer_name=issuer)

@@ -12,6 +12,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from walletdesk.core.actors import Actor
 from walletdesk.core.statemachine import change_status
 from walletdesk.identity import approvals, audit
 from walletdesk.identity.audit import Actions, RequestMeta
@@ -25,11 +26,14 @@ from walletdesk.identity.models import ApprovalRequest, UnfreezeRequest, User
 CUSTOMER_REQUEST_REASON = "customer_request"
 
 
-def open_request(user: User, *, meta: RequestMeta) -> UnfreezeRequest:
+def open_request(
+    user: User, *, meta: RequestMeta, requested_by: User | None = None
+) -> UnfreezeRequest:
+    """`requested_by`: the agent who asks for the customer (the customer by default)."""
     approval = approvals.request_approval(
         kind=ApprovalKind.UNFREEZE,
         subject_id=user.pk,
-        requested_by=user,
+        requested_by=requested_by or user,
         reason_code=CUSTOMER_REQUEST_REASON,
         required_approvals=2,
         meta=meta,
@@ -54,7 +58,9 @@ def _execute(row: ApprovalRequest, approver: User) -> dict[str, Any]:
 
     request = UnfreezeRequest.objects.select_related("user").get(approval=row)
     UnfreezeRequest.objects.filter(pk=request.pk).update(second_approver=approver)
-    _do_unfreeze(request.user, meta=approvals.decision_meta(), by="agents", actor=approver)
+    meta = approvals.decision_meta()
+    actor = Actor.agent(approver.pk, ip=meta.ip or None, device=meta.user_agent or None)
+    _do_unfreeze(request.user, by="agents", actor=actor)
     return {"unfrozen": True, "_audited": True}
 
 

@@ -87,33 +87,7 @@ def check_password_login(
         raise LoginThrottledError()
     authed = authenticate(request, username=identifier, password=password)
     if authed is None:
-        streak: int | None = None
-        audit.record(Actions.LOGIN, "failed", subject=user, meta=meta)
-        if user is not None:
-            User.objects.filter(pk=user.pk).update(failed_login_streak=F("failed_login_streak") + 1)
-            streak = (
-                User.objects.filter(pk=user.pk)
-                .values_list("failed_login_streak", flat=True)
-                .first()
-            )
-            _login_event(user, meta, LoginResult.FAILED)
-        cool_off = throttle.record_failure(lock, key, consecutive=streak)
-        if cool_off:
-            audit.record(
-                Actions.LOCKOUT,
-                "locked",
-                subject=user,
-                meta=meta,
-                limit=lock.threshold,
-                cool_off_seconds=cool_off,
-            )
-        if streak is not None and streak == CONSECUTIVE_FAILURE_CEILING:
-            audit.record(Actions.LOCKOUT, "closed", subject=user, meta=meta, streak=streak)
-        ip_cool_off = throttle.record_failure(throttle.LOGIN_LOCK_IP, meta.ip)
-        if ip_cool_off:
-            audit.record(
-                Actions.LOCKOUT, "locked", meta=meta, scope="ip", cool_off_seconds=ip_cool_off
-            )
+        record_failed_sign_in(identifier, meta)
         raise InvalidCredentialsError()
     assert isinstance(authed, User)
     throttle.clear_lockout(lock, key)
@@ -252,3 +226,40 @@ def log_out(request: HttpRequest) -> None:
         audit.record(Actions.LOGOUT, subject=user, actor=user, request=request)
         sessions.force_close_websockets(user.pk, "logout")
     logout(request)
+
+
+def record_failed_sign_in(identifier: str, meta: RequestMeta) -> int:
+    """A wrong password for `identifier`: the account's failure streak, its login event, the
+    audit rows and the cool-offs (per account and per address). Returns the account's new
+    cool-off in seconds (0: none started). Also used by the demo seed for its locked account."""
+    key = _username_key(identifier)
+    user = User.objects.filter(login_name=key).first()
+    lock = (
+        throttle.LOGIN_LOCK_USERNAME_STAFF
+        if user is not None and user.is_staff
+        else throttle.LOGIN_LOCK_USERNAME
+    )
+    streak: int | None = None
+    audit.record(Actions.LOGIN, "failed", subject=user, meta=meta)
+    if user is not None:
+        User.objects.filter(pk=user.pk).update(failed_login_streak=F("failed_login_streak") + 1)
+        streak = (
+            User.objects.filter(pk=user.pk).values_list("failed_login_streak", flat=True).first()
+        )
+        _login_event(user, meta, LoginResult.FAILED)
+    cool_off = throttle.record_failure(lock, key, consecutive=streak)
+    if cool_off:
+        audit.record(
+            Actions.LOCKOUT,
+            "locked",
+            subject=user,
+            meta=meta,
+            limit=lock.threshold,
+            cool_off_seconds=cool_off,
+        )
+    if streak is not None and streak == CONSECUTIVE_FAILURE_CEILING:
+        audit.record(Actions.LOCKOUT, "closed", subject=user, meta=meta, streak=streak)
+    ip_cool_off = throttle.record_failure(throttle.LOGIN_LOCK_IP, meta.ip)
+    if ip_cool_off:
+        audit.record(Actions.LOCKOUT, "locked", meta=meta, scope="ip", cool_off_seconds=ip_cool_off)
+    return cool_off

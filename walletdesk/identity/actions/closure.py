@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from walletdesk.core.actors import Actor
-from walletdesk.identity import audit, otp, sessions
+from walletdesk.identity import audit, otp, sessions, wallet_hooks
 from walletdesk.identity.actions._shared import _notify, _now_text
 from walletdesk.identity.audit import Actions, RequestMeta
 from walletdesk.identity.enums import OtpPurpose
@@ -24,12 +24,7 @@ RETENTION_YEARS = 5
 
 
 def closure_blockers(user: User) -> list[Any]:
-    from walletdesk.payments.facade import (  # type: ignore[import-not-found,unused-ignore]
-        closure_blockers as payment_blockers,
-    )
-
-    blockers = list(payment_blockers(user.pk))
-    return blockers
+    return list(wallet_hooks.wallet().closure_blockers(user.pk))
 
 
 def send_closure_code(user: User, *, actor: Actor) -> otp.IssuedCode:
@@ -40,8 +35,6 @@ def send_closure_code(user: User, *, actor: Actor) -> otp.IssuedCode:
 
 
 def close_account(user: User, code: str, *, actor: Actor) -> None:
-    from walletdesk.payments.facade import close_wallet  # type: ignore[import-not-found,unused-ignore]
-
     meta = RequestMeta.from_actor(actor)
     if user.frozen_at is not None:
         raise AccountFrozenError()
@@ -50,7 +43,7 @@ def close_account(user: User, code: str, *, actor: Actor) -> None:
         locked = User.objects.select_for_update().get(pk=user.pk)
         if closure_blockers(locked):
             raise ClosureBlockedError()
-        close_wallet(locked.pk)
+        wallet_hooks.wallet().close(locked.pk)
         # Tell the customer on their own channels before the identifiers are released.
         _notify(locked.pk, "account_closed", {"time": _now_text()})
         now = timezone.now()

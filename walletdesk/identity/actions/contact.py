@@ -81,6 +81,15 @@ def finish_contact_change(
         raise CodeInvalidError()
     purpose = OtpPurpose.PHONE_CHANGE if kind == "phone" else OtpPurpose.EMAIL_CHANGE
     otp.verify_code(user, purpose, code, target=new, meta=meta)
+    apply_contact_change(user, kind=kind, new=new, meta=meta, origin=origin)
+
+
+def apply_contact_change(
+    user: User, *, kind: str, new: str, meta: RequestMeta, origin: str | None = None
+) -> None:
+    """The change itself, once possession of `new` is proven (`finish_contact_change`'s code;
+    demo seeding, which owns the numbers it makes up): the login follows, the outflow hold
+    starts, the old phone and email are told."""
     old_phone, old_email = user.phone, user.email
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)

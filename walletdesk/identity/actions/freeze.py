@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from walletdesk.core.actors import Actor
-from walletdesk.identity import audit, otp, sessions, unfreeze_review
+from walletdesk.identity import audit, otp, sessions, unfreeze_review, wallet_hooks
 from walletdesk.identity.actions._shared import _identity_settings, _notify, _now_text
 from walletdesk.identity.actions.second_factor import has_totp, require_step_up, verify_totp
 from walletdesk.identity.audit import Actions, RequestMeta
@@ -22,22 +22,17 @@ from walletdesk.identity.models import (
 )
 
 
-def emergency_freeze(
-    user: User, *, source: str, meta: RequestMeta, actor: User | None = None
-) -> None:
+def emergency_freeze(user: User, *, source: str, actor: Actor) -> None:
     """One action: block every debit, revoke all sessions and API tokens, close open sockets.
 
+    `actor`: the customer (from the app, the API or the alert link, which proves who they are),
+    or an agent or the system acting for them; the audit row names them and where they were.
     All in one transaction, so a debit racing the freeze either committed before it or is refused
     by the wallet's own status check inside its transaction."""
-    from walletdesk.payments.facade import (  # type: ignore[import-not-found,unused-ignore]
-        ensure_wallet,
-        freeze_wallet,
-    )
-
+    meta = RequestMeta.from_actor(actor)
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
-        ensure_wallet(locked.pk)  # a wallet opened later must start frozen too
-        freeze_wallet(locked.pk, reason=f"emergency_freeze:{source}"[:64], frozen_by="customer")
+        wallet_hooks.wallet().freeze(locked.pk, f"emergency_freeze:{source}"[:64])
         already = locked.frozen_at is not None
         if not already:
             locked.frozen_at = timezone.now()
@@ -88,20 +83,19 @@ def self_unfreeze(user: User, code: str, *, actor: Actor, stepped_up_at: float |
         verify_totp(user, code, meta=meta)
     else:
         otp.verify_code(user, OtpPurpose.UNFREEZE, code, meta=meta)
-    _do_unfreeze(user, meta=meta, by="customer")
+    _do_unfreeze(user, by="customer", actor=actor)
 
 
-def _do_unfreeze(user: User, *, meta: RequestMeta, by: str, actor: User | None = None) -> None:
-    from walletdesk.payments.facade import unfreeze_wallet  # type: ignore[import-not-found,unused-ignore]
-
+def _do_unfreeze(user: User, *, by: str, actor: Actor) -> None:
+    """Lift the freeze: `by` the customer (after the cool-off, `actor` is them) or the "agents"
+    (the second approval of an unfreeze request, `actor` is the second approver)."""
+    meta = RequestMeta.from_actor(actor)
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
-        unfreeze_wallet(locked.pk, frozen_by="customer")
+        wallet_hooks.wallet().unfreeze(locked.pk)
         locked.frozen_at = None
         locked.save(update_fields=["frozen_at"])
-        unfreeze_review.complete_pending(
-            locked, actor=f"agent:{actor.pk}" if actor is not None else f"customer:{locked.pk}"
-        )
+        unfreeze_review.complete_pending(locked, actor=actor.label)
         audit.record(Actions.UNFREEZE, subject=locked, actor=actor, meta=meta, by=by)
         _notify(locked.pk, "unfrozen", {"time": _now_text()})
 

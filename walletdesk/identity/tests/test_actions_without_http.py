@@ -64,3 +64,35 @@ def test_signing_out_other_sessions_keeps_the_one_handed_in(customer: Any) -> No
     kept.refresh_from_db()
     other.refresh_from_db()
     assert kept.revoked_at is None and other.revoked_at is not None
+
+
+def test_an_agent_freezes_for_a_customer_and_the_audit_names_the_agent(
+    customer: Any, user_factory: Any
+) -> None:
+    from walletdesk.identity.enums import Role
+
+    agent = user_factory(role=Role.AGENT)
+    actor = Actor.agent(agent.pk, ip="198.51.100.4", device="console")
+
+    actions.emergency_freeze(customer, source="console", actor=actor)
+
+    event = AuditEvent.objects.get(subject_id=customer.pk, action=Actions.FREEZE)
+    assert (event.actor_id, event.actor_type, event.ip, event.user_agent) == (
+        agent.pk,
+        "staff",
+        "198.51.100.4",
+        "console",
+    )
+
+
+def test_the_unfreeze_after_the_cool_off_is_audited_as_the_customer(customer: Any) -> None:
+    from walletdesk.identity.actions.freeze import _do_unfreeze
+
+    actions.emergency_freeze(customer, source="app", actor=Actor.customer(customer.pk))
+    actor = Actor.customer(customer.pk, ip="203.0.113.7", device="phone")
+
+    _do_unfreeze(User.objects.get(pk=customer.pk), by="customer", actor=actor)
+
+    assert User.objects.get(pk=customer.pk).frozen_at is None
+    event = AuditEvent.objects.get(subject_id=customer.pk, action=Actions.UNFREEZE)
+    assert (event.actor_id, event.actor_type, event.ip) == (customer.pk, "customer", "203.0.113.7")

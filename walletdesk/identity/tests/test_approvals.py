@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from walletdesk.core.actors import Actor
 from walletdesk.core.statemachine import status_history
 from walletdesk.identity import approvals
 from walletdesk.identity.actions import emergency_freeze
@@ -35,7 +36,9 @@ def staff_client(step_up: Any) -> Any:
 
 
 def _ask_for_unfreeze(customer: Any) -> Any:
-    emergency_freeze(customer, source="app", meta=META)
+    emergency_freeze(
+        customer, source="app", actor=Actor.customer(customer.pk, ip="10.0.0.8", device="console")
+    )
     client = CommitClient()
     client.force_login(User.objects.get(pk=customer.pk))
     assert client.post("/account/unfreeze/review/").status_code == 302

@@ -169,3 +169,12 @@ def test_api_token_needs_the_second_factor_for_2fa_accounts(user_factory, web):
         response.status_code == 401 and response.json()["error"]["code"] == "second_factor_required"
     )
     assert not ApiToken.objects.exists()
+
+
+def test_authenticator_codes_match_the_rfc_6238_reference_vectors() -> None:
+    # RFC 6238 appendix B, SHA-1 seed, truncated to our six digits: T=59 s and T=1111111109 s.
+    import base64
+
+    secret = base64.b32encode(b"12345678901234567890").decode()
+    assert totp.code_at(secret, totp.current_step(59)) == "287082"
+    assert totp.code_at(secret, totp.current_step(1111111109)) == "081804"

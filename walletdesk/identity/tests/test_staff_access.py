@@ -146,15 +146,20 @@ def test_the_role_groups_are_seeded_with_their_permissions():
         "refund_payment",
         "view_approval_queue",
         "work_tickets",
+        "freeze_customer",
+        "requery_rail",
+        "resend_code",
     }
     senior = set(
         Group.objects.get(name="senior agent").permissions.values_list("codename", flat=True)
     )
-    assert {"review_kyc", "approve_refund", "approve_unfreeze"} <= senior
+    assert {"review_kyc", "approve_refund", "approve_unfreeze", "unlock_payment_password"} <= senior
     assert "use_admin_site" not in senior
     supervisor = Group.objects.get(name="supervisor").permissions
     assert supervisor.filter(codename="view_payment").exists()
     assert not supervisor.filter(codename="change_payment").exists()
+    assert supervisor.filter(codename="supervise_chats").exists()
+    assert "supervise_chats" not in senior
 
 
 def test_a_new_staff_member_joins_their_role_group_and_moves_with_the_role(user_factory):

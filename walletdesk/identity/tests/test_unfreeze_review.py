@@ -20,7 +20,9 @@ META = RequestMeta(ip="10.0.0.8", user_agent="console")
 
 
 def _frozen_with_request(customer: Any) -> UnfreezeRequest:
-    emergency_freeze(customer, source="app", meta=META)
+    emergency_freeze(
+        customer, source="app", actor=Actor.customer(customer.pk, ip="10.0.0.8", device="console")
+    )
     return request_unfreeze_review(
         User.objects.get(pk=customer.pk),
         actor=Actor.customer(customer.pk, ip="10.0.0.8", device="console"),

@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from walletdesk.core.actors import actor_from_request
 from walletdesk.core.errors import WalletDeskError
 from walletdesk.core.jsontext import loads_strict
 from walletdesk.identity import actions, enrolment, passkeys, throttle, web_session
@@ -374,7 +375,10 @@ def freeze_from_link(request: HttpRequest, token: str) -> HttpResponse:
     if user is None:
         return render(request, "identity/freeze_link_invalid.html", status=404)
     if request.method == "POST":
-        actions.emergency_freeze(user, source="alert_link", meta=RequestMeta.from_request(request))
+        # The signed link proves whose account this is; whoever holds it acts as that customer.
+        actions.emergency_freeze(
+            user, source="alert_link", actor=actor_from_request(request, user=user)
+        )
         return render(request, "identity/frozen.html", {"frozen_user": user})
     return render(request, "identity/freeze_confirm.html", {"from_link": True})
 

@@ -487,9 +487,7 @@ def payment_password_send(request: HttpRequest) -> HttpResponse:
 def freeze(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     if request.method == "POST":
-        actions.emergency_freeze(
-            user, source="app", meta=RequestMeta.from_request(request), actor=user
-        )
+        actions.emergency_freeze(user, source="app", actor=actor_from_request(request))
         return render(request, "identity/frozen.html", {"frozen_user": user})
     return render(request, "identity/freeze_confirm.html", {"from_link": False})
 
