@@ -18,7 +18,9 @@ __all__ = [
     "Component",
     "IncidentSummary",
     "affecting_incidents",
+    "article_for_intent",
     "get_article",
+    "open_incident",
     "search_articles",
 ]
 
@@ -86,3 +88,51 @@ def affecting_incidents(component: str | None = None) -> list[IncidentSummary]:
     if component is not None and component not in Component.values:
         raise ValueError(f"unknown component {component!r}; use one of {Component.values}")
     return [incident_summary(incident) for incident in selectors.active_incidents(component)]
+
+
+def open_incident(
+    *,
+    title: str,
+    title_en: str,
+    components: tuple[str, ...],
+    message: str,
+    message_en: str,
+    impact: str = "degraded",
+) -> IncidentSummary:
+    """Open an incident on `components` (each one of `Component`), as staff would on the status
+    page; one still open with the same English title is returned instead (demo seeding runs
+    again and again)."""
+    from django.db import transaction
+
+    from walletdesk.helpcenter import actions
+    from walletdesk.helpcenter.enums import OPEN_INCIDENT_STATUSES
+
+    unknown = set(components) - set(Component.values)
+    if unknown:
+        raise ValueError(f"unknown components {sorted(unknown)}; use some of {Component.values}")
+    existing = Incident.objects.filter(title_en=title_en, status__in=OPEN_INCIDENT_STATUSES).first()
+    if existing is None:
+        with transaction.atomic():
+            existing = actions.create_incident(
+                title=title,
+                title_en=title_en,
+                components=components,
+                impact=impact,
+                message=message,
+                message_en=message_en,
+            )
+    return incident_summary(existing)
+
+
+def article_for_intent(intent: str, lang: str | None = None) -> ArticleDetail | None:
+    """The published article written for an assistant intent (the first by position), or None."""
+    from walletdesk.helpcenter.enums import ArticleStatus
+    from walletdesk.helpcenter.models import Article
+
+    rows = Article.objects.filter(status=ArticleStatus.PUBLISHED).order_by("position", "pk")
+    # Intents are a JSON list; a contains lookup is not portable to SQLite, and there are only a
+    # few dozen published articles.
+    for slug, intents in rows.values_list("slug", "intents"):
+        if intent in (intents or []):
+            return get_article(slug, lang)
+    return None

@@ -1,4 +1,4 @@
-"""Writes of the support desk: tickets (open, reply, note, status, reopen, triage, merge) and
+"""Writes of the support desk: tickets (open, reply, note, status, reopen, triage, merge, split) and
 business calendars.
 
 Every ticket action takes a typed `Actor` and plain values, locks the ticket row, checks what the
@@ -8,6 +8,7 @@ actor may do, writes the change and its timeline row together, and returns the r
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,8 +21,18 @@ from walletdesk.core.actors import Actor, ActorKind
 from walletdesk.core.errors import ValidationFailedError
 from walletdesk.core.statemachine import check_transition
 from walletdesk.payments import facade as payments_facade
-from walletdesk.tickets import assignment, automation, sla
+from walletdesk.tickets import (
+    assignment,
+    attachments,
+    automation,
+    channel_senders,
+    csat,
+    email_out,
+    sla,
+    webhooks,
+)
 from walletdesk.tickets.enums import (
+    OPEN_STATUSES,
     REOPEN_WINDOW,
     TICKET_TRANSITIONS,
     AuthorKind,
@@ -35,6 +46,7 @@ from walletdesk.tickets.enums import (
 )
 from walletdesk.tickets.errors import (
     CalendarNotFoundError,
+    CallbackAlreadyRequestedError,
     CategoryNotFoundError,
     TeamNotFoundError,
     TicketActionNotAllowedError,
@@ -43,6 +55,7 @@ from walletdesk.tickets.errors import (
     TicketNotFoundError,
     TicketNotRateableError,
     TicketRecordNotFoundError,
+    TicketSplitInvalidError,
 )
 from walletdesk.tickets.holiday_data import mainland_days
 from walletdesk.tickets.models import (
@@ -90,6 +103,7 @@ def import_mainland_holidays(calendar_name: str) -> HolidayImport:
 
 SUBJECT_MAX = 200
 BODY_MAX = 10_000
+DEMAND_MAX = 2_000
 TAG_MAX = 40
 TAGS_PER_TICKET = 20
 
@@ -113,7 +127,7 @@ def _clean_text(value: str, *, field: str, limit: int) -> str:
 
 def _event(
     ticket: Ticket,
-    actor: Actor,
+    actor: Actor | str,
     kind: EventKind,
     *,
     before: object = "",
@@ -122,9 +136,9 @@ def _event(
     message: TicketMessage | None = None,
     at: datetime | None = None,
 ) -> TicketEvent:
-    return TicketEvent.objects.create(
+    event = TicketEvent.objects.create(
         ticket=ticket,
-        actor=actor.label,
+        actor=actor if isinstance(actor, str) else actor.label,
         kind=kind,
         from_value=str(before)[:200],
         to_value=str(after)[:200],
@@ -132,6 +146,9 @@ def _event(
         message=message,
         created_at=at or timezone.now(),
     )
+    # Outgoing webhooks: the outbox row commits (or rolls back) with the change it reports.
+    webhooks.emit(ticket, event)
+    return event
 
 
 def _author_kind(actor: Actor) -> AuthorKind:
@@ -163,7 +180,7 @@ def _require_staff(actor: Actor) -> None:
         raise TicketActionNotAllowedError()
 
 
-def _move(ticket: Ticket, actor: Actor, target: TicketStatus, *, note: str = "") -> None:
+def _move(ticket: Ticket, actor: Actor | str, target: TicketStatus, *, note: str = "") -> None:
     if ticket.status == target:
         return
     check_transition(TICKET_TRANSITIONS, ticket.status, target)
@@ -171,6 +188,8 @@ def _move(ticket: Ticket, actor: Actor, target: TicketStatus, *, note: str = "")
     reopening = ticket.status == TicketStatus.SOLVED and target == TicketStatus.OPEN
     if reopening and ticket.solved_at is not None and now - ticket.solved_at > REOPEN_WINDOW:
         raise TicketClosedError(number=ticket.number)
+    if reopening and ticket.kind == TicketKind.CALLBACK:
+        _refuse_a_second_open_callback(ticket)
     before = ticket.status
     ticket.status = target
     if target == TicketStatus.SOLVED:
@@ -183,6 +202,23 @@ def _move(ticket: Ticket, actor: Actor, target: TicketStatus, *, note: str = "")
     ticket.save(update_fields=["status", "solved_at", "closed_at", "updated_at"])
     _event(ticket, actor, EventKind.STATUS, before=before, after=target, note=note, at=now)
     sla.status_changed(ticket, before, target, now)
+    if target == TicketStatus.SOLVED:
+        csat.ticket_solved(ticket, now)
+
+
+def _refuse_a_second_open_callback(ticket: Ticket) -> None:
+    """A customer has one open call-back request at a time (`ticket_one_open_callback`): a solved
+    one is not reopened while a newer one waits."""
+    waiting = (
+        Ticket.objects.filter(
+            customer_id=ticket.customer_id, kind=TicketKind.CALLBACK, status__in=OPEN_STATUSES
+        )
+        .exclude(pk=ticket.pk)
+        .values_list("number", flat=True)
+        .first()
+    )
+    if waiting is not None:
+        raise CallbackAlreadyRequestedError(number=waiting)
 
 
 def open_ticket(
@@ -199,17 +235,33 @@ def open_ticket(
     records: Sequence[RecordRef] = (),
     contact_email: str = "",
     contact_phone: str = "",
+    demand: str = "",
+    opened_at: datetime | None = None,
+    files: Sequence[attachments.Upload] = (),
+    upload_ids: Sequence[str] = (),
+    from_contact: bool = False,
 ) -> Ticket:
-    """Open a ticket with its first message. A customer opens tickets only for themselves."""
+    """Open a ticket with its first message. A customer opens tickets only for themselves.
+
+    `demand`: for a complaint, what the customer asks for. `opened_at`: when the request really
+    arrived, if earlier than now (a message received before it was processed, demo data); the
+    SLA clocks start then. `files` are checked (and pictures re-encoded) before the transaction
+    opens; `upload_ids` are the actor's earlier API uploads."""
     if actor.is_customer and customer_id != actor.user_id:
         raise TicketActionNotAllowedError()
     subject = _clean_text(subject, field="subject", limit=SUBJECT_MAX)
     body = _clean_text(body, field="body", limit=BODY_MAX)
+    demand = (demand or "").strip()
+    if len(demand) > DEMAND_MAX:
+        raise ValidationFailedError(
+            fields={"demand": [_("Keep it under %(limit)d characters.") % {"limit": DEMAND_MAX}]}
+        )
+    checked = attachments.check_all(files)
     category_row = Category.objects.filter(slug=category, active=True).first()
     if category_row is None:
         raise CategoryNotFoundError()
     with transaction.atomic():
-        now = timezone.now()
+        now = min(opened_at, timezone.now()) if opened_at is not None else timezone.now()
         ticket = Ticket.objects.create(
             number=format_number(next_sequence(), now),
             kind=kind,
@@ -221,6 +273,7 @@ def open_ticket(
             language="en" if language.startswith("en") else "zh-hans",
             subject=subject,
             category=category_row,
+            demand=demand if kind == TicketKind.COMPLAINT else "",
             created_at=now,
             updated_at=now,
         )
@@ -228,12 +281,13 @@ def open_ticket(
         message = TicketMessage.objects.create(
             ticket=ticket,
             author_id=actor.user_id,
-            author_kind=_author_kind(actor),
+            author_kind=AuthorKind.CUSTOMER if from_contact else _author_kind(actor),
             visibility=Visibility.PUBLIC,
             body=body,
             created_at=now,
         )
         _event(ticket, actor, EventKind.MESSAGE, message=message, at=now)
+        attachments.attach(actor, ticket, message, checked, upload_ids)
         _link(ticket, actor, _owned_records(customer_id, records))
         sla.ticket_opened(ticket, now, by_customer=not actor.is_staff)
         automation.ticket_created(ticket, now)
@@ -272,13 +326,20 @@ def add_message(
     *,
     visibility: Visibility = Visibility.PUBLIC,
     then_status: TicketStatus | None = None,
+    files: Sequence[attachments.Upload] = (),
+    upload_ids: Sequence[str] = (),
+    from_contact: bool = False,
 ) -> TicketMessage:
-    """A public reply or an internal note.
+    """A public reply or an internal note, with attachments.
+
+    `from_contact`: an intake path (a channel, email) writes, as the system, a message the
+    ticket's customer or contact sent; it is theirs and acts like a customer's reply.
 
     A customer's reply reopens a solved ticket (within the reopen window) and brings a ticket that
     waited for them back to the agents; agents choose the status their reply leaves the ticket in.
     """
     body = _clean_text(body, field="body", limit=BODY_MAX)
+    checked = attachments.check_all(files)
     with transaction.atomic():
         ticket = _lock(number)
         _require_access(ticket, actor)
@@ -290,15 +351,21 @@ def add_message(
         message = TicketMessage.objects.create(
             ticket=ticket,
             author_id=actor.user_id,
-            author_kind=_author_kind(actor),
+            author_kind=AuthorKind.CUSTOMER if from_contact else _author_kind(actor),
             visibility=visibility,
             body=body,
             created_at=now,
         )
         _event(ticket, actor, EventKind.MESSAGE, message=message, at=now)
+        attachments.attach(actor, ticket, message, checked, upload_ids)
         if visibility == Visibility.PUBLIC:
             sla.public_message(ticket, now, by_staff=actor.is_staff)
-        if actor.is_customer and ticket.status in (TicketStatus.SOLVED, TicketStatus.PENDING):
+            if actor.is_staff and ticket.channel == Channel.SOCIAL:
+                channel_senders.queue_reply(ticket, message)
+        if visibility == Visibility.PUBLIC and actor.is_staff:
+            email_out.queue_reply(ticket, message)
+        by_customer = actor.is_customer or from_contact
+        if by_customer and ticket.status in (TicketStatus.SOLVED, TicketStatus.PENDING):
             _move(ticket, actor, TicketStatus.OPEN)
         elif then_status is not None:
             _move(ticket, actor, then_status)
@@ -306,6 +373,38 @@ def add_message(
             actor.is_staff and visibility == Visibility.PUBLIC and ticket.status == TicketStatus.NEW
         ):
             _move(ticket, actor, TicketStatus.OPEN)
+        Ticket.objects.filter(pk=ticket.pk).update(updated_at=now)
+    return message
+
+
+def receive_email_message(
+    number: str, body: str, *, customer_id: int | None, contact_email: str = ""
+) -> TicketMessage:
+    """A requester's emailed reply on their ticket (email intake checked that the sender is the
+    ticket's customer, by verified address, or its contact). It counts as the customer's reply:
+    it reopens a solved ticket within the window and brings a waiting one back to the agents."""
+    if customer_id is not None:
+        return add_message(Actor.customer(customer_id), number, body)
+    body = _clean_text(body[:BODY_MAX], field="body", limit=BODY_MAX)
+    label = f"contact:{contact_email}"[:64]
+    with transaction.atomic():
+        ticket = _lock(number)
+        if ticket.customer_id is not None or ticket.contact_email.lower() != contact_email:
+            raise TicketNotFoundError()
+        if ticket.status == TicketStatus.CLOSED:
+            raise TicketClosedError(number=ticket.number)
+        now = timezone.now()
+        message = TicketMessage.objects.create(
+            ticket=ticket,
+            author_kind=AuthorKind.CUSTOMER,
+            visibility=Visibility.PUBLIC,
+            body=body,
+            created_at=now,
+        )
+        _event(ticket, label, EventKind.MESSAGE, message=message, at=now)
+        sla.public_message(ticket, now, by_staff=False)
+        if ticket.status in (TicketStatus.SOLVED, TicketStatus.PENDING):
+            _move(ticket, label, TicketStatus.OPEN)
         Ticket.objects.filter(pk=ticket.pk).update(updated_at=now)
     return message
 
@@ -471,6 +570,121 @@ def _merge_notice(language: str, target_number: str) -> str:
         ) % {"number": target_number}
 
 
+SPLIT_MESSAGES_MAX = 50
+
+
+def split(
+    actor: Actor,
+    number: str,
+    message_ids: Sequence[str],
+    *,
+    subject: str = "",
+    category: str | None = None,
+    records: Sequence[RecordRef] | None = None,
+    note: str = "",
+) -> Ticket:
+    """Split public messages of a ticket into a new ticket for the same customer; returns it.
+
+    The chosen messages are copied (author, text and time kept): the source keeps its full
+    history, and the new ticket starts with the part it handles. The new ticket takes the source's
+    channel, priority, language and category (unless `category` names another), its subject
+    (unless `subject` is given) and its linked records (or only `records`, which must be among
+    them). Both timelines say so, as the agent; the customer sees both steps in their progress
+    and the new ticket in their list. A closed ticket, internal notes and messages of another
+    ticket are refused (`ticket_split_invalid`)."""
+    _require_staff(actor)
+    parsed = [_uuid_text(m) for m in message_ids]
+    if not parsed:
+        raise TicketSplitInvalidError(reason=_("choose at least one public reply."))
+    wanted = list(dict.fromkeys(parsed))
+    if len(wanted) > SPLIT_MESSAGES_MAX:
+        raise TicketSplitInvalidError(reason=_("choose fewer replies."))
+    subject = (subject or "").strip()
+    if subject:
+        subject = _clean_text(subject, field="subject", limit=SUBJECT_MAX)
+    note = (note or "").strip()[:500]
+    with transaction.atomic():
+        source = _lock(number)
+        if source.status == TicketStatus.CLOSED:
+            raise TicketSplitInvalidError(reason=_("it is closed."))
+        chosen = list(
+            TicketMessage.objects.filter(
+                ticket=source,
+                public_id__in=[m for m in wanted if m is not None],
+                visibility=Visibility.PUBLIC,
+            ).order_by("created_at", "pk")
+        )
+        if len(chosen) != len(wanted):
+            raise TicketSplitInvalidError(
+                reason=_("only this ticket's public replies can be split off.")
+            )
+        category_row = source.category
+        if category and category != source.category.slug:
+            found = Category.objects.filter(slug=category, active=True).first()
+            if found is None:
+                raise CategoryNotFoundError()
+            category_row = found
+        kept = [RecordRef(LinkKind(link.kind), link.object_id) for link in source.links.all()]
+        if records is not None:
+            if any(record not in kept for record in records):
+                raise TicketRecordNotFoundError()
+            kept = list(records)
+        now = timezone.now()
+        new = Ticket.objects.create(
+            number=format_number(next_sequence(), now),
+            # A call-back request stays one per customer: the part split off is a question.
+            kind=TicketKind.QUESTION if source.kind == TicketKind.CALLBACK else source.kind,
+            channel=source.channel,
+            priority=source.priority,
+            customer_id=source.customer_id,
+            contact_email=source.contact_email,
+            contact_phone=source.contact_phone,
+            language=source.language,
+            subject=subject or source.subject,
+            category=category_row,
+            demand=source.demand if source.kind == TicketKind.COMPLAINT else "",
+            created_at=now,
+            updated_at=now,
+        )
+        _event(new, actor, EventKind.CREATED, after=new.channel, at=now)
+        _event(new, actor, EventKind.SPLIT_FROM, after=source.number, note=note, at=now)
+        _event(source, actor, EventKind.SPLIT_INTO, after=new.number, note=note, at=now)
+        copies = TicketMessage.objects.bulk_create(
+            TicketMessage(
+                ticket=new,
+                author_id=message.author_id,
+                author_kind=message.author_kind,
+                visibility=Visibility.PUBLIC,
+                body=message.body,
+                created_at=message.created_at,
+            )
+            for message in chosen
+        )
+        # One insert and one outbox write for the copies, however many were chosen.
+        message_events = TicketEvent.objects.bulk_create(
+            TicketEvent(
+                ticket=new, actor=actor.label, kind=EventKind.MESSAGE, message=copy, created_at=now
+            )
+            for copy in copies
+        )
+        webhooks.announcer()(message_events)
+        _link(new, actor, kept)
+        Ticket.objects.filter(pk=source.pk).update(updated_at=now)
+        # The part split off is the customer's request waiting for the desk (its first reply is
+        # due), whoever wrote the last of the copied messages.
+        sla.ticket_opened(new, now, by_customer=True)
+        automation.ticket_created(new, now)
+    return new
+
+
+def _uuid_text(value: str) -> str | None:
+    """A message's public id in one spelling; None for anything else (it matches no message)."""
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        return None
+
+
 RATING_COMMENT_MAX = 1_000
 
 
@@ -481,6 +695,14 @@ def rate(actor: Actor, number: str, score: int, comment: str = "") -> TicketRati
         raise TicketActionNotAllowedError()
     if not 1 <= score <= 5:
         raise ValidationFailedError(fields={"score": [_("Choose from 1 to 5 stars.")]})
+    comment = _clean_comment(comment)
+    with transaction.atomic():
+        ticket = _lock(number)
+        _require_access(ticket, actor)
+        return _save_rating(ticket, actor.label, score, comment)
+
+
+def _clean_comment(comment: str) -> str:
     comment = (comment or "").strip()
     if len(comment) > RATING_COMMENT_MAX:
         raise ValidationFailedError(
@@ -490,21 +712,37 @@ def rate(actor: Actor, number: str, score: int, comment: str = "") -> TicketRati
                 ]
             }
         )
+    return comment
+
+
+def _save_rating(ticket: Ticket, actor_label: str, score: int, comment: str) -> TicketRating:
+    if not 1 <= score <= 5:
+        raise ValidationFailedError(fields={"score": [_("Choose from 1 to 5 stars.")]})
+    if ticket.status not in (TicketStatus.SOLVED, TicketStatus.CLOSED) or ticket.merged_into_id:
+        raise TicketNotRateableError()
+    now = timezone.now()
+    rating, _created = TicketRating.objects.update_or_create(
+        ticket=ticket,
+        defaults={"score": score, "comment": comment, "updated_at": now},
+        create_defaults={
+            "score": score,
+            "comment": comment,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    _event(ticket, actor_label, EventKind.RATED, after=score, note=comment[:500], at=now)
+    return rating
+
+
+def rate_with_link(token: str, score: int, comment: str = "") -> TicketRating:
+    """A rating sent through a survey link (the customer need not be signed in; the signed token
+    names the survey). Each link works once; an expired, forged or used one is refused."""
+    comment = _clean_comment(comment)
     with transaction.atomic():
-        ticket = _lock(number)
-        _require_access(ticket, actor)
-        if ticket.status not in (TicketStatus.SOLVED, TicketStatus.CLOSED) or ticket.merged_into_id:
-            raise TicketNotRateableError()
-        now = timezone.now()
-        rating, _created = TicketRating.objects.update_or_create(
-            ticket=ticket,
-            defaults={"score": score, "comment": comment, "updated_at": now},
-            create_defaults={
-                "score": score,
-                "comment": comment,
-                "created_at": now,
-                "updated_at": now,
-            },
-        )
-        _event(ticket, actor, EventKind.RATED, after=score, note=comment[:500], at=now)
+        survey = csat.lock_survey(token)
+        ticket = _lock(survey.ticket.number)
+        label = f"customer:{ticket.customer_id}" if ticket.customer_id else "contact"
+        rating = _save_rating(ticket, label, score, comment)
+        csat.mark_used(survey, timezone.now())
     return rating

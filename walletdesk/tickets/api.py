@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,8 +18,11 @@ from rest_framework.views import APIView
 from walletdesk.api.openapi import ERROR
 from walletdesk.api.pagination import NewestFirstPagination
 from walletdesk.api.serializers import StrictSerializer, validated
-from walletdesk.tickets import actions, presenters, selectors
+from walletdesk.core.errors import ValidationFailedError
+from walletdesk.tickets import actions, attachments, presenters, selectors
 from walletdesk.tickets.enums import Channel, LinkKind, TicketKind, TicketStatus
+from walletdesk.tickets.integration_models import AttachmentType
+from walletdesk.tickets.views import file_response
 
 
 class IsCustomer(BasePermission):
@@ -46,10 +52,24 @@ class TicketCreateInput(StrictSerializer):
     records = serializers.ListField(
         child=RecordRefInput(), required=False, default=list, max_length=5
     )
+    attachments = serializers.ListField(
+        child=serializers.UUIDField(),
+        required=False,
+        default=list,
+        max_length=5,
+        help_text="Ids of your uploads (POST /api/v1/tickets/files) to attach to the message.",
+    )
 
 
 class ReplyInput(StrictSerializer):
     body = serializers.CharField(max_length=10_000)
+    attachments = serializers.ListField(
+        child=serializers.UUIDField(),
+        required=False,
+        default=list,
+        max_length=5,
+        help_text="Ids of your uploads (POST /api/v1/tickets/files) to attach to the reply.",
+    )
 
 
 class RatingInput(StrictSerializer):
@@ -74,11 +94,20 @@ class RecordOutput(serializers.Serializer[Any]):
     url = serializers.CharField()
 
 
+class AttachmentOutput(serializers.Serializer[Any]):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    content_type = serializers.ChoiceField(choices=AttachmentType.values)
+    size = serializers.IntegerField()
+    url = serializers.CharField(help_text="The download on the support pages (session).")
+
+
 class MessageOutput(serializers.Serializer[Any]):
     id = serializers.CharField()
     author = serializers.ChoiceField(choices=["you", "support", "system"])
     body = serializers.CharField()
     created_at = serializers.DateTimeField()
+    attachments = AttachmentOutput(many=True)
 
 
 class StepOutput(serializers.Serializer[Any]):
@@ -115,6 +144,12 @@ class TicketOutput(TicketSummaryOutput):
     can_reopen = serializers.BooleanField()
     can_rate = serializers.BooleanField()
     rating = RatingOutput(allow_null=True)
+    feedback_status = serializers.ChoiceField(
+        choices=["received", "passed", "shipped"],
+        allow_null=True,
+        help_text="For suggestions: received, passed to the product team, or shipped.",
+    )
+    feedback_status_label = serializers.CharField(allow_null=True)
 
 
 class TicketPageOutput(serializers.Serializer[Any]):
@@ -168,6 +203,7 @@ class TicketListView(APIView):
             channel=Channel.API if request.auth is not None else Channel.APP,
             language=get_language() or "zh-hans",
             records=[actions.RecordRef(LinkKind(r["kind"]), r["id"]) for r in data["records"]],
+            upload_ids=[str(i) for i in data["attachments"]],
         )
         return Response(presenters.detail(actor, ticket), status=201)
 
@@ -192,7 +228,9 @@ class TicketReplyView(APIView):
     def post(self, request: Request, number: str) -> Response:
         data = validated(ReplyInput, request.data)
         actor = _actor(request)
-        actions.add_message(actor, number, data["body"])
+        actions.add_message(
+            actor, number, data["body"], upload_ids=[str(i) for i in data["attachments"]]
+        )
         return Response(presenters.detail(actor, selectors.ticket_for(actor, number)))
 
 
@@ -223,3 +261,48 @@ class TicketRatingView(APIView):
         actor = _actor(request)
         actions.rate(actor, number, data["score"], data["comment"])
         return Response(presenters.detail(actor, selectors.ticket_for(actor, number)))
+
+
+# --- Attachments ------------------------------------------------------------------------------
+
+
+class UploadInput(serializers.Serializer[Any]):
+    file = serializers.FileField(help_text="A PNG, JPEG or WebP picture, or a PDF; 10 MiB at most.")
+
+
+class AttachmentUploadView(APIView):
+    """Upload first, then name the upload in `attachments` when opening a ticket or replying."""
+
+    permission_classes = [IsAuthenticated, IsCustomer]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        summary="Upload a picture or PDF to attach to your next ticket or reply",
+        description="multipart/form-data with one `file`. Pictures are re-encoded (location and "
+        "camera details removed). Unused uploads are deleted after 24 hours.",
+        request={"multipart/form-data": UploadInput},
+        responses={201: AttachmentOutput, 400: ERROR, 413: ERROR, 415: ERROR, 429: ERROR},
+    )
+    def post(self, request: Request) -> Response:
+        files = request.FILES.getlist("file")
+        if len(files) != 1:
+            raise ValidationFailedError(fields={"file": [_("Send exactly one file.")]})
+        row = attachments.upload(_actor(request), attachments.uploads_from(files)[0])
+        return Response(presenters.attachment(row), status=201)
+
+
+class AttachmentDownloadView(APIView):
+    permission_classes = [IsAuthenticated, IsCustomer]
+
+    @extend_schema(
+        summary="Download a file of one of your tickets (or one of your uploads)",
+        responses={
+            (200, "image/png"): OpenApiTypes.BINARY,
+            (200, "image/jpeg"): OpenApiTypes.BINARY,
+            (200, "image/webp"): OpenApiTypes.BINARY,
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            404: ERROR,
+        },
+    )
+    def get(self, request: Request, public_id: str) -> Any:
+        return file_response(attachments.attachment_for(_actor(request), str(public_id)))

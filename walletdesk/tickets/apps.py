@@ -8,4 +8,7 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Support desk")
 
     def ready(self) -> None:
-        from walletdesk.tickets import signals  # noqa: F401 - connects the receivers
+        from walletdesk.tickets import (
+            checks,  # noqa: F401 - registers the deployment checks
+            signals,  # noqa: F401 - connects the receivers
+        )

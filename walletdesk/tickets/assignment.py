@@ -18,16 +18,18 @@ same guarantees with no parallelism.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Count, F, Max, Q
 
+from walletdesk.tickets import webhooks
 from walletdesk.tickets.calendars import Schedule, is_open, load_schedule
 from walletdesk.tickets.enums import OPEN_STATUSES, EventKind
 from walletdesk.tickets.errors import CalendarDataMissingError, CalendarHasNoHoursError
+from walletdesk.tickets.integration_models import WebhookEndpoint
 from walletdesk.tickets.models import (
     AssignmentStrategy,
     Team,
@@ -104,11 +106,20 @@ def _pick(
     return min(candidates, key=lambda m: (m.turn, m.pk))
 
 
+Announce = Callable[[Sequence[TicketEvent]], int]
+
+
 def assign_next(
-    team_id: int, now: datetime, *, limit: int = DEFAULT_BATCH, schedules: _Schedules | None = None
+    team_id: int,
+    now: datetime,
+    *,
+    limit: int = DEFAULT_BATCH,
+    schedules: _Schedules | None = None,
+    announce: Announce | None = None,
 ) -> list[Assigned]:
     """Hand up to `limit` of the team's unassigned open tickets, most urgent first, to its
-    available, on-shift members with a free slot. Returns what was assigned."""
+    available, on-shift members with a free slot. Returns what was assigned. `announce`: the
+    webhook announcer of a pass over many teams (`auto_assign`), else one is made if needed."""
     schedules = schedules or _Schedules()
     with transaction.atomic():
         team = Team.objects.select_related("calendar").filter(pk=team_id, active=True).first()
@@ -157,20 +168,20 @@ def assign_next(
             loads[member.agent_id] += 1
             touched.add(member.pk)
             assigned.append(Assigned(ticket.pk, ticket.number, team.pk, member.agent_id))
-        _write(assigned, now)
+        _write(assigned, now, announce)
         TeamMembership.objects.bulk_update(
             [m for m in members.values() if m.pk in touched], ["turn"]
         )
     return assigned
 
 
-def _write(assigned: Sequence[Assigned], now: datetime) -> None:
+def _write(assigned: Sequence[Assigned], now: datetime, announce: Announce | None) -> None:
     for item in assigned:
         # Conditional on still being unassigned: the row is locked, this is belt and braces.
         Ticket.objects.filter(pk=item.ticket_id, assignee__isnull=True).update(
             assignee_id=item.agent_id, updated_at=now
         )
-    TicketEvent.objects.bulk_create(
+    events = TicketEvent.objects.bulk_create(
         TicketEvent(
             ticket_id=item.ticket_id,
             actor=SYSTEM,
@@ -182,24 +193,41 @@ def _write(assigned: Sequence[Assigned], now: datetime) -> None:
         )
         for item in assigned
     )
+    # Announced like every timeline change: the outbox rows commit with the assignment, the
+    # endpoints and the tickets read once for the batch.
+    (announce or webhooks.announcer())(events)
 
 
 def auto_assign(now: datetime, *, batch: int = DEFAULT_BATCH) -> list[Assigned]:
     """One pass over every active team that assigns automatically (the Celery beat job)."""
     schedules = _Schedules()
+    announce = webhooks.announcer()
     assigned: list[Assigned] = []
     team_ids = Team.objects.filter(active=True, auto_assign=True).values_list("pk", flat=True)
     for team_id in list(team_ids):
-        assigned.extend(assign_next(team_id, now, limit=batch, schedules=schedules))
+        assigned.extend(
+            assign_next(team_id, now, limit=batch, schedules=schedules, announce=announce)
+        )
     return assigned
 
 
-def set_team(ticket: Ticket, team: Team | None, actor_label: str, now: datetime, note: str) -> bool:
+def set_team(
+    ticket: Ticket,
+    team: Team | None,
+    actor_label: str,
+    now: datetime,
+    note: str,
+    *,
+    endpoints: Sequence[WebhookEndpoint] | None = None,
+) -> bool:
     """Move a (locked) ticket to another team's queue. An assignee who is not a member of the new
-    team gives the ticket up, so the new team's queue picks it up. Returns whether it moved."""
+    team gives the ticket up, so the new team's queue picks it up. Returns whether it moved.
+    `endpoints`: the webhook endpoints already read by the caller (`webhooks.active_endpoints`)."""
     if ticket.team_id == (team.pk if team else None):
         return False
-    TicketEvent.objects.create(
+    if endpoints is None:
+        endpoints = webhooks.active_endpoints()
+    team_event = TicketEvent.objects.create(
         ticket=ticket,
         actor=actor_label,
         kind=EventKind.TEAM,
@@ -215,7 +243,7 @@ def set_team(ticket: Ticket, team: Team | None, actor_label: str, now: datetime,
         and team is not None
         and not team.memberships.filter(agent_id=ticket.assignee_id).exists()
     ):
-        TicketEvent.objects.create(
+        assignee_event = TicketEvent.objects.create(
             ticket=ticket,
             actor=actor_label,
             kind=EventKind.ASSIGNEE,
@@ -228,20 +256,35 @@ def set_team(ticket: Ticket, team: Team | None, actor_label: str, now: datetime,
         fields.append("assignee")
     ticket.updated_at = now
     ticket.save(update_fields=fields)
+    webhooks.emit(ticket, team_event, endpoints=endpoints)
+    if "assignee" in fields:
+        webhooks.emit(ticket, assignee_event, endpoints=endpoints)
     return True
 
 
-def ticket_created(ticket: Ticket, now: datetime) -> Assigned | None:
+def ticket_created(
+    ticket: Ticket,
+    now: datetime,
+    *,
+    endpoints: Sequence[WebhookEndpoint] | None = None,
+    announce: Announce | None = None,
+) -> Assigned | None:
     """Route a new ticket to a team (unless a rule already did) and, if a member has a free slot,
-    assign the team's most urgent waiting ticket (usually this one) at once."""
+    assign the team's most urgent waiting ticket (usually this one) at once. `endpoints`,
+    `announce`: the webhook endpoints and announcer the caller already has."""
     if ticket.team_id is None:
         team = route(ticket)
         if team is None:
             return None
-        set_team(ticket, team, SYSTEM, now, "routing")
+        set_team(ticket, team, SYSTEM, now, "routing", endpoints=endpoints)
     if ticket.assignee_id is not None:
         return None
-    assigned = assign_next(ticket.team_id, now, limit=1)  # type: ignore[arg-type]
+    assigned = assign_next(
+        ticket.team_id,  # type: ignore[arg-type]
+        now,
+        limit=1,
+        announce=announce,
+    )
     if assigned and assigned[0].ticket_id == ticket.pk:
         ticket.assignee_id = assigned[0].agent_id
         return assigned[0]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from walletdesk.core.actors import Actor
 from walletdesk.core.errors import ValidationFailedError, WalletDeskError
 from walletdesk.payments import facade as payments_facade
-from walletdesk.tickets import actions
+from walletdesk.tickets import actions, attachments
 from walletdesk.tickets.desk_models import Macro, SavedView
 from walletdesk.tickets.enums import Priority, TicketStatus, Visibility
 from walletdesk.tickets.errors import TicketNotFoundError
@@ -72,6 +72,7 @@ def send_reply(
     *,
     then_status: TicketStatus | None = None,
     macro_id: int | None = None,
+    files: Sequence[attachments.Upload] = (),
 ) -> TicketMessage:
     """A public reply from the desk, leaving the ticket in `then_status` (None: as it is). With a
     macro, its tags and priority are applied with the reply, all or nothing. The macro's status is
@@ -79,7 +80,7 @@ def send_reply(
     macro = Macro.objects.filter(pk=macro_id, active=True).first() if macro_id else None
     with transaction.atomic():
         message = actions.add_message(
-            actor, number, body, visibility=Visibility.PUBLIC, then_status=then_status
+            actor, number, body, visibility=Visibility.PUBLIC, then_status=then_status, files=files
         )
         if macro is not None and (macro.add_tags or macro.set_priority):
             current = Ticket.objects.values_list("tags", flat=True).get(number=number)

@@ -66,7 +66,12 @@ class Macro(models.Model):
         ordering = ("position", "name")
         # The desk's own permission lives here so the ticket tables stay untouched; granted to
         # agents and above through identity/roles.py.
-        permissions = [("work_tickets", _("Can work tickets in the agent desk"))]
+        permissions = [
+            ("work_tickets", _("Can work tickets in the agent desk")),
+            # Supervisors and above (identity/roles.py): regulator exports, escalation pages.
+            ("export_complaints", _("Can export complaints for the regulator")),
+            ("handle_escalations", _("Is paged when a complaint escalates")),
+        ]
 
     def __str__(self) -> str:
         return self.name

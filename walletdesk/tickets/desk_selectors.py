@@ -53,6 +53,7 @@ SORT_CHOICES: list[tuple[str, Any]] = [
     ("due", _("SLA due first")),
     ("updated", _("Recently updated")),
     ("created", _("Newest")),
+    ("callback", _("Call-back time")),
 ]
 
 
@@ -92,7 +93,7 @@ class DeskFilter:
             tag=query.get("tag", "").strip().lower()[:40],
             q=query.get("q", "").strip()[:SEARCH_MAX],
             near_breach=query.get("near_breach") == "1",
-            sort=pick("sort", {"due", "updated", "created"}, "due"),
+            sort=pick("sort", {"due", "updated", "created", "callback"}, "due"),
         )
 
     def as_query(self) -> str:
@@ -112,7 +113,7 @@ class DeskFilter:
         return urlencode(pairs)
 
 
-def _tag_condition(tag: str) -> Q:
+def tag_condition(tag: str) -> Q:
     if connection.vendor == "postgresql":
         # jsonb @> uses the GIN index on tags (migration 0008).
         return Q(tags__contains=[tag])
@@ -152,7 +153,7 @@ def _topic(tickets: QuerySet[Ticket], wanted: DeskFilter) -> QuerySet[Ticket]:
             ).values("pk")
         )
     if wanted.tag:
-        tickets = tickets.filter(_tag_condition(wanted.tag))
+        tickets = tickets.filter(tag_condition(wanted.tag))
     return tickets
 
 
@@ -177,6 +178,9 @@ def desk_tickets(
         return tickets.order_by("-updated_at", "-pk")
     if wanted.sort == "created":
         return tickets.order_by("-created_at", "-pk")
+    if wanted.sort == "callback":
+        # The callback queue: the earliest preferred time first (ticket_callback_queue).
+        return tickets.order_by(F("callback_at").asc(nulls_last=True), "pk")
     return tickets.order_by(F("sla_due_at").asc(nulls_last=True), "-priority", "pk")
 
 
@@ -191,6 +195,7 @@ BUILT_IN_VIEWS = (
     BuiltInView("mine", _("My open tickets"), "assignee=mine"),
     BuiltInView("unassigned", _("Unassigned"), "assignee=unassigned"),
     BuiltInView("complaints", _("Complaints near breach"), "kind=complaint&near_breach=1"),
+    BuiltInView("callbacks", _("Callback queue"), "kind=callback&sort=callback"),
     BuiltInView("all", _("All open"), ""),
 )
 
@@ -263,7 +268,11 @@ def sla_timers(ticket: Ticket, now: datetime | None = None) -> list[TimerView]:
 
 def ticket_events(ticket: Ticket) -> QuerySet[TicketEvent]:
     """The whole timeline, oldest first, with each message row joined in."""
-    return ticket.events.select_related("message", "message__author").order_by("created_at", "pk")
+    return (
+        ticket.events.select_related("message", "message__author")
+        .prefetch_related("message__attachments")
+        .order_by("created_at", "pk")
+    )
 
 
 def other_tickets(ticket: Ticket, limit: int = 10) -> QuerySet[Ticket]:

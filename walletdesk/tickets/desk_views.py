@@ -1,5 +1,5 @@
 """The agent desk: the ticket list (filters, SLA-due order, saved views, bulk changes) and one
-ticket's page (timeline, reply and note, status, triage, merge, macros, SLA timers, linked
+ticket's page (timeline, reply and note, status, triage, merge, split, macros, SLA timers, linked
 records, the customer's other tickets).
 
 Thin: parse the form, call one action, render what the selectors give. Only staff holding
@@ -9,15 +9,13 @@ Thin: parse the form, call one action, render what the selectors give. Only staf
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,20 +29,26 @@ from walletdesk.core.client_address import client_address
 from walletdesk.core.errors import ValidationFailedError, WalletDeskError
 from walletdesk.core.masking import mask_email, mask_phone
 from walletdesk.identity import facade as identity_facade
+from walletdesk.notifications import facade as notifications_facade
 from walletdesk.payments import facade as payments_facade
-from walletdesk.tickets import actions, desk_actions, desk_selectors
+from walletdesk.tickets import actions, attachments, desk_actions, desk_selectors, intake
 from walletdesk.tickets.desk_models import Macro
 from walletdesk.tickets.enums import (
+    FEEDBACK_TRANSITIONS,
     TICKET_TRANSITIONS,
+    CallDirection,
+    CallOutcome,
     Channel,
     EventKind,
+    FeedbackStatus,
     Priority,
     TicketKind,
     TicketStatus,
     Visibility,
 )
-from walletdesk.tickets.errors import TicketNotFoundError
+from walletdesk.tickets.errors import AttachmentNotFoundError, TicketNotFoundError
 from walletdesk.tickets.models import Category, Ticket, TicketEvent
+from walletdesk.tickets.views import ACCEPT, file_response
 
 WORK_TICKETS = "tickets.work_tickets"
 TICKETS_PER_PAGE = 25
@@ -57,18 +61,7 @@ REPLY_STATUSES = (
 )
 
 
-def desk_permission_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        user: Any = request.user
-        if not (user.is_active and user.is_staff and user.has_perm(WORK_TICKETS)):
-            identity_facade.record_access_denied(request, WORK_TICKETS)
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
+desk_permission_required = identity_facade.staff_permission_required(WORK_TICKETS)
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -140,7 +133,22 @@ def desk_list(request: HttpRequest) -> HttpResponse:
             "category_choices": _top_categories(),
             "bulk_statuses": [s for s in TicketStatus.choices if s[0] != TicketStatus.NEW],
             "list_url": request.get_full_path(),
+            "staff_pages": notifications_facade.staff_pages(agent_id, limit=5),
+            "live_chat_rows": page.number == 1 and _admits_live_chats(wanted),
         },
+    )
+
+
+def _admits_live_chats(wanted: desk_selectors.DeskFilter) -> bool:
+    """The agent's live chats head the first page of the lists of open work (all open, mine,
+    the chat channel); a filter no chat can match (a status, kind, category, tag, search…)
+    leaves them out."""
+    return (
+        wanted.status == desk_selectors.STATUS_ACTIVE
+        and wanted.assignee in ("", "mine")
+        and wanted.channel in ("", Channel.CHAT)
+        and wanted.priority is None
+        and not (wanted.category or wanted.kind or wanted.tag or wanted.q or wanted.near_breach)
     )
 
 
@@ -253,6 +261,10 @@ def _event_value(event: TicketEvent, value: str, names: dict[int, str]) -> str:
         return str(Channel(value).label)
     if event.kind == EventKind.ASSIGNEE and value.isdigit():
         return names.get(int(value), f"#{value}")
+    if event.kind == EventKind.CALL:
+        return intake.describe_call(value)
+    if event.kind == EventKind.FEEDBACK and value in FeedbackStatus.values:
+        return str(FeedbackStatus(value).label)
     return value
 
 
@@ -351,6 +363,14 @@ def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         ],
         "staff_choices": _staff_choices(),
         "is_closed": ticket.status == TicketStatus.CLOSED,
+        "call_directions": CallDirection.choices,
+        "call_outcomes": CallOutcome.choices,
+        "feedback_next": [
+            (value, FeedbackStatus(value).label)
+            for value in FeedbackStatus.values
+            if value in FEEDBACK_TRANSITIONS[ticket.feedback_status]
+        ],
+        "accept": ACCEPT,
     }
 
 
@@ -393,6 +413,7 @@ def reply(request: HttpRequest, number: str) -> HttpResponse:
             request.POST.get("body", ""),
             then_status=_optional_status(request.POST.get("status", "")),
             macro_id=int(macro) if macro.isdigit() else None,
+            files=attachments.uploads_from(request.FILES.getlist("attachments")),
         ),
         _("Reply sent."),
     )
@@ -405,7 +426,11 @@ def note(request: HttpRequest, number: str) -> HttpResponse:
         request,
         number,
         lambda: actions.add_message(
-            _actor(request), number, request.POST.get("body", ""), visibility=Visibility.INTERNAL
+            _actor(request),
+            number,
+            request.POST.get("body", ""),
+            visibility=Visibility.INTERNAL,
+            files=attachments.uploads_from(request.FILES.getlist("attachments")),
         ),
         _("Internal note added."),
     )
@@ -469,3 +494,36 @@ def merge(request: HttpRequest, number: str) -> HttpResponse:
         return redirect("desk:detail", number=number)
     messages.success(request, _("Merged into %(number)s.") % {"number": target})
     return redirect("desk:detail", number=target)
+
+
+@desk_permission_required
+@require_POST
+def split(request: HttpRequest, number: str) -> HttpResponse:
+    """Split the ticked public replies into a new ticket for the same customer."""
+    try:
+        new = actions.split(
+            _actor(request),
+            number,
+            request.POST.getlist("message"),
+            subject=request.POST.get("subject", ""),
+            category=request.POST.get("category") or None,
+            note=request.POST.get("note", "")[:500],
+        )
+    except TicketNotFoundError as missing:
+        raise Http404 from missing
+    except WalletDeskError as error:
+        _report(request, error)
+        return redirect("desk:detail", number=number)
+    messages.success(request, _("Split into the new ticket %(number)s.") % {"number": new.number})
+    return redirect("desk:detail", number=new.number)
+
+
+@desk_permission_required
+@require_GET
+def attachment(request: HttpRequest, public_id: str) -> HttpResponseBase:
+    """Any ticket's file, public reply or internal note, for staff who work the desk."""
+    try:
+        row = attachments.attachment_for(_actor(request), public_id)
+    except AttachmentNotFoundError as missing:
+        raise Http404 from missing
+    return file_response(row)

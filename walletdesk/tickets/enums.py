@@ -89,9 +89,14 @@ class EventKind(models.TextChoices):
     MERGED_INTO = "merged_into", _("Merged into another ticket")
     MERGED_FROM = "merged_from", _("Another ticket merged in")
     SPLIT_FROM = "split_from", _("Split from another ticket")
+    SPLIT_INTO = "split_into", _("Split off into a new ticket")
     RATED = "rated", _("Rated by the customer")
     SLA_WARNING = "sla_warning", _("SLA target nearly reached")
     SLA_BREACHED = "sla_breached", _("SLA target missed")
+    CALL = "call", _("Call logged")
+    CUSTOMER = "customer", _("Linked to an account")
+    FEEDBACK = "feedback", _("Suggestion status changed")
+    EMAIL_BOUNCED = "email_bounced", _("Email not delivered")
 
 
 class LinkKind(models.TextChoices):
@@ -119,3 +124,32 @@ class TimerState(models.TextChoices):
     PAUSED = "paused", pgettext_lazy("SLA timer", "Paused")
     ACHIEVED = "achieved", pgettext_lazy("SLA timer", "Achieved")
     CANCELLED = "cancelled", pgettext_lazy("SLA timer", "Cancelled")
+
+
+class FeedbackStatus(models.TextChoices):
+    """Where a suggestion stands; the customer who raised it sees this."""
+
+    NONE = "", pgettext_lazy("suggestion status", "Received")
+    PASSED = "passed", pgettext_lazy("suggestion status", "Passed to the product team")
+    SHIPPED = "shipped", pgettext_lazy("suggestion status", "Shipped")
+
+
+# A suggestion moves forward only: received → passed to product → shipped.
+FEEDBACK_TRANSITIONS: dict[str, frozenset[str]] = {
+    FeedbackStatus.NONE: frozenset({FeedbackStatus.PASSED}),
+    FeedbackStatus.PASSED: frozenset({FeedbackStatus.SHIPPED}),
+    FeedbackStatus.SHIPPED: frozenset(),
+}
+
+
+class CallDirection(models.TextChoices):
+    INBOUND = "inbound", pgettext_lazy("call direction", "Inbound")
+    OUTBOUND = "outbound", pgettext_lazy("call direction", "Outbound")
+
+
+class CallOutcome(models.TextChoices):
+    ANSWERED = "answered", pgettext_lazy("call outcome", "Talked to the customer")
+    NO_ANSWER = "no_answer", pgettext_lazy("call outcome", "No answer")
+    BUSY = "busy", pgettext_lazy("call outcome", "Line busy")
+    VOICEMAIL = "voicemail", pgettext_lazy("call outcome", "Left a voicemail")
+    WRONG_NUMBER = "wrong_number", pgettext_lazy("call outcome", "Wrong number")

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from walletdesk.tickets.actions import BODY_MAX, RATING_COMMENT_MAX, SUBJECT_MAX
+from walletdesk.tickets.actions import BODY_MAX, DEMAND_MAX, RATING_COMMENT_MAX, SUBJECT_MAX
 from walletdesk.tickets.enums import TicketKind
 
 
@@ -39,6 +39,14 @@ class NewTicketForm(forms.Form):
                     "When it happened, the amount, what you saw. Never write passwords or codes."
                 ),
             }
+        ),
+    )
+    demand = forms.CharField(
+        label=_("For a complaint: what would you like us to do? (optional)"),
+        required=False,
+        max_length=DEMAND_MAX,
+        widget=forms.Textarea(
+            attrs={"rows": 2, "placeholder": _("e.g. Refund the 59.90 charged twice")}
         ),
     )
     record = forms.CharField(required=False, widget=forms.HiddenInput)

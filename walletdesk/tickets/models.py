@@ -19,6 +19,7 @@ from walletdesk.tickets.enums import (
     AuthorKind,
     Channel,
     EventKind,
+    FeedbackStatus,
     LinkKind,
     Priority,
     SlaMetric,
@@ -241,6 +242,15 @@ class Ticket(PublicIdModel):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     # The earliest deadline of the ticket's running SLA timers (tickets.sla keeps it current).
     sla_due_at = models.DateTimeField(_("SLA due"), null=True, blank=True)
+    # A call-back request: when the customer would like the call (the callback queue's order);
+    # the number to call is `contact_phone`.
+    callback_at = models.DateTimeField(_("call back at"), null=True, blank=True)
+    # A suggestion's way to the product team (shown to the customer who raised it).
+    feedback_status = models.CharField(
+        _("suggestion status"), max_length=10, choices=FeedbackStatus.choices, blank=True
+    )
+    # A complaint: what the complainant asks for (the consumer association's form asks it).
+    demand = models.TextField(_("what the customer asks for"), blank=True)
 
     class Meta:
         verbose_name = _("ticket")
@@ -291,6 +301,22 @@ class Ticket(PublicIdModel):
                 name="ticket_open_mine_by_sla_due",
                 condition=Q(status__in=["new", "open", "pending", "on_hold"]),
             ),
+            # The callback queue: open call-back requests by preferred time.
+            models.Index(
+                fields=["callback_at"],
+                name="ticket_callback_queue",
+                condition=Q(kind="callback", status__in=["new", "open", "pending", "on_hold"]),
+            ),
+        ]
+        constraints = [
+            # One open call-back request per customer: two requests sent at once both pass the
+            # check in `intake.request_callback` (there is no row to lock yet); this refuses the
+            # second insert.
+            models.UniqueConstraint(
+                fields=["customer"],
+                name="ticket_one_open_callback",
+                condition=Q(kind="callback", status__in=["new", "open", "pending", "on_hold"]),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -321,21 +347,38 @@ class TicketMessage(PublicIdModel):
 class TicketEvent(models.Model):
     """The ticket's timeline: who changed what, when, from what to what. Append-only."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    # Indexed by `ticket_event_order` (its first column): a second index on the ticket alone
+    # would only slow the inserts (a million rows, the SLA sweep writes them in bulk).
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     actor = models.CharField(max_length=64)
     kind = models.CharField(max_length=16, choices=EventKind.choices)
     from_value = models.CharField(max_length=200, blank=True)
     to_value = models.CharField(max_length=200, blank=True)
     note = models.CharField(max_length=500, blank=True)
     message = models.ForeignKey(
-        TicketMessage, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        TicketMessage,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = TicketEventQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["ticket", "created_at"], name="ticket_event_order")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="ticket_event_order"),
+            # Most rows are about no message: only those that are are indexed (deletes cascade).
+            models.Index(
+                fields=["message"],
+                name="ticket_event_message",
+                condition=Q(message__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind} {self.from_value}→{self.to_value}"
@@ -431,7 +474,10 @@ class SlaTimer(models.Model):
     one indexed query and nothing is counted while paused.
     """
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_timers")
+    # Indexed by `sla_timer_cycle_once` (its first column), which also serves "the latest cycle".
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="sla_timers", db_index=False
+    )
     metric = models.CharField(max_length=20, choices=SlaMetric.choices)
     cycle = models.PositiveIntegerField(default=1)
     policy = models.ForeignKey(SlaPolicy, on_delete=models.PROTECT, related_name="+")
@@ -454,18 +500,20 @@ class SlaTimer(models.Model):
                 fields=("ticket", "metric", "cycle"), name="sla_timer_cycle_once"
             ),
         ]
+        # The sweep's queues, in the order it takes them (deadline, then id), so each chunk is
+        # the first rows of an index scan rather than a sort of everything due. Stamping a timer
+        # takes it out of the queue.
         indexes = [
             models.Index(
-                fields=["due_at"],
-                name="sla_timer_due_unbreached",
+                fields=["due_at", "id"],
+                name="sla_timer_due_queue",
                 condition=Q(state="running", breached_at__isnull=True),
             ),
             models.Index(
-                fields=["warn_at"],
-                name="sla_timer_warn_pending",
+                fields=["warn_at", "id"],
+                name="sla_timer_warn_queue",
                 condition=Q(state="running", warned_at__isnull=True),
             ),
-            models.Index(fields=["ticket", "metric", "-cycle"], name="sla_timer_latest"),
         ]
 
     def __str__(self) -> str:
@@ -628,3 +676,18 @@ class AutomationRule(TimeStampedModel):
 # The agent desk's models (saved views, macros) live in their own module.
 from walletdesk.tickets.desk_models import Macro as Macro  # noqa: E402
 from walletdesk.tickets.desk_models import SavedView as SavedView  # noqa: E402
+from walletdesk.tickets.intake_models import CallLog as CallLog  # noqa: E402
+from walletdesk.tickets.intake_models import ContactRequest as ContactRequest  # noqa: E402
+from walletdesk.tickets.integration_models import Attachment as Attachment  # noqa: E402
+from walletdesk.tickets.integration_models import (  # noqa: E402
+    ChannelConversation as ChannelConversation,
+)
+from walletdesk.tickets.integration_models import ChannelMessage as ChannelMessage  # noqa: E402
+from walletdesk.tickets.integration_models import (  # noqa: E402
+    IntegrationChannel as IntegrationChannel,
+)
+from walletdesk.tickets.integration_models import WebhookDelivery as WebhookDelivery  # noqa: E402
+from walletdesk.tickets.integration_models import WebhookEndpoint as WebhookEndpoint  # noqa: E402
+from walletdesk.tickets.mail_models import CsatRequest as CsatRequest  # noqa: E402
+from walletdesk.tickets.mail_models import InboundEmail as InboundEmail  # noqa: E402
+from walletdesk.tickets.mail_models import OutboundEmail as OutboundEmail  # noqa: E402

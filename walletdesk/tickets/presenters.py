@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import pgettext
 
@@ -13,8 +14,15 @@ from walletdesk.core.actors import Actor
 from walletdesk.core.client_address import client_address
 from walletdesk.payments import facade as payments_facade
 from walletdesk.tickets import selectors
-from walletdesk.tickets.enums import REOPEN_WINDOW, AuthorKind, SlaMetric, TicketKind, TicketStatus
-from walletdesk.tickets.models import Category, Ticket, TicketRating
+from walletdesk.tickets.enums import (
+    REOPEN_WINDOW,
+    AuthorKind,
+    FeedbackStatus,
+    SlaMetric,
+    TicketKind,
+    TicketStatus,
+)
+from walletdesk.tickets.models import Attachment, Category, Ticket, TicketRating
 
 RECORD_KINDS = payments_facade.RECORD_KINDS
 
@@ -94,6 +102,17 @@ def reply_due(ticket: Ticket) -> str | None:
     return due.isoformat() if due else None
 
 
+def attachment(row: Attachment) -> dict[str, Any]:
+    return {
+        "id": str(row.public_id),
+        "name": row.original_name,
+        "content_type": row.content_type,
+        "size": row.size,
+        "url": reverse("tickets:attachment", args=[row.public_id]),
+        "is_image": row.content_type.startswith("image/"),
+    }
+
+
 def detail(actor: Actor, ticket: Ticket) -> dict[str, Any]:
     links = list(ticket.links.all())
     found = (
@@ -128,8 +147,9 @@ def detail(actor: Actor, ticket: Ticket) -> dict[str, Any]:
                 "author": _author(message.author_kind),
                 "body": message.body,
                 "created_at": message.created_at,
+                "attachments": [attachment(row) for row in message.attachments.all()],
             }
-            for message in selectors.visible_messages(actor, ticket)
+            for message in selectors.visible_messages(actor, ticket).prefetch_related("attachments")
         ],
         "progress": [
             {"at": step.at, "text": step.text} for step in selectors.customer_progress(ticket)
@@ -141,4 +161,13 @@ def detail(actor: Actor, ticket: Ticket) -> dict[str, Any]:
         "can_rate": ticket.status in (TicketStatus.SOLVED, TicketStatus.CLOSED)
         and ticket.merged_into_id is None,
         "rating": {"score": rating.score, "comment": rating.comment} if rating else None,
+        # A suggestion's way to the product team: received, passed to product, shipped.
+        "feedback_status": (
+            ticket.feedback_status or "received" if ticket.kind == TicketKind.FEEDBACK else None
+        ),
+        "feedback_status_label": (
+            str(FeedbackStatus(ticket.feedback_status).label)
+            if ticket.kind == TicketKind.FEEDBACK
+            else None
+        ),
     }

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from walletdesk.core.actors import Actor
-from walletdesk.tickets.enums import EventKind, TicketStatus, Visibility
+from walletdesk.tickets.enums import EventKind, FeedbackStatus, TicketStatus, Visibility
 from walletdesk.tickets.errors import TicketNotFoundError
 from walletdesk.tickets.models import Ticket, TicketEvent, TicketMessage
 
@@ -61,11 +61,24 @@ _CUSTOMER_STATUS_TEXT = {
 }
 
 
+_CUSTOMER_FEEDBACK_TEXT: dict[str, str] = {
+    FeedbackStatus.PASSED: gettext_noop("We passed your suggestion to our product team."),
+    FeedbackStatus.SHIPPED: gettext_noop("Your suggestion is now part of WalletDesk. Thank you!"),
+}
+
+
 def customer_progress(ticket: Ticket) -> list[ProgressStep]:
     """Status changes and merges in plain words; internal notes, assignees and tags stay out."""
     steps: list[ProgressStep] = []
     events = ticket.events.filter(
-        kind__in=(EventKind.CREATED, EventKind.STATUS, EventKind.MERGED_INTO)
+        kind__in=(
+            EventKind.CREATED,
+            EventKind.STATUS,
+            EventKind.MERGED_INTO,
+            EventKind.SPLIT_INTO,
+            EventKind.SPLIT_FROM,
+            EventKind.FEEDBACK,
+        )
     ).order_by("created_at", "pk")
     for event in events:
         text = _customer_text(event)
@@ -77,8 +90,18 @@ def customer_progress(ticket: Ticket) -> list[ProgressStep]:
 def _customer_text(event: TicketEvent) -> str:
     if event.kind == EventKind.CREATED:
         return _("We received your request.")
+    if event.kind == EventKind.FEEDBACK:
+        return _(_CUSTOMER_FEEDBACK_TEXT.get(event.to_value, "")) if event.to_value else ""
     if event.kind == EventKind.MERGED_INTO:
         return _("Merged into ticket %(number)s, where we continue.") % {"number": event.to_value}
+    if event.kind == EventKind.SPLIT_INTO:
+        return _("Part of this request now continues in ticket %(number)s.") % {
+            "number": event.to_value
+        }
+    if event.kind == EventKind.SPLIT_FROM:
+        return _("Split from ticket %(number)s, to handle this part on its own.") % {
+            "number": event.to_value
+        }
     if event.to_value == TicketStatus.NEW:
         return ""
     return _(_CUSTOMER_STATUS_TEXT[TicketStatus(event.to_value)])

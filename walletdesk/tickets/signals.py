@@ -1,4 +1,5 @@
-"""A calendar edit moves the deadlines of the open tickets counting on it (after commit)."""
+"""A calendar edit moves the deadlines of the open tickets counting on it, and so does an edit of
+an SLA policy or of its targets (after commit)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ from django.dispatch import receiver
 
 from walletdesk.core.db import on_commit
 from walletdesk.tickets import sla
-from walletdesk.tickets.models import BusinessCalendar, CalendarDay, WorkingWindow
+from walletdesk.tickets.models import (
+    BusinessCalendar,
+    CalendarDay,
+    SlaPolicy,
+    SlaTarget,
+    WorkingWindow,
+)
 
 
 @receiver([post_save, post_delete], sender=WorkingWindow)
@@ -28,3 +35,14 @@ def _calendar_changed(
 ) -> None:
     if not created:
         on_commit(sla.replan_calendar, instance.name)
+
+
+@receiver(post_save, sender=SlaPolicy)
+def _policy_changed(sender: Any, instance: SlaPolicy, created: bool, **kwargs: Any) -> None:
+    if not created:
+        on_commit(sla.replan_policy, instance.pk)
+
+
+@receiver([post_save, post_delete], sender=SlaTarget)
+def _policy_target_changed(sender: Any, instance: SlaTarget, **kwargs: Any) -> None:
+    on_commit(sla.replan_policy, instance.policy_id)

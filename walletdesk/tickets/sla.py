@@ -19,14 +19,16 @@ Changes of policy, priority, category or calendar re-plan the open timers, keepi
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Max, Min
+from django.utils import timezone
 
+from walletdesk.tickets import webhooks
 from walletdesk.tickets.calendars import (
     Schedule,
     add_business_time,
@@ -81,14 +83,36 @@ def _matches(policy: SlaPolicy, ticket: Ticket) -> bool:
     return not category_ids or bool({ticket.category_id, ticket.category.parent_id} & category_ids)
 
 
-def select_policy(ticket: Ticket) -> SlaPolicy | None:
-    policies = (
+def active_policies() -> list[SlaPolicy]:
+    """The active policies in the order they are tried, with what `_matches` and `_target` read
+    (three queries)."""
+    return list(
         SlaPolicy.objects.filter(active=True)
         .select_related("calendar")
         .prefetch_related("categories", "targets")
         .order_by("position", "pk")
     )
+
+
+def select_policy(ticket: Ticket, policies: list[SlaPolicy] | None = None) -> SlaPolicy | None:
+    if policies is None:
+        policies = active_policies()
     return next((policy for policy in policies if _matches(policy, ticket)), None)
+
+
+class PolicyBook:
+    """Policies and calendars loaded once for many tickets (the SLA sweep's escalations), so
+    re-planning each ticket's timers reads neither again."""
+
+    def __init__(self) -> None:
+        self._policies: list[SlaPolicy] | None = None
+        self.schedules = _Schedules()
+
+    @property
+    def policies(self) -> list[SlaPolicy]:
+        if self._policies is None:
+            self._policies = active_policies()
+        return self._policies
 
 
 def _target(policy: SlaPolicy, metric: SlaMetric) -> tuple[int, bool] | None:
@@ -270,11 +294,13 @@ def ticket_merged_away(ticket: Ticket, now: datetime) -> None:
     _refresh_ticket_due(ticket)
 
 
-def reapply(ticket: Ticket, now: datetime) -> None:
+def reapply(ticket: Ticket, now: datetime, book: PolicyBook | None = None) -> None:
     """Priority, category, kind or channel changed: move the open timers to the policy that now
-    applies, keeping the business time already used (a target tightened past it is overdue)."""
-    policy = select_policy(ticket)
-    schedules = _Schedules()
+    applies, keeping the business time already used (a target tightened past it is overdue).
+    `book`: policies and calendars already loaded (several tickets in one operation)."""
+    book = book or PolicyBook()
+    policy = select_policy(ticket, book.policies)
+    schedules = book.schedules
     for timer in _active(ticket):
         target = _target(policy, SlaMetric(timer.metric)) if policy is not None else None
         if policy is None or target is None:
@@ -310,6 +336,33 @@ def replan_calendar(calendar_name: str) -> int:
     return count
 
 
+def replan_policy(policy_id: int) -> int:
+    """A policy or one of its targets was edited: re-plan the open timers counting on it against
+    the policies as they are now (the business time already used stays as counted; a policy that
+    no longer applies hands the ticket to the one that does). Returns how many tickets."""
+    book = PolicyBook()
+    now = timezone.now()
+    ticket_ids = (
+        SlaTimer.objects.filter(policy_id=policy_id, state__in=ACTIVE)
+        .values_list("ticket_id", flat=True)
+        .distinct()
+        .order_by("ticket_id")
+    )
+    count = 0
+    for ticket_id in list(ticket_ids):
+        with transaction.atomic():
+            ticket = (
+                Ticket.objects.select_for_update(no_key=True, of=("self",))
+                .select_related("category")
+                .filter(pk=ticket_id)
+                .first()
+            )
+            if ticket is not None:
+                reapply(ticket, now, book)
+                count += 1
+    return count
+
+
 # --- The sweep ----------------------------------------------------------------------------------
 
 
@@ -320,13 +373,19 @@ class SweepResult:
 
 
 def _record_due(
-    stamp: str, deadline: str, kind: EventKind, now: datetime, recorded: Recorder
+    stamp: str,
+    deadline: str,
+    kind: EventKind,
+    now: datetime,
+    recorded: Recorder,
+    announce: Callable[[Sequence[TicketEvent]], object],
 ) -> int:
     """Record every timer whose `deadline` has passed and `stamp` is empty, in chunks.
 
     Each chunk is one transaction: its timers are claimed with `SKIP LOCKED` (a sweep running at
     the same time takes other timers, or finds these already stamped once this one commits), then
-    stamped, their timeline rows written and the automation rules run, all or nothing.
+    stamped, their timeline rows written (and queued for the webhooks) and the automation rules
+    run, all or nothing.
     """
     count = 0
     while count < SWEEP_BATCH * 40:
@@ -348,23 +407,27 @@ def _record_due(
                 # between: undo this chunk (the other sweep recorded them; the rest come next run).
                 transaction.set_rollback(True)
                 break
-            TicketEvent.objects.bulk_create(
+            events = TicketEvent.objects.bulk_create(
                 TicketEvent(
                     ticket_id=ticket_id, actor="system", kind=kind, to_value=metric, created_at=now
                 )
                 for _pk, ticket_id, metric in rows
             )
             recorded([(ticket_id, metric) for _pk, ticket_id, metric in rows], kind, now)
+            # After the rules, so each event reports the ticket as they left it (escalated).
+            announce(events)
         count += len(rows)
     return count
 
 
 def sweep(now: datetime) -> SweepResult:
-    """Record warnings and breaches that are due (each exactly once, however often it runs), and
-    run the automation rules on each (escalation) in the same transaction as its record."""
+    """Record warnings and breaches that are due (each exactly once, however often it runs), run
+    the automation rules on each (escalation) and queue its webhook event, in the same
+    transaction as its record."""
     from walletdesk.tickets.automation import sla_recorder
 
     recorded = sla_recorder()
-    warned = _record_due("warned_at", "warn_at", EventKind.SLA_WARNING, now, recorded)
-    breached = _record_due("breached_at", "due_at", EventKind.SLA_BREACHED, now, recorded)
+    announce = webhooks.announcer()
+    warned = _record_due("warned_at", "warn_at", EventKind.SLA_WARNING, now, recorded, announce)
+    breached = _record_due("breached_at", "due_at", EventKind.SLA_BREACHED, now, recorded, announce)
     return SweepResult(warned, breached)

@@ -8,12 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
@@ -22,13 +24,17 @@ from django.views.decorators.http import require_POST
 
 from walletdesk.core.errors import ValidationFailedError, WalletDeskError
 from walletdesk.payments import facade as payments_facade
-from walletdesk.tickets import actions, presenters, selectors
+from walletdesk.tickets import actions, attachments, presenters, selectors
 from walletdesk.tickets.context_processors import support_config
 from walletdesk.tickets.enums import Channel, LinkKind, TicketKind, TicketStatus
-from walletdesk.tickets.errors import TicketNotFoundError
+from walletdesk.tickets.errors import AttachmentNotFoundError, TicketNotFoundError
 from walletdesk.tickets.forms import NewTicketForm, RatingForm, ReplyForm
+from walletdesk.tickets.integration_models import AttachmentType
+from walletdesk.tickets.models import Attachment
 
 TICKETS_PER_PAGE = 20
+# What the file pickers offer (the server checks the content whatever the browser sends).
+ACCEPT = "image/png,image/jpeg,image/webp,application/pdf,.png,.jpg,.jpeg,.webp,.pdf"
 
 # The topic a question about a record most likely is, by the record's kind and status.
 TOPIC_FOR_RECORD = {
@@ -43,10 +49,10 @@ TOPIC_FOR_RECORD = {
 }
 
 
-def customer_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def customer_only(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     @login_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not getattr(request.user, "is_customer", False):
             raise PermissionDenied
         return view(request, *args, **kwargs)
@@ -83,6 +89,7 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
     language = get_language() or "zh-hans"
     categories = presenters.category_tree(language)
     record = _record_from_query(request) if request.method == "GET" else None
+    status = 200
     if request.method == "POST":
         form = NewTicketForm(request.POST, categories=categories)
         if form.is_valid():
@@ -102,12 +109,16 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
                     channel=Channel.APP,
                     language=language,
                     records=records,
+                    demand=data["demand"],
+                    files=attachments.uploads_from(request.FILES.getlist("attachments")),
                 )
             except ValidationFailedError as error:
                 for field, problems in error.details.get("fields", {}).items():
                     form.add_error(field if field in form.fields else None, problems)
             except WalletDeskError as error:
                 form.add_error(None, error.user_message)
+                if error.code.startswith("attachment_"):
+                    status = error.http_status
             else:
                 messages.success(
                     request,
@@ -129,7 +140,8 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "tickets/new.html",
-        {"form": form, "record": record, "nav": "support"},
+        {"form": form, "record": record, "nav": "support", "accept": ACCEPT},
+        status=status,
     )
 
 
@@ -146,6 +158,7 @@ def _detail_context(request: HttpRequest, number: str) -> dict[str, Any]:
         "is_complaint": ticket.kind == TicketKind.COMPLAINT,
         "complaint_contacts": support_config(),
         "reply_form": ReplyForm(),
+        "accept": ACCEPT,
         "rating_form": RatingForm(),
         "nav": "support",
     }
@@ -182,7 +195,12 @@ def reply(request: HttpRequest, number: str) -> HttpResponse:
     return _act(
         request,
         number,
-        lambda: actions.add_message(actor, number, form.cleaned_data["body"]),
+        lambda: actions.add_message(
+            actor,
+            number,
+            form.cleaned_data["body"],
+            files=attachments.uploads_from(request.FILES.getlist("attachments")),
+        ),
         _("Reply sent."),
     )
 
@@ -216,3 +234,30 @@ def rate(request: HttpRequest, number: str) -> HttpResponse:
         ),
         _("Thank you for your rating."),
     )
+
+
+def file_response(row: Attachment) -> FileResponse:
+    """An attachment as a download with the headers of UPL-4: never rendered by the browser as a
+    page of ours (attachment, nosniff, a sandboxing CSP), never cached by shared caches."""
+    extension = attachments.CANONICAL_EXTENSION[AttachmentType(row.content_type)]
+    response = FileResponse(row.file.open("rb"), content_type=row.content_type)
+    response["Content-Length"] = str(row.size)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{row.public_id}.{extension}"; '
+        f"filename*=UTF-8''{quote(row.original_name, safe='')}"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@customer_only
+def attachment(request: HttpRequest, public_id: str) -> HttpResponseBase:
+    """A file on one of my tickets (another customer's, or one on an internal note, is 404)."""
+    try:
+        row = attachments.attachment_for(presenters.actor_for(request), public_id)
+    except AttachmentNotFoundError as missing:
+        raise Http404 from missing
+    return file_response(row)

@@ -514,6 +514,7 @@ def test_a_refused_reply_runs_no_macro_action(customer: Any, agent: Any) -> None
         "sort=updated&status=any",
         "sort=created&status=any",
         "kind=complaint&near_breach=1",
+        "kind=callback&sort=callback",
     ],
 )
 def test_every_filter_and_sort_reads_through_an_index(query: str) -> None:
@@ -544,6 +545,7 @@ def test_every_filter_and_sort_reads_through_an_index(query: str) -> None:
         "q=到账",
         "sort=updated&status=any",
         "sort=created&status=any",
+        "kind=callback&sort=callback",
     ],
 )
 def test_every_filter_and_sort_can_read_through_an_index_on_postgresql(query: str) -> None:

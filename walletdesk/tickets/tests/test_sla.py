@@ -22,6 +22,7 @@ from walletdesk.tickets.models import (
     BusinessCalendar,
     CalendarDay,
     SlaPolicy,
+    SlaTarget,
     SlaTimer,
     Ticket,
     TicketEvent,
@@ -222,6 +223,24 @@ def test_raising_the_priority_moves_the_ticket_to_the_urgent_policy(
     assert first.due_at == beijing(11, 3, 17, 30)
     # The urgent policy has no requester-wait target: that clock stops.
     assert timer(ticket, SlaMetric.REQUESTER_WAIT).state == "cancelled"
+
+
+def test_editing_a_policy_target_moves_the_open_deadlines(
+    clock: Any, me: Actor, django_capture_on_commit_callbacks: Any
+) -> None:
+    ticket = open_for(me)
+    clock.shift(timedelta(minutes=30))
+    target = SlaTarget.objects.get(policy__name="标准 Standard", metric=SlaMetric.FIRST_REPLY)
+    target.minutes = 8 * 60
+    with django_capture_on_commit_callbacks(execute=True):
+        target.save()
+    first = timer(ticket, SlaMetric.FIRST_REPLY)
+    assert first.target_minutes == 8 * 60
+    assert first.elapsed == timedelta(minutes=30)
+    # 8 business hours from Tuesday 17:00: one on Tuesday, seven on Wednesday (09:00–16:00).
+    assert first.due_at == beijing(11, 4, 16)
+    ticket.refresh_from_db()
+    assert ticket.sla_due_at == beijing(11, 4, 16)
 
 
 def test_complaints_have_their_own_round_the_clock_promise_and_periodic_updates(

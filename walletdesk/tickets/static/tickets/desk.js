@@ -26,6 +26,9 @@
 
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    /* The live chat rows at the top of the list come and go (htmx), so count rows each time. */
+    rows = Array.prototype.slice.call(document.querySelectorAll("[data-desk-row]"));
+    if (current >= rows.length) current = rows.length - 1;
     var help = document.getElementById("shortcut-help");
     switch (event.key) {
       case "j": highlight(current + 1); break;

@@ -1,0 +1,100 @@
+"""The demo desk: seed_demo calls seed_desk, which writes a living desk through the tickets
+facade, and a second run adds nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from walletdesk.demo.desk_cases import CASES, seed_desk
+from walletdesk.notifications.models import Message
+from walletdesk.tickets.enums import Channel, EventKind, TicketKind, TicketStatus
+from walletdesk.tickets.models import (
+    CallLog,
+    InboundEmail,
+    OutboundEmail,
+    Ticket,
+    TicketEvent,
+    TicketRating,
+)
+
+# Committed, as `make run` seeds: rail submissions and jobs run after commit.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_the_demo_desk_is_alive_and_written_once() -> None:
+    out = StringIO()
+    call_command("seed_demo", stdout=out, stderr=StringIO())  # seed_demo writes the desk
+    assert f"{len(CASES)} demo tickets added" in out.getvalue()
+    counts = (
+        Ticket.objects.count(),
+        TicketEvent.objects.count(),
+        TicketRating.objects.count(),
+        CallLog.objects.count(),
+        Message.objects.filter(category="staff").count(),
+        InboundEmail.objects.count(),
+        OutboundEmail.objects.count(),
+    )
+
+    statuses = set(Ticket.objects.values_list("status", flat=True))
+    assert statuses >= set(TicketStatus.values)
+    channels = set(Ticket.objects.values_list("channel", flat=True))
+    assert channels >= set(Channel.values)
+
+    # A merged pair of the same customer.
+    duplicate = Ticket.objects.get(merged_into__isnull=False)
+    assert duplicate.customer_id == duplicate.merged_into.customer_id  # type: ignore[union-attr]
+    # CSAT results, good and bad.
+    assert set(TicketRating.objects.values_list("score", flat=True)) >= {2, 5}
+    # A call-back waiting in the queue, at a preferred time.
+    callback = Ticket.objects.get(kind=TicketKind.CALLBACK)
+    assert callback.is_open and callback.callback_at is not None
+    assert callback.callback_at > timezone.now()
+    # Suggestions passed to product and shipped.
+    assert set(
+        Ticket.objects.filter(kind=TicketKind.FEEDBACK).values_list("feedback_status", flat=True)
+    ) == {"passed", "shipped"}
+    # A complaint near breach, escalated, and the supervisor paged.
+    near = Ticket.objects.get(tags__icontains="demo-complaint-near-breach")
+    assert near.sla_due_at is not None
+    assert timezone.now() < near.sla_due_at < timezone.now() + timedelta(hours=4)
+    assert TicketEvent.objects.filter(ticket=near, kind=EventKind.ESCALATED).exists()
+    assert Message.objects.filter(
+        category="staff", user__login_name="supervisor@walletdesk.example"
+    ).exists()
+    # Someone who could not sign in: a contact, no account.
+    contact = Ticket.objects.get(channel=Channel.WEB_FORM, customer__isnull=True)
+    assert contact.contact_email and "identity_check" in contact.tags
+    # A logged call on the phone ticket.
+    assert CallLog.objects.filter(ticket__channel=Channel.PHONE).exists()
+    # An email thread: the customer's mail opened it, the agent's reply went out by email, the
+    # customer's answer was threaded onto it by the intake.
+    thread = Ticket.objects.get(tags__icontains="demo-email-thread")
+    assert thread.channel == Channel.EMAIL
+    assert thread.customer is not None and thread.customer.email == "xiaoming.wang@example.com"
+    assert list(
+        thread.messages.filter(visibility="public")
+        .order_by("pk")
+        .values_list("author_kind", flat=True)
+    ) == ["customer", "agent", "customer"]
+    assert list(
+        InboundEmail.objects.filter(ticket=thread).order_by("pk").values_list("outcome", flat=True)
+    ) == ["created", "appended"]
+    assert OutboundEmail.objects.filter(ticket=thread, ticket_message__author_kind="agent").exists()
+
+    again = StringIO()
+    seed_desk(again)
+    assert "0 demo tickets added" in again.getvalue()
+    assert counts == (
+        Ticket.objects.count(),
+        TicketEvent.objects.count(),
+        TicketRating.objects.count(),
+        CallLog.objects.count(),
+        Message.objects.filter(category="staff").count(),
+        InboundEmail.objects.count(),
+        OutboundEmail.objects.count(),
+    )
