@@ -1,7 +1,8 @@
 """`/ws/events/`: the per-user real-time event socket (docs/realtime.md).
 
 Thin, like every consumer: authenticate on connect, join the user's group, forward what
-`publish_on_commit` sends, close when identity says so (`force_close`).
+`publish_on_commit` sends, close when identity says so (`force_close`). Whether a session is live is
+identity's answer, registered with `realtime.facade.register_session_check`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from walletdesk.realtime.facade import groups_for, session_is_live
 from walletdesk.realtime.limits import LimitedJsonConsumer
 from walletdesk.realtime.publish import user_group
 
@@ -21,22 +23,18 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_UNKNOWN_PATH = 4404
 
 
-def _session_is_live(session: Any, user: Any) -> bool:
-    from walletdesk.identity.facade import session_is_live
-
-    return session_is_live(session, user)
-
-
 class EventsConsumer(LimitedJsonConsumer):
     """Server → client events for the signed-in user. Client messages: `{"type": "ping"}` only
     (answered with `{"type": "pong"}` after re-checking the session), within the frame size and
     rate limits of `LimitedJsonConsumer`."""
 
     group: str | None = None
+    # Groups besides the user's own that registered checks let the user in (supervisors).
+    extra_groups: tuple[str, ...] = ()
 
     async def _authorised(self) -> bool:
         user = self.scope.get("user")
-        return bool(await database_sync_to_async(_session_is_live)(self.scope.get("session"), user))
+        return bool(await database_sync_to_async(session_is_live)(self.scope.get("session"), user))
 
     async def connect(self) -> None:
         # Accept first and then close, so the client sees the 4401 code (a refusal before accept
@@ -47,8 +45,14 @@ class EventsConsumer(LimitedJsonConsumer):
             return
         self.group = user_group(int(self.scope["user"].pk))
         await self.channel_layer.group_add(self.group, self.channel_name)
+        self.extra_groups = tuple(await database_sync_to_async(groups_for)(self.scope["user"]))
+        for group in self.extra_groups:
+            await self.channel_layer.group_add(group, self.channel_name)
 
     async def disconnect(self, code: int) -> None:
+        for group in self.extra_groups:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.extra_groups = ()
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
             self.group = None

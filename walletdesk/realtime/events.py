@@ -40,6 +40,66 @@ def _schema(
 EVENT_SCHEMAS: dict[str, EventSchema] = {
     schema.event_type: schema
     for schema in (
+        # The live chat (docs/chat-protocol.md). These are signals only: the chat socket reads
+        # what changed from the database, so a lost event loses nothing.
+        _schema(
+            "chat.message",
+            {"added"},
+            {"conversation": str, "seq": int},
+            description="A message was stored in the conversation under `seq`.",
+        ),
+        _schema(
+            "chat.queue",
+            {"changed"},
+            {"conversation": str},
+            description="The chat's state or place in the queue changed.",
+        ),
+        _schema(
+            "chat.typing",
+            {"started"},
+            {"conversation": str, "author": str},
+            description="`author` (customer, agent) is typing; never stored.",
+        ),
+        _schema(
+            "chat.read",
+            {"updated"},
+            {"conversation": str, "seq": int, "by": str},
+            description="`by` (customer, agent) has read the other side's messages up to `seq`.",
+        ),
+        _schema(
+            "chat.offer",
+            {"added", "withdrawn", "accepted"},
+            {"conversation": str},
+            description=(
+                "To one agent: a chat was offered to them, the offer ended, or they took it."
+            ),
+        ),
+        _schema(
+            "chat.presence",
+            {"updated"},
+            {"status": str, "max_chats": int},
+            description="To one agent: their presence as stored.",
+        ),
+        # The desk follows the live chats (docs/console.md). Signals only: the page re-reads
+        # its fragments, so the payload carries nothing.
+        _schema(
+            "desk.inbox",
+            {"changed"},
+            {},
+            description=(
+                "To one agent (`user.<id>`): one of their live chats was offered, withdrawn, "
+                "taken or ended; the desk list re-reads its chat rows."
+            ),
+        ),
+        _schema(
+            "desk.queues",
+            {"changed"},
+            {},
+            description=(
+                "To supervisors (`desk.supervisors`): a chat waits, is offered, taken, handed "
+                "back or ended, or an agent's presence changed; the live-queues board re-reads."
+            ),
+        ),
         _schema(
             "notification",
             {"add"},

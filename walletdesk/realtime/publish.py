@@ -19,6 +19,12 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
+def supervisors_group() -> str:
+    """Every `/ws/events/` socket of a user who may watch the live queues (the check is the
+    console's, registered with `realtime.facade.register_group`)."""
+    return "desk.supervisors"
+
+
 def _nobody_listens(layer: Any, group: str) -> bool:
     # The in-memory layer never crosses processes: with nobody in this process in the group,
     # skip the event-loop round trip that async_to_sync costs.

@@ -223,9 +223,11 @@ async def _a_revoked_session_is_refused_on_connect_and_on_the_next_message(custo
     await sync_to_async(
         lambda: UserSession.objects.filter(user=customer).update(revoked_at="2026-01-01T00:00Z")
     )()
-    from django.core.cache import cache
+    from walletdesk.core.cache_keys import clear_own_cache
 
-    await sync_to_async(cache.clear)()
+    # Only this worker's keys: a FLUSHDB would also drop the channel layer's groups that tests
+    # on the other worker are listening on.
+    await sync_to_async(clear_own_cache)()
     await socket.send_json_to({"type": "ping"})
     await _expect_close(socket)
     again = await _socket(_cookie(client))

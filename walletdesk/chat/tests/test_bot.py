@@ -1,0 +1,116 @@
+"""The assistant answers first in the live chat (chat.bot): it answers the message the chat
+already stored (one message, one seq), its quick replies and cards reach the socket, 「转人工」 is
+always among them, and its handoff queues the chat for a person."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from walletdesk.chat import live_actions
+from walletdesk.chat.live_models import ChatState, LiveChat
+from walletdesk.chat.models import Message
+from walletdesk.chat.tests.conftest import AsgiServer, Peer, run, sign_in
+from walletdesk.chat.tests.test_queue import make_team
+from walletdesk.core.actors import Actor
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("live_chat_assistant")]
+
+
+def _thread(conversation: str) -> list[tuple[int, str, str]]:
+    return list(
+        Message.objects.filter(conversation__public_id=conversation)
+        .order_by("seq")
+        .values_list("seq", "author_kind", "body")
+    )
+
+
+def test_the_assistant_answers_the_stored_message_without_storing_it_again(
+    user_factory: Callable[..., Any],
+) -> None:
+    customer = Actor.customer(user_factory().pk)
+    conversation = str(live_actions.open_chat(customer).public_id)
+    live_actions.send(customer, conversation, text="充值之后余额没有变", client_id="c1")
+
+    thread = _thread(conversation)
+    assert [(seq, author) for seq, author, _ in thread] == [(1, "customer"), (2, "assistant")]
+    assert thread[0][2] == "充值之后余额没有变"
+    reply = Message.objects.get(conversation__public_id=conversation, seq=2)
+    assert reply.body
+    # Talk to a person is one tap away in every answer.
+    assert "handoff" in [q["id"] for q in reply.payload["quick_replies"]]
+    assert isinstance(reply.payload["cards"], list)
+    assert LiveChat.objects.get(conversation__public_id=conversation).state == ChatState.BOT
+
+
+def test_a_quick_reply_is_one_customer_message_answered_by_the_assistant(
+    user_factory: Callable[..., Any],
+) -> None:
+    customer = Actor.customer(user_factory().pk)
+    conversation = str(live_actions.open_chat(customer).public_id)
+    live_actions.send(
+        customer,
+        conversation,
+        text="提现没到账",
+        client_id="q1",
+        quick_reply="topic:withdraw_not_arrived",
+    )
+    thread = _thread(conversation)
+    assert [(seq, author) for seq, author, _ in thread] == [(1, "customer"), (2, "assistant")]
+    assert thread[0][2] == "提现没到账"
+    stored = Message.objects.get(conversation__public_id=conversation, seq=1)
+    assert stored.payload == {"quick_reply": "topic:withdraw_not_arrived"}
+
+
+def test_a_code_typed_into_the_chat_is_not_kept(user_factory: Callable[..., Any]) -> None:
+    customer = Actor.customer(user_factory().pk)
+    conversation = str(live_actions.open_chat(customer).public_id)
+    live_actions.send(customer, conversation, text="验证码是 739201", client_id="s1")
+    thread = _thread(conversation)
+    assert "739201" not in thread[0][2]
+    assert len(thread) == 2
+
+
+def test_asking_the_assistant_for_a_person_queues_the_chat(
+    user_factory: Callable[..., Any],
+) -> None:
+    team = make_team()
+    customer = Actor.customer(user_factory().pk)
+    conversation = str(live_actions.open_chat(customer).public_id)
+    live_actions.send(customer, conversation, text="转人工", client_id="h1")
+
+    row = LiveChat.objects.get(conversation__public_id=conversation)
+    assert (row.state, row.team_id) == (ChatState.WAITING, team.pk)
+    authors = [author for _, author, _ in _thread(conversation)]
+    assert authors == ["customer", "assistant", "system"]
+    handoff = Message.objects.get(conversation__public_id=conversation, seq=2).payload["handoff"]
+    assert handoff["ticket"] == "" and "Intent:" in handoff["summary"]
+    # No ticket: in the live chat a person takes the chat itself.
+    assert row.ticket_number == ""
+    # Once a person is on the way, the assistant stays out of the chat.
+    live_actions.send(customer, conversation, text="还在吗", client_id="h2")
+    assert [author for _, author, _ in _thread(conversation)][-1] == "customer"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_over_the_socket_the_ack_comes_first_then_the_answer(
+    asgi_server: AsgiServer, customer: Any
+) -> None:
+    cookie = sign_in(customer.login_name)
+
+    async def scenario() -> None:
+        peer = await Peer(asgi_server.ws_url, cookie).open()
+        await peer.send(type="join", conversation=None, after=0)
+        conversation = (await peer.next(type="joined"))["conversation"]
+        await peer.send(type="send", conversation=conversation, client_id="w1", text="怎么提现")
+        ack = await peer.next(type="ack")
+        answer = await peer.next(type="message", seq=2)
+        kinds = [f["type"] for f in peer.frames]
+        assert kinds.index("ack") < peer.frames.index(answer)
+        assert ack["seq"] == 1 and answer["author"] == "assistant"
+        assert "handoff" in [q["id"] for q in answer["payload"]["quick_replies"]]
+        await peer.close()
+
+    run(scenario())
