@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -12,8 +18,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from walletdesk.api.serializers import StrictSerializer
-from walletdesk.assistant import facade
+from walletdesk.assistant import actions, facade
 from walletdesk.assistant.contracts import ENTITY_TYPES
+from walletdesk.core.actors import actor_from_request
 
 ERROR = OpenApiResponse(description="Error envelope: {error: {code, message, details}, request_id}")
 
@@ -107,4 +114,171 @@ class ParseView(APIView):
         serializer = ParseInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = facade.parse(serializer.validated_data["text"], serializer.validated_data["lang"])
+        return Response(result.as_dict())
+
+
+class MessageInput(StrictSerializer):
+    text = StrictCharField(
+        min_length=1,
+        max_length=facade.MAX_TEXT_LENGTH,
+        required=False,
+        help_text="The customer's message (1 to 1000 characters). Never a code or password.",
+    )
+    quick_reply = StrictCharField(
+        min_length=1,
+        max_length=120,
+        required=False,
+        help_text="The id of a quick reply the previous answer offered, instead of text.",
+    )
+    conversation = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="null or absent to start a conversation; its id to continue it.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        has_text, has_reply = "text" in attrs, "quick_reply" in attrs
+        if has_text == has_reply:
+            raise serializers.ValidationError("Send either text or quick_reply.")
+        if has_reply and attrs.get("conversation") is None:
+            raise serializers.ValidationError(
+                {"conversation": ["A quick reply needs its conversation."]}
+            )
+        return attrs
+
+
+def _card_schema() -> Any:
+    return inline_serializer(
+        "AssistantCard",
+        {
+            "type": serializers.CharField(
+                help_text="record, article, ticket, link, quote, balance or incident."
+            ),
+            "title": serializers.CharField(),
+            "subtitle": serializers.CharField(allow_blank=True),
+            "url": serializers.CharField(
+                allow_blank=True, help_text="A page of the wallet or the help center."
+            ),
+            "fields": inline_serializer(
+                "AssistantCardField",
+                {"label": serializers.CharField(), "value": serializers.CharField()},
+                many=True,
+            ),
+        },
+        many=True,
+    )
+
+
+HANDOFF_SCHEMA: dict[str, Any] = {
+    "oneOf": [
+        {"type": "boolean", "enum": [False], "description": "The assistant keeps it."},
+        {
+            "type": "object",
+            "description": "Handed to a person: the support case it opened.",
+            "required": ["ticket", "url", "priority", "reason", "summary"],
+            "properties": {
+                "ticket": {"type": "string", "description": "Case number, WD-YYMM-NNNNNN."},
+                "url": {"type": "string"},
+                "priority": {"type": "string", "enum": ["normal", "high", "urgent"]},
+                "reason": {
+                    "type": "string",
+                    "enum": [
+                        "requested",
+                        "low_confidence",
+                        "sentiment",
+                        "security",
+                        "unresolved",
+                        "complaint",
+                    ],
+                },
+                "summary": {"type": "string", "description": "What the agent reads first."},
+            },
+        },
+    ]
+}
+
+
+@extend_schema_field(HANDOFF_SCHEMA)
+class HandoffField(serializers.JSONField):
+    """false, or the handoff object (documented with its exact shape)."""
+
+
+MessageOutput = inline_serializer(
+    "AssistantTurn",
+    {
+        "conversation": serializers.UUIDField(),
+        "replies": inline_serializer(
+            "AssistantReply",
+            {
+                "text": serializers.CharField(),
+                "cards": _card_schema(),
+                "quick_replies": inline_serializer(
+                    "AssistantQuickReply",
+                    {
+                        "id": serializers.CharField(
+                            help_text="Send it back as quick_reply to choose it."
+                        ),
+                        "label": serializers.CharField(),
+                    },
+                    many=True,
+                ),
+            },
+            many=True,
+        ),
+        "intent": serializers.CharField(),
+        "confidence": serializers.FloatField(),
+        "handoff": HandoffField(),
+    },
+)
+
+
+class MessagesView(APIView):
+    """One turn of a conversation with the assistant, as the signed-in customer."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_scope = "nlu_parse"
+
+    @extend_schema(
+        summary="Talk to the assistant (one turn)",
+        description=(
+            "Send `{text, conversation}` (conversation null to start one) or "
+            "`{conversation, quick_reply}` with the id of a quick reply the previous answer "
+            "offered. The assistant reads the customer's own data, answers in the customer's "
+            "language, asks for a one-tap confirmation before it changes anything (only the "
+            "emergency freeze), never moves money and never asks for a code or password in "
+            "text. `handoff` is false, or the support case it opened. 404 "
+            "chat_conversation_not_found for an unknown or another customer's conversation; "
+            "400 assistant_quick_reply_invalid for a quick reply not on offer."
+        ),
+        request=MessageInput,
+        responses={200: MessageOutput, 400: ERROR, 401: ERROR, 404: ERROR, 429: ERROR, 503: ERROR},
+        examples=[
+            OpenApiExample(
+                "Start",
+                value={"text": "我充值的钱还没到账", "conversation": None},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Confirm",
+                value={
+                    "conversation": "0b5f6a9e-3d55-4a43-9a0e-5c7f3c4fe7a1",
+                    "quick_reply": "confirm_freeze",
+                },
+                request_only=True,
+            ),
+        ],
+        tags=["assistant"],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = MessageInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        conversation = data.get("conversation")
+        result = actions.converse(
+            actor_from_request(request),
+            text=data.get("text"),
+            quick_reply=data.get("quick_reply"),
+            conversation=str(conversation) if conversation else None,
+        )
         return Response(result.as_dict())

@@ -41,3 +41,11 @@ class ParseTextInvalidError(WalletDeskError):
     code = "assistant_text_invalid"
     http_status = 400
     message = _("Type a message of 1 to %(max_length)s characters.")
+
+
+class QuickReplyInvalidError(WalletDeskError):
+    """A quick reply that this conversation did not offer (or no longer waits for)."""
+
+    code = "assistant_quick_reply_invalid"
+    http_status = 400
+    message = _("That option is no longer available. Type your question instead.")

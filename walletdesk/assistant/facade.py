@@ -8,6 +8,9 @@
 The trained model is loaded once per process on first use; nothing here trains. When no model
 has been trained yet, `parse` raises `ModelNotTrainedError` (503, code
 "assistant_model_missing").
+
+For the console, `agent_assist(conversation_id, lang="zh")` returns the detected intent, a short
+summary, the entities and suggested replies (desk macros, help articles) for the agent to edit.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from walletdesk.assistant.agent_assist import AgentAssist, Suggestion, agent_assist
 from walletdesk.assistant.contracts import OUT_OF_SCOPE, Entity, IntentScore, ParseResult
 from walletdesk.assistant.errors import ParseTextInvalidError
 from walletdesk.assistant.nlu import store
@@ -22,9 +26,12 @@ from walletdesk.assistant.nlu import store
 __all__ = [
     "MAX_TEXT_LENGTH",
     "OUT_OF_SCOPE",
+    "AgentAssist",
     "Entity",
     "IntentScore",
     "ParseResult",
+    "Suggestion",
+    "agent_assist",
     "model_version",
     "parse",
 ]

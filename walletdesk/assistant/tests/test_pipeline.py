@@ -180,6 +180,7 @@ def test_training_data_covers_every_required_intent_in_both_languages() -> None:
 
 def test_held_out_files_are_apart_from_training_data() -> None:
     from walletdesk.assistant.nlu.data import (
+        DEV_DIR,
         EVAL_DIR,
         REQUIRED_INTENTS,
         load_jsonl,
@@ -187,7 +188,8 @@ def test_held_out_files_are_apart_from_training_data() -> None:
     )
 
     training = {e.text.strip().lower() for e in load_training_examples()}
-    for name in ("zh.jsonl", "en.jsonl"):
-        held_out = load_jsonl(EVAL_DIR / name)
-        assert {e.intent for e in held_out} == set(REQUIRED_INTENTS)
-        assert [e.text for e in held_out if e.text.strip().lower() in training] == []
+    for directory in (EVAL_DIR, DEV_DIR):
+        for name in ("zh.jsonl", "en.jsonl"):
+            held_out = load_jsonl(directory / name)
+            assert {e.intent for e in held_out} == set(REQUIRED_INTENTS)
+            assert [e.text for e in held_out if e.text.strip().lower() in training] == []

@@ -1,0 +1,1 @@
+"""Conversation scenarios as data (`manage.py assistant_eval`): load, snapshot, run, score."""
