@@ -12,7 +12,7 @@ PYTEST_ARGS := -n $(PYTEST_WORKERS) --dist loadgroup -q
 COVERAGE ?= 0
 COVERAGE_DATA := COVERAGE_FILE=$(CURDIR)/var/coverage/data
 
-.PHONY: help install messages compilemessages migrate seed run serve test coverage test-postgres lint format typecheck imports check browser-deps benchmarks clean
+.PHONY: help install messages compilemessages migrate seed demo-guide run serve test coverage test-postgres lint format typecheck imports check browser-deps benchmarks clean
 
 help:
 	@echo "make run        set up everything and serve http://127.0.0.1:8000 (SQLite, no services)"
@@ -20,6 +20,7 @@ help:
 	@echo "                COVERAGE=1 make test also measures coverage into var/coverage/"
 	@echo "make coverage   combine the measured runs, report, fail below the ratchet"
 	@echo "make check      ruff, mypy, import contracts, migrations check"
+	@echo "make demo-guide rewrite docs/demo.md from walletdesk/demo/cases.py"
 	@echo "make benchmarks run the scripts in benchmarks/"
 
 $(BIN)/uv:
@@ -44,6 +45,9 @@ migrate: install compilemessages
 seed: migrate
 	$(MANAGE) seed_demo
 	$(MANAGE) nlu_train --if-missing
+
+demo-guide: install
+	$(MANAGE) demo_guide
 
 run: seed
 	@mkdir -p var

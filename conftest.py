@@ -94,3 +94,29 @@ def customer_client(customer: Any) -> Client:
     client = Client()
     client.force_login(customer)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _live_chat_assistant_off() -> Any:
+    """The live chat's assistant (connected when Django starts) stays out of tests that do not ask
+    for it with `live_chat_assistant`: they see the chat's own "talk to a person" answer whatever
+    model another test left active."""
+    from walletdesk.chat import facade as chat
+
+    previous = chat.connect_assistant(None)
+    yield
+    chat.connect_assistant(previous)
+
+
+@pytest.fixture
+def live_chat_assistant(_live_chat_assistant_off: None) -> Any:
+    """The assistant answers first in the live chat, with the session's small trained model."""
+    from walletdesk.assistant.actions import answer_chat_message
+    from walletdesk.assistant.nlu import store
+    from walletdesk.assistant.tests.conftest import train_fast_pipeline
+    from walletdesk.chat import facade as chat
+
+    store.activate(train_fast_pipeline())
+    chat.connect_assistant(answer_chat_message)
+    yield
+    chat.connect_assistant(None)

@@ -33,7 +33,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-PG_BENCH_DB = "walletdesk_bench"
+# Its own database, recreated by each run (BENCH_PG_DB: another name, e.g. on a shared machine).
+PG_BENCH_DB = os.environ.get("BENCH_PG_DB", "walletdesk_bench")
 
 
 def log(message: str) -> None:

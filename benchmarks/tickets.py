@@ -16,8 +16,9 @@ On PostgreSQL and on SQLite, generates a desk (by default 200,000 tickets with o
 
     .venv/bin/python benchmarks/tickets.py [--tickets 200000] [--backends postgres,sqlite]
 
-Uses its own databases: PostgreSQL `wd_bench_tickets` (created and dropped here; the server from
-BENCH_PG_ADMIN_URL) and a SQLite file in a temporary directory; never the dev database.
+Uses its own databases: PostgreSQL `wd_bench_tickets` (or BENCH_PG_DB; created and dropped
+here; the server from BENCH_PG_ADMIN_URL) and a SQLite file in a temporary directory; never the
+dev database.
 Prints progress and a table, draws benchmarks/out/tickets.png when matplotlib is installed, and
 prints one JSON object as the last line:
 {"postgres": {list_p50_ms, list_p99_ms, detail_p50_ms, detail_p99_ms, assign_per_s, sla_sweep_s,
@@ -42,7 +43,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-PG_BENCH_DB = "wd_bench_tickets"
+# Own database name per checkout when several people benchmark on one server.
+PG_BENCH_DB = os.environ.get("BENCH_PG_DB", "wd_bench_tickets")
 BATCH = 5_000
 PAGE = 50
 TEAMS = 4

@@ -8,10 +8,12 @@ from typing import Any
 
 from django.urls import re_path
 
+from walletdesk.chat.routing import websocket_urlpatterns as chat_routes
 from walletdesk.realtime.consumers import UnknownPathConsumer
 from walletdesk.realtime.routing import websocket_urlpatterns as realtime_routes
 
 websocket_urlpatterns: list[Any] = [
     *realtime_routes,
+    *chat_routes,
     re_path(r"", UnknownPathConsumer.as_asgi(), name="websocket-unknown-path"),
 ]

@@ -18,7 +18,10 @@ urlpatterns = [
     path("notifications/", include("walletdesk.notifications.urls")),
     path("help/", include("walletdesk.helpcenter.urls")),
     path("assistant/", include("walletdesk.assistant.urls")),
+    path("support/chat/", include("walletdesk.chat.urls")),
     path("support/", include("walletdesk.tickets.urls")),
+    path("desk/chats/", include("walletdesk.chat.console_urls")),
+    path("desk/console/", include("walletdesk.console.urls")),
     path("desk/", include("walletdesk.tickets.desk_urls")),
     path("", include("walletdesk.payments.urls")),
 ]

@@ -24,7 +24,9 @@ def main() -> int:
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue
         with po_path.open("rb") as handle:
-            catalog = read_po(handle, locale=po_path.parent.parent.name)
+            # A broken entry (a msgid without its msgstr, as a careless merge leaves) stops the
+            # build with its file and line instead of being dropped from the catalogue.
+            catalog = read_po(handle, locale=po_path.parent.parent.name, abort_invalid=True)
         with mo_path.open("wb") as handle:
             write_mo(handle, catalog, use_fuzzy=False)
         compiled += 1

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-READERS = re.compile(r'env_(?:str|bool|int|list|path|optional)\(\s*"([A-Z0-9_]+)"')
+READERS = re.compile(r'env_(?:str|bool|int|float|list|path|optional)\(\s*"([A-Z0-9_]+)"')
 
 
 def test_env_example_lists_every_variable_the_settings_read() -> None:

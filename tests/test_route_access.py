@@ -48,6 +48,12 @@ PUBLIC = {
     "helpcenter:announcements",
     "helpcenter:announcements-rss",
     "helpcenter:announcements-atom",
+    # The contact form for people who cannot sign in (locked out, phone lost): a ticket opens only
+    # after the email is proved, and is tied to an account only after an agent's identity checks.
+    "tickets:contact",
+    # A page standing in for the operator's own site, with the chat widget on it: static, and the
+    # chat inside the widget asks a signed-out visitor to sign in.
+    "chat:widget-demo",
 }
 STAFF_PREFIXES = (
     "identity:staff_",

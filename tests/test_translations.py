@@ -91,3 +91,17 @@ def test_no_message_has_two_chinese_translations() -> None:
                 translations[(message.context, msgid)][text].append(where)
     conflicts = {key: seen for key, seen in translations.items() if len(seen) > 1}
     assert conflicts == {}
+
+
+EVERY_CATALOGUE = sorted(
+    [*ROOT.glob("locale/*/LC_MESSAGES/*.po"), *ROOT.glob("walletdesk/*/locale/*/LC_MESSAGES/*.po")]
+)
+
+
+@pytest.mark.parametrize("path", EVERY_CATALOGUE, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_catalogue_is_well_formed_and_has_each_message_once(path: Path) -> None:
+    # Both languages: merged catalogues have lost a msgstr line or kept an entry twice before.
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=path.parent.parent.name, abort_invalid=True)
+    entries = sum(1 for line in path.read_text().splitlines() if line.startswith("msgid "))
+    assert entries == len(catalog) + 1, "an entry appears twice (the +1 is the header)"

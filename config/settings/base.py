@@ -8,9 +8,18 @@ from pathlib import Path
 import dj_database_url
 import django_stubs_ext
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.settings.env import env_bool, env_int, env_list, env_optional, env_path, env_str
+from config.settings.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_optional,
+    env_path,
+    env_str,
+)
 
 django_stubs_ext.monkeypatch()
 
@@ -38,6 +47,8 @@ INSTALLED_APPS = [
     "walletdesk.realtime",
     "walletdesk.helpcenter",
     "walletdesk.tickets",
+    "walletdesk.chat",
+    "walletdesk.console",
     "walletdesk.assistant",
     "walletdesk.api",
     "walletdesk.demo",
@@ -118,6 +129,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, channel layer, job-queue broker ----------------------------------------------
 REDIS_URL = env_optional("REDIS_URL")
+CHANNEL_LAYER_READ_TIMEOUT = 15.0
+# redis-py 8's pools refuse a 101st connection at once ("Too many connections"): a process whose
+# sockets all reconnect and join their groups together (after a restart) needs one per join in
+# flight. Connections are opened only as needed; Redis takes 10,000 clients by default.
+CHANNEL_LAYER_MAX_CONNECTIONS = 2000
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -129,11 +145,30 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "walletdesk:channels"},
+            # Each socket waits on a blocking pop of up to 5 s; redis-py 8 also gives up reading
+            # after 5 s by default, which tore every idle socket down every few seconds. The
+            # read timeout stays (a dead Redis is still noticed), just longer than the pop.
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": CHANNEL_LAYER_READ_TIMEOUT,
+                        "max_connections": CHANNEL_LAYER_MAX_CONNECTIONS,
+                    }
+                ],
+                "prefix": "walletdesk:channels",
+            },
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # The embedded default runs several processes (web, jobs, `manage.py` commands): a cache on
+    # disk is one they all see, so a sign-in lockout or a rate limit counted by one holds in all.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # --- Job queue (Celery) -------------------------------------------------------------------------
@@ -182,6 +217,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "walletdesk.payments.tasks.expire_stale_top_ups",
         "schedule": timedelta(minutes=5),
     },
+    "expire-refund-requests": {
+        "task": "walletdesk.payments.tasks.expire_refund_requests",
+        "schedule": timedelta(minutes=15),
+    },
     "sweep-sla-timers": {
         "task": "walletdesk.tickets.tasks.sweep_sla",
         "schedule": timedelta(minutes=1),
@@ -190,7 +229,29 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "walletdesk.tickets.tasks.auto_assign",
         "schedule": timedelta(minutes=1),
     },
+    # Live chat: offers not accepted in time go to the next agent (docs/chat-protocol.md).
+    "route-live-chats": {
+        "task": "walletdesk.chat.tasks.route_chats",
+        "schedule": timedelta(seconds=5),
+    },
+    # Live chat: chats of agents who went away, and chats an agent left unanswered, go back to
+    # the front of the queue.
+    "requeue-live-chats": {
+        "task": "walletdesk.chat.tasks.requeue_chats",
+        "schedule": timedelta(seconds=15),
+    },
 }
+
+# Seconds an agent has to accept a chat offered to them before it goes to the next agent.
+CHAT_OFFER_SECONDS = env_int("CHAT_OFFER_SECONDS", 30)
+# Seconds an agent may leave the customer's last message unanswered before the customer is told
+# and the chat goes back to the front of the queue.
+CHAT_AGENT_SILENCE_SECONDS = env_int("CHAT_AGENT_SILENCE_SECONDS", 180)
+# Above this estimated wait (seconds; also when no agent is online) a queued customer gets the
+# most relevant help articles at once.
+CHAT_PEAK_WAIT_SECONDS = env_int("CHAT_PEAK_WAIT_SECONDS", 300)
+# Origins (scheme://host[:port]) of the operator's own sites that may embed the chat widget.
+CHAT_WIDGET_ORIGINS = env_list("CHAT_WIDGET_ORIGINS", [])
 
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "identity.User"
@@ -236,7 +297,19 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = VAR_DIR / "media"
 # The assistant's trained model (a versioned directory per training run; see docs/assistant.md)
 WALLETDESK_NLU_MODEL_DIR = env_path("WALLETDESK_NLU_MODEL_DIR", VAR_DIR / "nlu")
-STORAGES = {
+# The assistant's optional LLM (an OpenAI-compatible endpoint: vLLM, Ollama, OpenAI…). Off while
+# the URL is empty; when on it only phrases answers and agent summaries (docs/assistant.md).
+ASSISTANT_LLM_URL = env_str("ASSISTANT_LLM_URL", "").strip()
+ASSISTANT_LLM_MODEL = env_str("ASSISTANT_LLM_MODEL", "").strip()
+ASSISTANT_LLM_API_KEY = env_str("ASSISTANT_LLM_API_KEY", "").strip()
+ASSISTANT_LLM_TIMEOUT_SECONDS = env_float("ASSISTANT_LLM_TIMEOUT_SECONDS", 4.0)
+if ASSISTANT_LLM_URL and not ASSISTANT_LLM_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured("ASSISTANT_LLM_URL must start with http:// or https://.")
+if ASSISTANT_LLM_URL and not ASSISTANT_LLM_MODEL:
+    raise ImproperlyConfigured("Set ASSISTANT_LLM_MODEL when ASSISTANT_LLM_URL is set.")
+if not 0 < ASSISTANT_LLM_TIMEOUT_SECONDS <= 60:
+    raise ImproperlyConfigured("ASSISTANT_LLM_TIMEOUT_SECONDS must be above 0 and at most 60.")
+STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
@@ -345,6 +418,8 @@ WALLETDESK = {
     # Top-ups and withdrawals still pending after this long are queried at the rail.
     "RECONCILE_AFTER": timedelta(minutes=env_int("WALLETDESK_RECONCILE_AFTER_MINUTES", 10)),
     "TOPUP_EXPIRES_AFTER": timedelta(hours=env_int("WALLETDESK_TOPUP_EXPIRES_HOURS", 24)),
+    # A customer's refund request the merchant has not answered in this many days expires.
+    "REFUND_REQUEST_EXPIRES_DAYS": env_int("WALLETDESK_REFUND_REQUEST_EXPIRES_DAYS", 7),
     "RAIL_CALLBACK_SECRET": env_str("WALLETDESK_RAIL_CALLBACK_SECRET", ""),
     "RAIL_CALLBACK_TOLERANCE_SECONDS": 300,
     "SANDBOX_RAIL_LATENCY_SECONDS": env_int("WALLETDESK_SANDBOX_RAIL_LATENCY_SECONDS", 3),
@@ -453,3 +528,91 @@ _EMAIL_BACKEND_NAMES = {
 }
 _email_backend = env_str("DJANGO_EMAIL_BACKEND", "").strip() or ("dev-outbox" if DEBUG else "smtp")
 EMAIL_BACKEND = _EMAIL_BACKEND_NAMES.get(_email_backend, _email_backend)
+
+# --- Ticket email (docs/support-desk.md, "Email") ---------------------------------------------
+_SUPPORT_ADDRESS = env_str("WALLETDESK_MAIL_SUPPORT_ADDRESS", "support@walletdesk.local")
+WALLETDESK_MAIL = {
+    # The desk's address: the From of ticket mail; each ticket's Reply-To is support+<number>@...
+    "SUPPORT_ADDRESS": _SUPPORT_ADDRESS,
+    # The right-hand side of the Message-IDs we write; a message whose own id ends with it is
+    # our mail coming back (a loop).
+    "MESSAGE_ID_DOMAIN": env_str("WALLETDESK_MAIL_MESSAGE_ID_DOMAIN", "")
+    or _SUPPORT_ADDRESS.rpartition("@")[2],
+    # Recipients the SMTP listener accepts (plus-addressed variants included); others get 550.
+    "INBOUND_ADDRESSES": env_list("WALLETDESK_MAIL_INBOUND_ADDRESSES", [_SUPPORT_ADDRESS]),
+    "SMTP_LISTEN_HOST": env_str("WALLETDESK_MAIL_SMTP_HOST", "127.0.0.1"),
+    "SMTP_LISTEN_PORT": env_int("WALLETDESK_MAIL_SMTP_PORT", 2525),
+    # Largest message accepted (SMTP SIZE; larger gets 552), and attachments kept per message.
+    "MAX_MESSAGE_BYTES": env_int("WALLETDESK_MAIL_MAX_MESSAGE_BYTES", 25 * 1024 * 1024),
+    "MAX_ATTACHMENTS": env_int("WALLETDESK_MAIL_MAX_ATTACHMENTS", 10),
+    # More messages than this from one sender within an hour is a loop: recorded, not answered.
+    "LOOP_LIMIT_PER_HOUR": env_int("WALLETDESK_MAIL_LOOP_LIMIT_PER_HOUR", 20),
+    # IMAP polling (`manage.py mail_imap_poll`), the alternative to the SMTP listener.
+    "IMAP_HOST": env_str("WALLETDESK_MAIL_IMAP_HOST", ""),
+    "IMAP_PORT": env_int("WALLETDESK_MAIL_IMAP_PORT", 993),
+    "IMAP_SSL": env_bool("WALLETDESK_MAIL_IMAP_SSL", True),
+    "IMAP_USER": env_str("WALLETDESK_MAIL_IMAP_USER", ""),
+    "IMAP_PASSWORD": env_str("WALLETDESK_MAIL_IMAP_PASSWORD", ""),
+    "IMAP_FOLDER": env_str("WALLETDESK_MAIL_IMAP_FOLDER", "INBOX"),
+    "IMAP_INTERVAL_SECONDS": env_int("WALLETDESK_MAIL_IMAP_INTERVAL_SECONDS", 60),
+    # Satisfaction survey links stop working after this many days.
+    "CSAT_LINK_DAYS": env_int("WALLETDESK_CSAT_LINK_DAYS", 14),
+}
+CELERY_BEAT_SCHEDULE["tickets-deliver-outbound-email"] = {
+    "task": "walletdesk.tickets.tasks.deliver_outbound_email",
+    "schedule": timedelta(minutes=1),
+}
+# --- Support desk: attachments, channels, outgoing webhooks (docs/support-desk.md) ------------
+# Attachments (security guide UPL-1..4). The proxy in front must allow bodies of
+# PER_MESSAGE x MAX_BYTES plus the form (about 51 MiB) on the upload routes.
+WALLETDESK_ATTACHMENTS = {
+    "MAX_BYTES": 10 * 1024 * 1024,
+    "PER_MESSAGE": 5,
+    "PER_TICKET": 20,
+    "DAILY_BYTES_PER_USER": 100 * 1024 * 1024,
+    "MAX_PIXELS": 40_000_000,
+    "MAX_SIDE": 16_384,
+    "MAX_PDF_PAGES": 300,
+    # An upload through the API that no message used is deleted after this long.
+    "UNBOUND_TTL_HOURS": 24,
+}
+# "filesystem" (default: WALLETDESK_VAR_DIR/attachments, served by no web server) or "s3": any
+# S3-compatible store through django-storages (`uv pip install "django-storages[s3]"`), with
+# WALLETDESK_ATTACHMENT_S3_BUCKET and optionally WALLETDESK_ATTACHMENT_S3_ENDPOINT (MinIO, OSS,
+# COS...) and the usual AWS_* credentials in the environment.
+_attachment_store = env_str("WALLETDESK_ATTACHMENT_STORAGE", "filesystem")
+if _attachment_store == "s3":
+    STORAGES["attachments"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("WALLETDESK_ATTACHMENT_S3_BUCKET"),
+            "endpoint_url": env_optional("WALLETDESK_ATTACHMENT_S3_ENDPOINT"),
+            "location": "attachments",
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+else:
+    STORAGES["attachments"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "attachments"), "base_url": "/no-public-url/"},
+    }
+WALLETDESK_WEBHOOKS = {
+    # Development and test settings only: lets webhooks and channel replies go to http:// and
+    # loopback addresses (a local receiver). Production refuses it (tickets.E001).
+    "ALLOW_LOOPBACK": False,
+    "CONNECT_TIMEOUT": 5.0,
+    "TOTAL_TIMEOUT": 10.0,
+    "MAX_RESPONSE_BYTES": 64 * 1024,
+    # Retries with exponential backoff and jitter for this long, then the dead-letter list.
+    "RETRY_FOR_HOURS": 72,
+    "FIRST_RETRY_SECONDS": 30,
+    "MAX_RETRY_SECONDS": 6 * 3600,
+    # Inbound channel messages: how far a webhook-timestamp may be from now.
+    "INBOUND_TOLERANCE_SECONDS": 300,
+}
+CELERY_BEAT_SCHEDULE["tickets-deliver-outbox"] = {
+    "task": "walletdesk.tickets.tasks.deliver_outbox",
+    "schedule": timedelta(seconds=30),
+}

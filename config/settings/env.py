@@ -59,6 +59,16 @@ def env_int(name: str, default: int | object = _UNSET) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number; got {value!r}.") from exc
 
 
+def env_float(name: str, default: float | object = _UNSET) -> float:
+    value = _raw(name, default)
+    if isinstance(value, float | int):
+        return float(value)
+    try:
+        return float(str(value).strip())
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number; got {value!r}.") from exc
+
+
 def env_list(name: str, default: list[str] | object = _UNSET) -> list[str]:
     value = _raw(name, default)
     if isinstance(value, list):

@@ -19,3 +19,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Each test process keeps its own cache unless Redis is given (the PostgreSQL + Redis pass).
+if not REDIS_URL:  # noqa: F405
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Tests deliver webhooks and channel replies to real HTTP servers on loopback.
+WALLETDESK_WEBHOOKS = {**WALLETDESK_WEBHOOKS, "ALLOW_LOOPBACK": True}  # noqa: F405
+STORAGES["attachments"] = {
+    "BACKEND": "django.core.files.storage.InMemoryStorage",
+}

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 CHROMIUM_ARGS = [
@@ -27,6 +29,33 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+
+
+class _OneRequestAtATimeOnSharedSqlite(ThreadedWSGIServer):
+    """The live server's threads all use the test's single in-memory SQLite connection; two
+    requests at once (a page's background poll while another browser signs in) interleave their
+    savepoints on it and fail with "no such savepoint". With a shared connection each request runs
+    to the end of its body under one lock; keep-alive sockets still get threads of their own."""
+
+    def set_app(self, application: Any) -> None:
+        if not self.connections_override:
+            super().set_app(application)
+            return
+        lock = threading.Lock()
+
+        def one_at_a_time(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+            with lock:
+                response = application(environ, start_response)
+                try:
+                    return [b"".join(response)]
+                finally:
+                    if hasattr(response, "close"):
+                        response.close()
+
+        super().set_app(one_at_a_time)
+
+
+LiveServerThread.server_class = _OneRequestAtATimeOnSharedSqlite
 
 
 def _chromium_path() -> str:

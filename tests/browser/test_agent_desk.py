@@ -90,6 +90,9 @@ def _agent_signs_in(page: Page, url: str, phone: str) -> None:
 
 
 def _customer_sees(page: Page, url: str, customer: Any, number: str, text: str) -> None:
+    # Leave the desk first: its periodic refresh, answered after the cookies were cleared, would
+    # set the agent's session cookie again.
+    page.goto("about:blank")
     page.context.clear_cookies()
     page.goto(f"{url}/account/login/")
     page.fill("input[name=username]", customer.login_name)
