@@ -35,6 +35,16 @@ def _isolated_cache(settings: Any) -> None:
         cache.clear()
 
 
+@pytest.fixture(scope="session")
+def live_server(django_db_setup: None, live_server: Any) -> Any:
+    """pytest-django's live server, started only once the test database exists. Started first
+    (it is session-scoped and does not ask for the database), it saw the development database's
+    settings: on SQLite its threads then opened connections of their own to the shared in-memory
+    test database instead of sharing the test's, and a request still running when the test ended
+    broke the flush ("database table is locked", "couldn't be flushed")."""
+    return live_server
+
+
 @pytest.fixture(autouse=True)
 def _forget_cached_ledger_accounts() -> None:
     """Account ids are cached per process; tests that flush tables must not see stale ids."""

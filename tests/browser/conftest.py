@@ -31,6 +31,30 @@ CHROMIUM_ARGS = [
 ]
 
 
+class _SharedSqliteGate:
+    """Between tests the live server must leave the shared connection alone: the test's teardown
+    flushes the database on that same connection, and a late request from the page just closed (a
+    background poll, a socket reconnecting) running beside the flush breaks it ("couldn't be
+    flushed"), leaving the next test on this worker with the last one's rows. Requests run one at
+    a time under `lock`; while the gate is shut they get a 503 without touching the database."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.accepting = False
+
+    def open(self) -> None:
+        with self.lock:
+            self.accepting = True
+
+    def shut(self) -> None:
+        # Taking the lock waits for the request in flight to finish.
+        with self.lock:
+            self.accepting = False
+
+
+_GATE = _SharedSqliteGate()
+
+
 class _OneRequestAtATimeOnSharedSqlite(ThreadedWSGIServer):
     """The live server's threads all use the test's single in-memory SQLite connection; two
     requests at once (a page's background poll while another browser signs in) interleave their
@@ -41,10 +65,12 @@ class _OneRequestAtATimeOnSharedSqlite(ThreadedWSGIServer):
         if not self.connections_override:
             super().set_app(application)
             return
-        lock = threading.Lock()
 
         def one_at_a_time(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-            with lock:
+            with _GATE.lock:
+                if not _GATE.accepting:
+                    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+                    return [b"between tests"]
                 response = application(environ, start_response)
                 try:
                     return [b"".join(response)]
@@ -53,6 +79,22 @@ class _OneRequestAtATimeOnSharedSqlite(ThreadedWSGIServer):
                         response.close()
 
         super().set_app(one_at_a_time)
+
+
+@pytest.fixture(autouse=True)
+def _live_server_only_during_the_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Opens the gate once the test's database is ready and shuts it before the flush (this
+    fixture is set up after `transactional_db`, so it is torn down before it)."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    request.getfixturevalue("live_server")
+    _GATE.open()
+    try:
+        yield
+    finally:
+        _GATE.shut()
 
 
 LiveServerThread.server_class = _OneRequestAtATimeOnSharedSqlite
