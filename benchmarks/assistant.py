@@ -78,6 +78,9 @@ def child(turns: int, backend: str) -> dict[str, float]:
 
     log(f"[{backend}] migrating …")
     call_command("migrate", verbosity=0, interactive=False)
+    # A fresh clone has no trained model yet (make run trains it); train it here, once.
+    log(f"[{backend}] training the assistant's model if it is missing …")
+    call_command("nlu_train", if_missing=True)
     log(f"[{backend}] seeding the demo data …")
     call_command("seed_demo", stdout=io.StringIO(), stderr=io.StringIO())
     ids = [identity.customer_id_for_login(login) for login in CUSTOMERS]
@@ -115,22 +118,37 @@ def run_backend(backend: str, turns: int, workdir: Path) -> dict[str, Any] | Non
         env["DATABASE_URL"] = os.environ.get(
             "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/wd_assistant"
         )
+        recreate_pg_database(env["DATABASE_URL"])
     env["WALLETDESK_VAR_DIR"] = env.get("WALLETDESK_VAR_DIR", str(ROOT / "var"))
-    process = subprocess.run(
+    process = subprocess.Popen(
         [sys.executable, __file__, "--child", backend, "--turns", str(turns)],
         env=env,
         stdout=subprocess.PIPE,
         text=True,
-        check=False,
     )
-    lines = process.stdout.strip().splitlines()
-    for line in lines[:-1]:
-        log(line)
-    if process.returncode != 0 or not lines:
-        log(f"[{backend}] failed (exit {process.returncode})")
+    assert process.stdout is not None
+    last = ""
+    for line in process.stdout:
+        line = line.rstrip("\n")
+        if line.startswith("{"):
+            last = line
+        else:
+            log(line)  # progress as it comes
+    if process.wait() != 0 or not last:
+        log(f"[{backend}] failed (exit {process.returncode}); its output is above")
         return None
-    figures: dict[str, Any] = json.loads(lines[-1])
+    figures: dict[str, Any] = json.loads(last)
     return figures
+
+
+def recreate_pg_database(url: str) -> None:
+    """A fresh benchmark database each run (the server at `url` must be running)."""
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def main() -> int:

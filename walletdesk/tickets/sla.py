@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
@@ -372,13 +372,38 @@ class SweepResult:
     breached: int
 
 
+def _insert_sweep_events(
+    timer_ids: list[int], kind: EventKind, now: datetime
+) -> list[tuple[int, int, str]]:
+    """The chunk's timeline rows, written by the database from the timers themselves in one
+    `INSERT … SELECT … RETURNING`: built as 40,000 model instances for `bulk_create` they were
+    a third of a sweep's time, nearly all of it in Python. Returns (event id, ticket id,
+    metric) of each row."""
+    event = TicketEvent._meta
+    timer = SlaTimer._meta
+    # Identifiers from the models' own metadata, never from input; every value is a parameter.
+    col = {f.name: f.column for f in event.concrete_fields}
+    timer_ticket, timer_metric = timer.get_field("ticket").column, timer.get_field("metric").column
+    ids = ", ".join(["%s"] * len(timer_ids))
+    sql = (
+        f"INSERT INTO {event.db_table} ({col['ticket']}, {col['actor']}, {col['kind']},"  # noqa: S608
+        f" {col['from_value']}, {col['to_value']}, {col['note']}, {col['created_at']})"
+        f" SELECT {timer_ticket}, %s, %s, '', {timer_metric}, '', %s FROM {timer.db_table}"
+        f" WHERE {timer.pk.column} IN ({ids})"
+        f" RETURNING {event.pk.column}, {col['ticket']}, {col['to_value']}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ["system", kind.value, now, *timer_ids])
+        return [(pk, ticket_id, metric) for pk, ticket_id, metric in cursor.fetchall()]
+
+
 def _record_due(
     stamp: str,
     deadline: str,
     kind: EventKind,
     now: datetime,
     recorded: Recorder,
-    announce: Callable[[Sequence[TicketEvent]], object],
+    announce: Callable[[Sequence[TicketEvent]], object] | None,
 ) -> int:
     """Record every timer whose `deadline` has passed and `stamp` is empty, in chunks.
 
@@ -407,15 +432,23 @@ def _record_due(
                 # between: undo this chunk (the other sweep recorded them; the rest come next run).
                 transaction.set_rollback(True)
                 break
-            events = TicketEvent.objects.bulk_create(
-                TicketEvent(
-                    ticket_id=ticket_id, actor="system", kind=kind, to_value=metric, created_at=now
-                )
-                for _pk, ticket_id, metric in rows
-            )
+            written = _insert_sweep_events([pk for pk, _ticket, _metric in rows], kind, now)
             recorded([(ticket_id, metric) for _pk, ticket_id, metric in rows], kind, now)
-            # After the rules, so each event reports the ticket as they left it (escalated).
-            announce(events)
+            if announce is not None:
+                # After the rules, so each event reports the ticket as they left it (escalated).
+                announce(
+                    [
+                        TicketEvent(
+                            id=pk,
+                            ticket_id=ticket_id,
+                            actor="system",
+                            kind=kind,
+                            to_value=metric,
+                            created_at=now,
+                        )
+                        for pk, ticket_id, metric in written
+                    ]
+                )
         count += len(rows)
     return count
 
@@ -427,7 +460,28 @@ def sweep(now: datetime) -> SweepResult:
     from walletdesk.tickets.automation import sla_recorder
 
     recorded = sla_recorder()
-    announce = webhooks.announcer()
-    warned = _record_due("warned_at", "warn_at", EventKind.SLA_WARNING, now, recorded, announce)
-    breached = _record_due("breached_at", "due_at", EventKind.SLA_BREACHED, now, recorded, announce)
+    endpoints = webhooks.active_endpoints()
+    announce = webhooks.announcer(endpoints)
+
+    def announcer_for(kind: EventKind) -> Callable[[Sequence[TicketEvent]], object] | None:
+        event_type = webhooks.EVENT_TYPES.get(kind)
+        wanted = event_type is not None and any(e.wants(event_type) for e in endpoints)
+        return announce if wanted else None
+
+    warned = _record_due(
+        "warned_at",
+        "warn_at",
+        EventKind.SLA_WARNING,
+        now,
+        recorded,
+        announcer_for(EventKind.SLA_WARNING),
+    )
+    breached = _record_due(
+        "breached_at",
+        "due_at",
+        EventKind.SLA_BREACHED,
+        now,
+        recorded,
+        announcer_for(EventKind.SLA_BREACHED),
+    )
     return SweepResult(warned, breached)
