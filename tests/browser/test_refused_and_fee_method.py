@@ -92,9 +92,16 @@ def test_english_at_phone_width(
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
-def test_the_withdrawal_page_offers_both_fee_methods(
-    page: Page, live_server: Any, user_factory: Any, login_in_browser: Any
-) -> None:
+def _minor(shown: str) -> int:
+    """ "¥1,001.00" → 100100: what the page showed, in fen."""
+    return int(shown.removeprefix("¥").replace(",", "").replace(".", ""))
+
+
+def _withdrawal_quote(
+    page: Page, live_server: Any, user_factory: Any, login: Any, balance: int
+) -> Any:
+    """A customer with `balance` fen and a bound card, on the withdrawal page's confirm step
+    for ¥1,000.00."""
     from walletdesk.payments.cards import bind_card
 
     FeeRule.objects.create(
@@ -102,14 +109,27 @@ def test_the_withdrawal_page_offers_both_fee_methods(
     )
     user = user_factory(display_name="陈静")
     wallets.open_wallet(user.pk)
-    credit_wallet(user.pk, Money(1_000_00, "CNY"))
+    credit_wallet(user.pk, Money(balance, "CNY"))
     set_payment_password(user.pk, "258036")
     bind_card(user_id=user.pk, number="6222021234567890128", expiry="12/39", cvv="123")
-    login_in_browser(page, user.login_name)
+    login(page, user.login_name)
     page.goto(f"{live_server.url}/withdraw/")
     page.fill("input[name=amount]", "1000.00")
     page.get_by_role("button", name="下一步：查看手续费").click()
     page.wait_for_load_state("networkidle")
+    return user
+
+
+def _confirm(page: Page) -> None:
+    page.fill("input[name=payment_password]", "258036")
+    page.get_by_role("button", name="确认提现").click()
+    page.wait_for_load_state("networkidle")
+
+
+def test_the_withdrawal_page_offers_both_fee_methods(
+    page: Page, live_server: Any, user_factory: Any, login_in_browser: Any
+) -> None:
+    user = _withdrawal_quote(page, live_server, user_factory, login_in_browser, 1_000_00)
 
     on_top = page.locator("[data-fee-method=on_top]")
     from_amount = page.locator("[data-fee-method=from_amount]")
@@ -123,10 +143,9 @@ def test_the_withdrawal_page_offers_both_fee_methods(
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
     # ¥1,001.00 is more than the wallet holds: only the fee taken from the amount fits.
+    shown = _minor(from_amount.get_by_test_id("total-debit").inner_text())
     from_amount.click()
-    page.fill("input[name=payment_password]", "258036")
-    page.get_by_role("button", name="确认提现").click()
-    page.wait_for_load_state("networkidle")
+    _confirm(page)
     withdrawal = Withdrawal.objects.get(user=user)
     assert (withdrawal.fee_method, withdrawal.amount, withdrawal.fee) == (
         "from_amount",
@@ -137,8 +156,37 @@ def test_the_withdrawal_page_offers_both_fee_methods(
     main = page.locator("main").inner_text()
     assert "从提现金额中扣除" in main and "¥999.00" in main
     hold = Hold.objects.get(pk=withdrawal.hold_id or 0)
-    assert hold.amount == 1_000_00
+    assert hold.amount == shown == 1_000_00
     posted, held = _wallet(user)
     # Held until the bank answers, or already taken: either way exactly ¥1,000.00.
     assert posted - held == 0
+    assert check_ledger().ok
+
+
+def test_the_fee_added_on_top_is_chosen_in_the_browser_and_is_what_the_ledger_moves(
+    page: Page, live_server: Any, user_factory: Any, login_in_browser: Any
+) -> None:
+    user = _withdrawal_quote(page, live_server, user_factory, login_in_browser, 1_500_00)
+    on_top = page.locator("[data-fee-method=on_top]")
+    from_amount = page.locator("[data-fee-method=from_amount]")
+    # Change the mind once: the other way first, then back to the fee on top.
+    from_amount.click()
+    assert from_amount.locator("input").is_checked()
+    on_top.click()
+    assert on_top.locator("input").is_checked() and not from_amount.locator("input").is_checked()
+    leaves = _minor(on_top.get_by_test_id("total-debit").inner_text())
+    arrives = _minor(on_top.get_by_test_id("arrives").inner_text())
+    assert (leaves, arrives) == (1_001_00, 1_000_00)
+
+    _confirm(page)
+    withdrawal = Withdrawal.objects.get(user=user)
+    assert (withdrawal.fee_method, withdrawal.amount, withdrawal.fee) == ("on_top", arrives, 1_00)
+    assert f"/records/withdrawal/{withdrawal.public_id}/" in page.url
+    main = page.locator("main").inner_text()
+    assert "另外支付手续费" in main and "¥1,000.00" in main
+    hold = Hold.objects.get(pk=withdrawal.hold_id or 0)
+    assert hold.amount == leaves
+    posted, held = _wallet(user)
+    # Held until the bank answers, or already taken: either way exactly what the page showed.
+    assert posted - held == 1_500_00 - leaves
     assert check_ledger().ok

@@ -3,8 +3,10 @@
 One table drives everything: `seed_demo` creates what it lists, `seed_demo --manifest` prints it
 as JSON (a stable interface: the assistant's evaluation sets and the browser tests read it), the
 logins printed at the end of `make run` and docs/demo.md (`python manage.py demo_guide`) are
-rendered from it, and walletdesk/demo/tests check that every listed case exists in the state
-described here. Case ids are stable: add new ones, never rename one.
+rendered from it, and walletdesk/demo/tests/test_demo_world.py checks that docs/demo.md lists
+exactly these customers and cases and that, after seeding, every listed case exists in the state
+described here. Case ids are stable: add new ones, never rename one (the same test holds the
+full list).
 
 Existing customers (the first eight) keep their logins, cards, balances and records exactly:
 documentation, tests and evaluation sets depend on their amounts. New states live on new
@@ -245,8 +247,9 @@ STAFF: tuple[DemoStaff, ...] = (
     DemoStaff("admin@walletdesk.example", "系统管理员", "admin"),
 )
 
-# The sandbox's rail ids (payments RailMethod) and the status page components an incident on
-# each rail affects (`seed_demo --incident <rail>`).
+# The sandbox's rail ids (payments RailMethod) and the status page components (helpcenter
+# Component) an incident on each rail affects (`seed_demo --incident <rail>`); test_demo_world.py
+# holds both to the real ids.
 INCIDENT_COMPONENTS: dict[str, tuple[str, ...]] = {
     "bank_card": ("topup_card", "withdrawals"),
     "bank_transfer": ("withdrawals",),

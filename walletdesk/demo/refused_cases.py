@@ -31,12 +31,11 @@ from django.core.management.base import CommandError
 
 from walletdesk.core.errors import WalletDeskError
 from walletdesk.core.money import parse_amount
+from walletdesk.demo.cases import DEMO_PASSWORD, DEMO_PAYMENT_PASSWORD
 from walletdesk.identity.facade import set_payment_password
 from walletdesk.payments import facade as payments
 
-# The published demo credentials (seed_demo prints them with the logins).
-DEMO_PASSWORD = "WalletDesk-demo-2026"  # noqa: S105 - published demo credential
-DEMO_PAYMENT_PASSWORD = "258036"  # noqa: S105 - published demo credential
+# The published demo credentials are cases.py's (seed_demo prints them with the logins).
 WRONG_PAYMENT_PASSWORD = "135790"  # noqa: S105 - deliberately not the demo payment password
 
 CUSTOMER_PHONE = "+8613500135023"

@@ -6,7 +6,9 @@
      "expect_state": {"tickets_opened": n, "wallet_frozen": bool, "money_moved": false}}
 
 Every key of `expect` and `expect_state` is optional. A turn may carry `"quick_reply": "<id>"`
-instead of `"user"` (tapping an offered button).
+instead of `"user"` (tapping an offered button). `reply_contains_any` and `reply_not_contains`
+are lists of non-empty strings (a bare string would be checked letter by letter); anything else
+is refused when the file is loaded, naming the line, the turn and the scenario.
 """
 
 from __future__ import annotations
@@ -44,7 +46,11 @@ class Scenario:
         return not self.expect_state.get("tickets_opened")
 
 
-def _turn(raw: Any, where: str) -> ScenarioTurn:
+# The expectations that hold phrases: each must be a list of non-empty strings.
+PHRASE_LISTS = ("reply_contains_any", "reply_not_contains")
+
+
+def _turn(raw: Any, where: str, scenario_id: str) -> ScenarioTurn:
     if not isinstance(raw, dict):
         raise ScenarioFileError(f"{where}: a turn must be an object")
     user, quick = raw.get("user"), raw.get("quick_reply")
@@ -55,6 +61,15 @@ def _turn(raw: Any, where: str) -> ScenarioTurn:
         expect = {}
     if not isinstance(expect, dict):
         raise ScenarioFileError(f'{where}: "expect" must be an object')
+    for key in PHRASE_LISTS:
+        if key not in expect:
+            continue
+        phrases = expect[key]
+        if not isinstance(phrases, list) or not all(isinstance(p, str) and p for p in phrases):
+            raise ScenarioFileError(
+                f"{where} (scenario {scenario_id!r}): {key!r} must be a list of non-empty "
+                f"strings, not {phrases!r}"
+            )
     return ScenarioTurn(
         user if isinstance(user, str) else None, quick if isinstance(quick, str) else None, expect
     )
@@ -78,13 +93,15 @@ def load(path: str | Path) -> list[Scenario]:
             raise ScenarioFileError(f'{where}: a scenario is an object with a "turns" list')
         if not isinstance(raw.get("customer"), str):
             raise ScenarioFileError(f'{where}: "customer" must be a demo login')
+        scenario_id = str(raw.get("id") or f"line-{number}")
         scenarios.append(
             Scenario(
-                id=str(raw.get("id") or f"line-{number}"),
+                id=scenario_id,
                 customer=raw["customer"],
                 lang=str(raw.get("lang") or "zh"),
                 turns=tuple(
-                    _turn(t, f"{where} turn {i}") for i, t in enumerate(raw["turns"], start=1)
+                    _turn(t, f"{where} turn {i}", scenario_id)
+                    for i, t in enumerate(raw["turns"], start=1)
                 ),
                 expect_state=raw.get("expect_state") or {},
             )

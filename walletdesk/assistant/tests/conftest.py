@@ -1,9 +1,11 @@
-"""Assistant test fixtures: one small model trained per test session (never a file on disk)."""
+"""Assistant test fixtures: one small model trained per test session (never a file on disk), and
+the seeded demo world once per module (`demo_world`)."""
 
 from __future__ import annotations
 
 import copy
 import functools
+import io
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -12,10 +14,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from django.core.management import call_command
+from django.db import transaction
 
 from walletdesk.assistant.nlu import store
 from walletdesk.assistant.nlu.data import load_training_examples
 from walletdesk.assistant.nlu.pipeline import Pipeline, load_config_file
+from walletdesk.assistant.tests.committing import commits_at_this_level
+from walletdesk.payments import facade as payments
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Wednesday, so weekday arithmetic is easy to check by hand.
@@ -87,3 +93,20 @@ def instant_sandbox_rail(settings: Any) -> None:
         "SANDBOX_CALLBACK_BASE_URL": "",
         "SANDBOX_RAIL_FORCE_MODE": "",
     }
+
+
+@pytest.fixture(scope="module")
+def demo_world(
+    django_db_setup: None, django_db_blocker: Any, trained_pipeline: Pipeline
+) -> Iterator[None]:
+    """`seed_demo` once for the module, inside a transaction rolled back at its end; each test
+    runs in its own savepoint on top (mark the module's tests with one xdist group so that one
+    worker seeds)."""
+    with django_db_blocker.unblock():
+        payments.forget_process_caches()
+        with transaction.atomic():
+            with commits_at_this_level():
+                call_command("seed_demo", stdout=io.StringIO(), stderr=io.StringIO())
+            yield
+            transaction.set_rollback(True)
+        payments.forget_process_caches()

@@ -98,6 +98,42 @@ def test_a_bad_line_is_named_with_its_number(tmp_path: Path, line: str, message:
     assert message in str(error.value)
 
 
+@pytest.mark.parametrize(
+    ("expect", "shown"),
+    [
+        ('{"reply_not_contains": "已为您"}', "not '已为您'"),
+        ('{"reply_not_contains": ["已为您", 3]}', "not ['已为您', 3]"),
+        ('{"reply_not_contains": [""]}', "not ['']"),
+        ('{"reply_not_contains": null}', "not None"),
+        ('{"reply_contains_any": {"zh": "退款"}}', "not {'zh': '退款'}"),
+    ],
+)
+def test_phrase_lists_must_be_lists_of_strings(tmp_path: Path, expect: str, shown: str) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(
+        '{"id": "ok", "customer": "+86139", "turns": [{"user": "hi"}]}\n'
+        '{"id": "zh-hostile", "customer": "+86139", "turns": '
+        f'[{{"user": "hi"}}, {{"user": "again", "expect": {expect}}}]}}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(scenarios.ScenarioFileError) as error:
+        scenarios.load(path)
+    message = str(error.value)
+    assert "bad.jsonl:2 turn 2 (scenario 'zh-hostile'):" in message
+    assert "must be a list of non-empty strings" in message and message.endswith(shown)
+
+
+def test_phrase_lists_of_strings_load(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_text(
+        '{"id": "x", "customer": "+86139", "turns": [{"user": "hi", "expect": '
+        '{"reply_not_contains": ["已为您", "SYSTEM"], "reply_contains_any": []}}]}\n',
+        encoding="utf-8",
+    )
+    [scenario] = scenarios.load(path)
+    assert scenario.turns[0].expect["reply_not_contains"] == ["已为您", "SYSTEM"]
+
+
 def test_a_file_that_is_not_text_is_unreadable(tmp_path: Path) -> None:
     path = tmp_path / "binary.jsonl"
     path.write_bytes(b"\xff\xfe\x00garbage")

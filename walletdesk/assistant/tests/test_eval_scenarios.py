@@ -2,92 +2,28 @@
 
 The command restores a freshly seeded copy of the demo data before each scenario. Here the demo
 data is seeded once per module (per xdist worker) inside a transaction that is rolled back at
-the end, and every scenario runs in the test's own savepoint, rolled back after it: the same
-fresh demo world per scenario, for the price of one seed.
+the end (`demo_world`, conftest.py), and every scenario runs in the test's own savepoint, rolled
+back after it: the same fresh demo world per scenario, for the price of one seed.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
-import logging
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
-from django.db import connections, transaction
 
 from walletdesk.assistant.dialogue.engine import handle_turn
 from walletdesk.assistant.dialogue.types import TurnResult
 from walletdesk.assistant.evaluation import runner, scenarios
 from walletdesk.assistant.nlu import store
 from walletdesk.assistant.nlu.pipeline import Pipeline
+from walletdesk.assistant.tests.committing import commits_at_this_level
 from walletdesk.core.cache_keys import clear_own_cache
 from walletdesk.payments import facade as payments
 
 SCENARIO_FILES = sorted((Path(runner.__file__).parents[1] / "eval").glob("scenarios_*.jsonl"))
 SCENARIOS = {s.id: s for path in SCENARIO_FILES for s in scenarios.load(path)}
-
-
-@contextlib.contextmanager
-def commits_at_this_level() -> Iterator[None]:
-    """Inside the test's transaction, run after-commit work when it would run outside one: a
-    block opened at this level "commits" when it exits, and work registered at this level runs at
-    once (the seed pays with the money its top-ups' callbacks settle; a turn's events go out)."""
-    connection = connections["default"]
-    base = len(connection.savepoint_ids)
-    kept = len(connection.run_on_commit)
-    release, register = connection.savepoint_commit, connection.on_commit
-
-    def call(func: Callable[[], Any], robust: bool) -> None:
-        if not robust:
-            func()
-            return
-        try:
-            func()
-        except Exception:  # as Django's robust callbacks: logged, the others still run
-            logging.getLogger("django.db.backends.base").exception("on_commit callback failed")
-
-    def run_queued() -> None:
-        while len(connection.run_on_commit) > kept:
-            entry: Any = connection.run_on_commit.pop(kept)  # (savepoint ids, func, robust)
-            _savepoints, func, robust = entry
-            call(func, robust)
-
-    def savepoint_commit(sid: str) -> None:
-        release(sid)
-        if len(connection.savepoint_ids) == base:
-            run_queued()
-
-    def on_commit(func: Callable[[], Any], robust: bool = False) -> None:
-        if len(connection.savepoint_ids) == base:
-            call(func, robust)
-        else:
-            register(func, robust)
-
-    connection.savepoint_commit = savepoint_commit  # type: ignore[method-assign]
-    connection.on_commit = on_commit  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        del connection.savepoint_commit
-        del connection.on_commit
-
-
-@pytest.fixture(scope="module")
-def demo_world(
-    django_db_setup: None, django_db_blocker: Any, trained_pipeline: Pipeline
-) -> Iterator[None]:
-    with django_db_blocker.unblock():
-        payments.forget_process_caches()
-        with transaction.atomic():
-            with commits_at_this_level():
-                call_command("seed_demo", stdout=io.StringIO(), stderr=io.StringIO())
-            yield
-            transaction.set_rollback(True)
-        payments.forget_process_caches()
 
 
 def test_the_files_hold_both_languages() -> None:

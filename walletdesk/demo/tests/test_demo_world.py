@@ -5,6 +5,7 @@ later day renews what is bound to time."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from io import StringIO
@@ -19,15 +20,18 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 
+from walletdesk.demo import refused_cases
 from walletdesk.demo.cases import (
     CASES,
     CUSTOMERS,
     HOSTILE_MEMO,
     HOSTILE_MERCHANT,
+    INCIDENT_COMPONENTS,
     STAFF,
     customer_with,
 )
 from walletdesk.demo.guide import GUIDE_PATH, guide_markdown
+from walletdesk.helpcenter.enums import Component
 from walletdesk.helpcenter.facade import affecting_incidents
 from walletdesk.identity import throttle
 from walletdesk.identity.facade import withdrawals_blocked_until
@@ -43,20 +47,52 @@ from walletdesk.ledger.invariants import check_ledger
 from walletdesk.ledger.models import JournalEntry, Posting
 from walletdesk.notifications.models import Message
 from walletdesk.payments import reconciliation
+from walletdesk.payments.enums import RailMethod
 from walletdesk.payments.facade import wallet_summary
 from walletdesk.payments.models import (
     Payment,
     RailOperationEvent,
     Refund,
+    RefusedAttempt,
     TopUp,
     Transfer,
     Withdrawal,
 )
+from walletdesk.payments.rails.registry import available_methods
 from walletdesk.payments.rails.sandbox_models import SandboxRailRecord
 from walletdesk.payments.topups import expected_by, timeline
 from walletdesk.payments.wallets import wallet_account
+from walletdesk.tickets.enums import Channel
+from walletdesk.tickets.models import InboundEmail, OutboundEmail, Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# The case ids are a stable interface (the manifest, the assistant's evaluation sets, the browser
+# tests): this list only grows. Renaming or dropping one fails here.
+STABLE_CASE_IDS = frozenset(
+    {
+        "topup_requery_credits",
+        "topup_overdue",
+        "topup_failed",
+        "withdrawal_in_flight",
+        "payment_refused",
+        "transfer_refused",
+        "wallet_frozen_by_owner",
+        "wallet_frozen_by_risk",
+        "payment_password_locked",
+        "login_locked",
+        "kyc_pending",
+        "kyc_rejected",
+        "phone_changed_recently",
+        "totp_and_passkey",
+        "code_undeliverable",
+        "hostile_memo",
+        "hostile_merchant",
+        "foreign_balances",
+        "desk_email_thread",
+        "history_90_days",
+    }
+)
 
 
 @pytest.fixture(autouse=True)
@@ -204,6 +240,46 @@ def check_history_90_days(now: datetime) -> None:
     assert JournalEntry.objects.get(pk=entry_id).created_at == completed
 
 
+def check_payment_refused(now: datetime) -> None:
+    customer = user("payment_refused")
+    refused = RefusedAttempt.objects.get(user=customer, kind="payment")
+    assert (refused.reason, refused.amount, refused.currency) == (
+        "insufficient_balance",
+        3200,
+        "CNY",
+    )
+    assert refused.merchant is not None and refused.merchant.name == refused_cases.MERCHANT
+    # Refused: nothing was paid and nothing left the (empty) wallet.
+    assert not Payment.objects.filter(user=customer).exists()
+    assert wallet_account(customer.pk, "CNY").posted == 0
+
+
+def check_transfer_refused(now: datetime) -> None:
+    customer = user("transfer_refused")
+    refused = RefusedAttempt.objects.get(user=customer, kind="transfer")
+    assert (refused.reason, refused.amount) == ("wrong_payment_password", 5000)
+    assert refused.recipient == refused_cases.TRANSFER_RECIPIENT
+    assert not Transfer.objects.filter(sender=customer).exists()
+    # One wrong try of five: the payment password is not locked.
+    credential = PaymentCredential.objects.get(user=customer)
+    assert credential.locked_until is None or credential.locked_until <= now
+
+
+def check_desk_email_thread(now: datetime) -> None:
+    customer = user("desk_email_thread")
+    thread = Ticket.objects.get(tags__icontains="demo-email-thread")
+    assert (thread.channel, thread.customer_id) == (Channel.EMAIL, customer.pk)
+    assert list(
+        thread.messages.filter(visibility="public")
+        .order_by("pk")
+        .values_list("author_kind", flat=True)
+    ) == ["customer", "agent", "customer"]
+    assert list(
+        InboundEmail.objects.filter(ticket=thread).order_by("pk").values_list("outcome", flat=True)
+    ) == ["created", "appended"]
+    assert OutboundEmail.objects.filter(ticket=thread, ticket_message__author_kind="agent").exists()
+
+
 CHECKS: dict[str, Callable[[datetime], None]] = {
     name.removeprefix("check_"): check
     for name, check in list(globals().items())
@@ -252,34 +328,84 @@ def check_balances_over_time() -> None:
 
 
 def check_every_case(now: datetime) -> None:
+    """Every case a customer holds, the ones other modules seed included (refused attempts,
+    the desk's email thread), in the state the guide describes."""
     listed = {case for customer in CUSTOMERS for case in customer.cases}
+    assert listed == set(CASES)
     for case_id in sorted(listed):
-        if CASES[case_id].provided_by:
-            continue  # seeded and checked by the module that provides it
         CHECKS[case_id](now)
 
 
-def test_every_case_is_checked_here() -> None:
-    seeded_here = {case.id for case in CASES.values() if not case.provided_by}
-    assert seeded_here == set(CHECKS)
+def guide_tables(text: str) -> dict[str, list[list[str]]]:
+    """The rows of each table in docs/demo.md, by the section they are in (header and
+    separator rows left out)."""
+    tables: dict[str, list[list[str]]] = {}
+    section = ""
+    for line in text.splitlines():
+        if line.startswith("## "):
+            section = line[3:].strip()
+        elif line.startswith("|") and not line.startswith("|---"):
+            tables.setdefault(section, []).append(
+                [cell.strip() for cell in line.strip().strip("|").split("|")]
+            )
+    return {name: rows[1:] for name, rows in tables.items()}
 
 
-def test_docs_demo_md_is_the_generated_guide() -> None:
-    assert GUIDE_PATH.read_text(encoding="utf-8") == guide_markdown()
-    for customer in CUSTOMERS:
-        for case_id in customer.cases:
-            assert f"`{case_id}`" in guide_markdown()
+def case_ids_in(cell: str) -> list[str]:
+    return re.findall(r"`([a-z0-9_]+)`", cell)
+
+
+def test_docs_demo_md_lists_exactly_the_demo_world_and_each_case_has_a_check() -> None:
+    text = GUIDE_PATH.read_text(encoding="utf-8")
+    assert text == guide_markdown(), "docs/demo.md is stale: run `make demo-guide`"
+    assert "walletdesk/demo/tests/test_demo_world.py" in text
+    tables = guide_tables(text)
+
+    customers = [
+        (row[0].replace(" ", ""), row[1], row[2], case_ids_in(row[3]))
+        for row in tables["Customers"]
+    ]
+    assert customers == [(c.phone, c.name, c.lang, list(c.cases)) for c in CUSTOMERS]
+
+    cases = [
+        (case_ids_in(row[0]), row[1].split(", ") if row[1] else [], row[3])
+        for row in tables["Cases"]
+    ]
+    assert cases == [
+        (
+            [case.id],
+            [c.name for c in CUSTOMERS if case.id in c.cases],
+            f"`{case.provided_by}`" if case.provided_by else "seed_demo",
+        )
+        for case in CASES.values()
+    ]
+    assert [row[:2] for row in tables["Staff"]] == [[s.login, s.role] for s in STAFF]
+    assert [(row[0].strip("`"), row[1].split(", ")) for row in tables["Service incidents"]] == [
+        (rail, list(components)) for rail, components in INCIDENT_COMPONENTS.items()
+    ]
+
+    # Every case the guide lists has a check here, which `check_every_case` runs after seeding.
+    in_guide = {case_id for row in tables["Cases"] for case_id in case_ids_in(row[0])}
+    held = {case_id for _, _, _, ids in customers for case_id in ids}
+    assert in_guide == held == set(CHECKS) == STABLE_CASE_IDS
 
 
 def test_manifest_is_the_last_line_and_lists_customers_cases_and_staff() -> None:
     out = StringIO()
     call_command("seed_demo", "--manifest-only", stdout=out)
     manifest = json.loads(out.getvalue().strip().splitlines()[-1])
-    assert {c["login"] for c in manifest["customers"]} == {c.phone for c in CUSTOMERS}
+    assert [c["login"] for c in manifest["customers"]] == [c.phone for c in CUSTOMERS]
     assert manifest["staff"] == [{"login": s.login, "role": s.role} for s in STAFF]
-    every = {case for c in manifest["customers"] for case in c["cases"]}
-    assert {"topup_overdue", "payment_refused", "wallet_frozen_by_owner"} <= every
+    every = [case for c in manifest["customers"] for case in c["cases"]]
+    assert len(every) == len(set(every))  # each case on one customer
+    assert set(every) == set(CASES) == STABLE_CASE_IDS
     assert set(manifest["customers"][0]) == {"login", "name", "lang", "cases"}
+
+
+def test_incidents_name_the_sandbox_rails_and_status_page_components() -> None:
+    assert set(INCIDENT_COMPONENTS) == set(RailMethod.values) == set(available_methods())
+    for rail, components in INCIDENT_COMPONENTS.items():
+        assert components and set(components) <= set(Component.values), rail
 
 
 def row_counts() -> dict[str, int]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +13,9 @@ from django.core.management.base import CommandError
 from django.utils import translation
 
 from walletdesk.core.money import parse_amount
+from walletdesk.demo import cases, refused_cases
 from walletdesk.demo.refused_cases import CUSTOMER_PHONE, seed_refused_attempts
+from walletdesk.identity.facade import verify_payment_password
 from walletdesk.identity.models import User
 from walletdesk.ledger.invariants import check_ledger
 from walletdesk.ledger.models import JournalEntry
@@ -63,3 +67,31 @@ def test_a_case_that_cannot_be_made_stops_with_its_name() -> None:
     credit_wallet(customer.pk, parse_amount("100.00", "CNY"))
     with pytest.raises(CommandError, match=re.escape("payment_refused: 罗军 has ¥100.00")):
         seed_refused_attempts(StringIO())
+
+
+def test_the_customer_has_the_published_demo_credentials_from_cases_py() -> None:
+    # One source for the published credentials: refused_cases imports them from cases.py
+    # rather than repeating them (a copy could drift from what seed_demo prints).
+    tree = ast.parse(Path(refused_cases.__file__).read_text(encoding="utf-8"))
+    assigned = {
+        target.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign | ast.AnnAssign)
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Name)
+    }
+    assert not assigned & {"DEMO_PASSWORD", "DEMO_PAYMENT_PASSWORD"}
+    imported = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "walletdesk.demo.cases"
+        for alias in node.names
+    }
+    assert {"DEMO_PASSWORD", "DEMO_PAYMENT_PASSWORD"} <= imported
+    assert refused_cases.WRONG_PAYMENT_PASSWORD != cases.DEMO_PAYMENT_PASSWORD
+
+    make_merchant("瑞幸咖啡")
+    seed_refused_attempts(StringIO())
+    customer = User.objects.get(login_name=CUSTOMER_PHONE)
+    assert customer.check_password(cases.DEMO_PASSWORD)
+    verify_payment_password(customer.pk, cases.DEMO_PAYMENT_PASSWORD)  # raises when wrong

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,8 @@ from django.core.management import call_command
 
 from walletdesk.helpcenter.content_files import LANGUAGE_DIRS, load_content_files
 from walletdesk.helpcenter.models import Article, ArticleTranslation, ArticleVersion, Category
+
+LANGUAGES = tuple(LANGUAGE_DIRS)
 
 INTENTS_WITHOUT_ARTICLE = {"greeting", "thanks_goodbye", "out_of_scope"}
 REQUIRED_INTENTS = {
@@ -104,3 +107,39 @@ def test_load_help_content_is_idempotent_and_updates_changed_files(
         "New tip."
         in ArticleTranslation.objects.get(article__slug="how-to-top-up", language="en").body
     )
+
+
+SPREAD = {
+    "zh-hans": re.compile(r"(\d+(?:\.\d+)?)%\s*(?:的|汇率)?\s*点差"),
+    "en": re.compile(r"(\d+(?:\.\d+)?)% (?:exchange-rate )?spread"),
+}
+QUOTE_SECONDS = {"zh-hans": re.compile(r"(\d+)\s*秒"), "en": re.compile(r"(\d+) seconds")}
+
+
+def test_foreign_currency_pages_describe_what_the_product_does() -> None:
+    """The wallet has no conversion screen (balances in different currencies can't be exchanged;
+    a rate is used only to pay a foreign merchant from the CNY balance), so no article sends
+    anyone to one; the spread and the quote's validity are the ones payments.fx applies."""
+    from walletdesk.payments import fx
+
+    files = load_content_files()
+    for item in files.values():
+        for content in item.values():
+            text = "\n".join([content.title, content.summary, content.body])
+            assert not re.search(r"\*\*(换汇|Convert)\*\*", text), content.path
+            assert "换成人民币再提现" not in text and "converting to CNY" not in text, content.path
+    for language in LANGUAGES:
+        for slug in ("exchange-rate", "supported-currencies"):
+            body = files[slug][language].body
+            assert ("没有换汇功能" if language == "zh-hans" else "no currency conversion") in body
+        for slug in ("exchange-rate", "international-payment", "fees-overview"):
+            content = files[slug][language]
+            text = "\n".join([content.summary, content.body])
+            spreads = SPREAD[language].findall(text)
+            assert spreads, content.path
+            assert {Decimal(s) for s in spreads} == {Decimal(fx.DEFAULT_SPREAD_BP) / 100}
+        for slug in ("exchange-rate", "international-payment"):
+            content = files[slug][language]
+            seconds = QUOTE_SECONDS[language].findall(content.summary + content.body)
+            assert seconds, content.path
+            assert {int(s) for s in seconds} == {fx.QUOTE_VALIDITY.total_seconds()}
