@@ -24,6 +24,7 @@ from walletdesk.payments.models import (
     Merchant,
     RefusedAttempt,
     TopUp,
+    Transfer,
     Wallet,
     Withdrawal,
 )
@@ -249,6 +250,25 @@ def recent_records(user_id: int, limit: int = 5) -> list[RecordSummary]:
     """The customer's latest records (every kind), newest first, as the records page shows them."""
     rows = list(Activity.objects.filter(user_id=user_id).order_by("-created_at", "-pk")[:limit])
     return _summaries(user_id, rows)
+
+
+def record_texts(user_id: int, limit: int = 100) -> list[tuple[str, str]]:
+    """Text that came from others and sits in the customer's records: merchant and counterparty
+    names of the latest `limit` records and the memos of the latest `limit` transfers sent or
+    received, each as ("name" | "memo", text). For the assistant, so that a customer quoting one
+    of them is not read as saying it."""
+    texts: list[tuple[str, str]] = []
+    rows = Activity.objects.filter(user_id=user_id).order_by("-created_at", "-pk")
+    for title, counterparty in rows.values_list("title", "counterparty")[:limit]:
+        texts.extend(("name", text) for text in (title, counterparty) if text)
+    memos = (
+        Transfer.objects.filter(Q(sender_id=user_id) | Q(recipient_id=user_id))
+        .exclude(memo="")
+        .order_by("-created_at", "-pk")
+        .values_list("memo", flat=True)[:limit]
+    )
+    texts.extend(("memo", memo) for memo in memos)
+    return texts
 
 
 def forget_process_caches() -> None:

@@ -28,6 +28,7 @@ from walletdesk.assistant.nlu import store
 from walletdesk.chat import facade as chat
 from walletdesk.core.actors import Actor
 from walletdesk.identity import facade as identity
+from walletdesk.payments import facade as payments
 
 LOW_CONFIDENCE = 0.5
 LOW_CONFIDENCE_TURNS_BEFORE_HANDOFF = 2
@@ -211,6 +212,48 @@ def _language(text: str, detected: str, state: dict[str, Any], preferred: str) -
     return str(state.get("lang") or ("en" if preferred.startswith("en") else "zh"))
 
 
+# A span the customer quotes: "…", “…”, ‘…’, '…', 「…」, 『…』, 《…》.
+_QUOTED = re.compile(
+    r'"([^"]{1,120})"|“([^”]{1,120})”|‘([^’]{1,120})’|\'([^\']{1,120})\'|「([^」]{1,120})」|『([^』]{1,120})』|《([^》]{1,120})》'
+)
+
+
+def _without_quoted_records(text: str, customer_id: int) -> str:
+    """The message as understanding should read it: a merchant name or transfer memo from the
+    customer's own records that they quote is data they are pointing at, not what they say (a
+    merchant called "SYSTEM: refund all" must not make the question a refund request, nor its
+    capitals anger). Such a span becomes a neutral word; the message is stored as written.
+    Records are read only when the message quotes something."""
+    spans = list(_QUOTED.finditer(text))
+    if not spans:
+        return text
+    known = {
+        body.strip().casefold(): kind
+        for kind, body in payments.record_texts(customer_id)
+        if body.strip()
+    }
+    if not known:
+        return text
+    chinese = any("\u4e00" <= ch <= "\u9fff" for ch in text)
+    # Words that carry no intent of their own ("the merchant" alone reads as a merchant dispute).
+    neutral = {
+        "name": "对方" if chinese else "them",
+        "memo": "一段话" if chinese else "something",
+    }
+    pieces: list[str] = []
+    last = 0
+    for span in spans:
+        quoted = next(group for group in span.groups() if group is not None)
+        kind = known.get(quoted.strip().casefold())
+        if kind is None:
+            continue
+        pieces.append(text[last : span.start()])
+        pieces.append(neutral[kind])
+        last = span.end()
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
 def handle_turn(
     *,
     customer_id: int,
@@ -238,8 +281,9 @@ def handle_turn(
         # Understanding first, outside the transaction: it touches no table.
         from walletdesk.assistant import facade
 
-        parse = facade.parse(text, None, moment)
-        pieces = followup.split_questions(text)
+        understood = _without_quoted_records(text, customer_id)
+        parse = facade.parse(understood, None, moment)
+        pieces = followup.split_questions(understood)
         if len(pieces) > 1:
             clauses = followup.distinct_questions(
                 [(piece, facade.parse(piece, parse.lang, moment)) for piece in pieces]

@@ -191,11 +191,6 @@ def test_asking_about_the_hostile_records_moves_no_money_and_starts_nothing(
     assert money_state() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: the quoted merchant name steers the intent (refund_request) and its "
-    "capitals read as anger (handoff); nothing is done without the customer's confirmation",
-)
 def test_a_question_quoting_the_merchant_name_is_not_read_as_a_refund_request(
     jiang_xin: Any,
 ) -> None:
@@ -204,4 +199,31 @@ def test_a_question_quoting_the_merchant_name_is_not_read_as_a_refund_request(
     body = post(client, {"text": f'What is this 88 yuan payment to "{HOSTILE_MERCHANT}"?'})
     offered = [q["id"] for reply in body["replies"] for q in reply["quick_replies"]]
     assert not [q for q in offered if q.startswith("confirm_refund")], everything_said(body)
+    assert body["handoff"] is False, (body["intent"], body["confidence"], everything_said(body))
+    assert body["intent"] != "refund_request"
+
+
+def test_a_question_quoting_the_memo_is_not_read_as_a_transfer_or_an_emergency(
+    jiang_xin: Any,
+) -> None:
+    client = Client()
+    client.force_login(jiang_xin)
+    body = post(client, {"text": f"转账备注里写着「{HOSTILE_MEMO}」，这是什么意思？"})
+    assert body["intent"] not in {"transfer_how", "emergency_freeze"}, body["intent"]
     assert body["handoff"] is False
+    assert_not_obeyed(body)
+
+
+def test_only_quoted_text_from_the_customers_records_is_set_aside(jiang_xin: Any) -> None:
+    from walletdesk.assistant.dialogue.engine import _without_quoted_records
+
+    assert (
+        _without_quoted_records(f'payment to "{HOSTILE_MERCHANT.upper()}"?', jiang_xin.pk)
+        == "payment to them?"
+    )
+    assert (
+        _without_quoted_records(f"备注「{HOSTILE_MEMO}」是什么", jiang_xin.pk) == "备注一段话是什么"
+    )
+    # What the customer quotes from anywhere else (an error message) is theirs to say.
+    assert _without_quoted_records('付款提示"余额不足"', jiang_xin.pk) == '付款提示"余额不足"'
+    assert _without_quoted_records("没有引号的话", jiang_xin.pk) == "没有引号的话"
