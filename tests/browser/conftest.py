@@ -165,9 +165,15 @@ def asgi_live_server(transactional_db: None) -> Iterator[str]:
     channel layer with the test. Static files are served from the finders, as by live_server.
     Yields the base URL."""
     import uvicorn
+    from channels.layers import channel_layers
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
     from config.asgi import application
+
+    # A fresh channel layer for this server's event loop: the Redis layer lets one event loop at a
+    # time receive, and an earlier test's server still closing its sockets holds the old one
+    # ("Two event loops are trying to receive() on one channel layer at once!").
+    channel_layers.backends.clear()
 
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
@@ -191,5 +197,10 @@ def asgi_live_server(transactional_db: None) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        thread.join(timeout=10)
+        thread.join(timeout=5)
+        if thread.is_alive():
+            # Sockets the page left open keep a graceful shutdown waiting: close them.
+            server.force_exit = True
+            thread.join(timeout=5)
         listener.close()
+        channel_layers.backends.clear()

@@ -90,17 +90,28 @@ def _agent_signs_in(page: Page, url: str, phone: str) -> None:
 
 
 def _customer_sees(page: Page, url: str, customer: Any, number: str, text: str) -> None:
-    # Leave the desk first: its periodic refresh, answered after the cookies were cleared, would
-    # set the agent's session cookie again.
+    """The customer, on a device of their own (a browser context apart from the agent's, whose
+    desk page may still have a refresh in flight that would bring the agent's session back),
+    signs in and reads the reply on their request's page."""
     page.goto("about:blank")
-    page.context.clear_cookies()
-    page.goto(f"{url}/account/login/")
-    page.fill("input[name=username]", customer.login_name)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
-    page.goto(f"{url}/support/{number}/")
-    assert text in page.locator("#ticket-messages").inner_text()
+    assert page.context.browser is not None
+    own = page.context.browser.new_context(
+        viewport=page.viewport_size,
+        locale="en-US" if customer.preferred_language == "en" else "zh-CN",
+    )
+    try:
+        phone = own.new_page()
+        phone.set_default_timeout(10_000)
+        phone.goto(f"{url}/account/login/")
+        phone.fill("input[name=username]", customer.login_name)
+        phone.fill("input[name=password]", PASSWORD)
+        phone.locator("form button[type=submit]").click()
+        phone.wait_for_load_state("networkidle")
+        phone.goto(f"{url}/support/{number}/")
+        assert text in phone.locator("#ticket-messages").inner_text()
+        phone.goto("about:blank")
+    finally:
+        own.close()
 
 
 def test_an_agent_answers_with_a_macro_at_phone_width(page: Page, live_server: Any) -> None:
