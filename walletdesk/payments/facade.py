@@ -128,10 +128,6 @@ class RecordSummary:
 
 
 # Kinds whose stored title is only the kind's name (stored in the language active then).
-_TITLED_BY_KIND = frozenset(
-    {ActivityType.TOP_UP, ActivityType.WITHDRAWAL, ActivityType.TRANSFER_IN}
-)
-
 RECORD_KINDS = frozenset(ActivityType.values)
 
 
@@ -176,9 +172,7 @@ def _summaries(user_id: int, rows: list[Activity]) -> list[RecordSummary]:
                 if row.failure_reason
                 else ""
             ),
-            heading=(
-                str(ActivityType(row.type).label) if row.type in _TITLED_BY_KIND else row.title
-            ),
+            heading=selectors.record_heading(row),
         )
         for row in rows
     ]

@@ -11,6 +11,7 @@ from datetime import date, datetime, time
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from walletdesk.core.money import Money, format_amount, parse_amount
 from walletdesk.payments.enums import ActivityStatus, ActivityType
@@ -136,6 +137,18 @@ def statement_csv_rows(activities: Iterable[Activity]) -> Iterator[str]:
 def _csv_safe(text: str) -> str:
     """Neutralise spreadsheet formulas in free text (CSV injection)."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def record_heading(row: Activity) -> str:
+    """A record's line title in the active language. Titles are stored in the language active
+    when the record was made, so the ones we write (top-up, withdrawal, transfers) are drawn from
+    the kind and the counterparty each time; a payment's title is the merchant's name (data)."""
+    kind = row.type
+    if kind == ActivityType.TRANSFER_OUT and row.counterparty:
+        return _("Transfer to %(name)s") % {"name": row.counterparty}
+    if kind in (ActivityType.TOP_UP, ActivityType.WITHDRAWAL, ActivityType.TRANSFER_IN):
+        return str(ActivityType(kind).label)
+    return row.title
 
 
 def display_amount(row: Activity) -> str:

@@ -26,6 +26,13 @@ def money(value: Money) -> str:
 
 
 @register.filter
+def record_heading(row: Any) -> str:
+    from walletdesk.payments.selectors import record_heading as heading
+
+    return heading(row)
+
+
+@register.filter
 def signed_amount(row: Any) -> str:
     text = format_amount(Money(row.amount, row.currency))
     return f"+{text}" if row.amount > 0 else text
