@@ -72,6 +72,16 @@ def test_a_customer_shares_a_record_and_the_agent_sees_the_card(
         expect(entry).to_be_visible()
         seen.click()
         expect(entry).to_have_class("chat-card-target")
+        # The customer 360 drawn again (a late load, an action's answer) keeps the mark.
+        desk.evaluate(
+            """() => new Promise((resolve) => {
+              document.addEventListener("htmx:afterSwap", () => resolve(true), {once: true});
+              const current = document.querySelector(".console-chat.is-current");
+              document.getElementById("console").dispatchEvent(new CustomEvent("console:open",
+                {detail: {conversation: current.dataset.conversation}}));
+            })"""
+        )
+        expect(entry).to_have_class("chat-card-target")
     finally:
         desk_context.close()
         phone_context.close()

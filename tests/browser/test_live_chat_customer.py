@@ -89,6 +89,54 @@ def test_the_assistant_answers_first_and_a_person_is_one_tap_away(
         phone.context.close()
 
 
+# Holds the page's `join` frames until `window.releaseJoin()`: the socket is open but the chat
+# not yet named, as on a slow line right after the page loads.
+_HOLD_THE_JOIN = """
+(() => {
+  const send = WebSocket.prototype.send;
+  const held = [];
+  WebSocket.prototype.send = function (data) {
+    if (!window.joinReleased && String(data).includes('"type":"join"')) {
+      held.push([this, data]);
+      return;
+    }
+    return send.call(this, data);
+  };
+  window.joinsHeld = () => held.length;
+  window.releaseJoin = () => {
+    window.joinReleased = true;
+    held.splice(0).forEach(([socket, data]) => send.call(socket, data));
+  };
+})();
+"""
+
+
+@pytest.mark.usefixtures("live_chat_assistant")
+def test_a_message_sent_while_the_chat_is_still_opening_goes_out_once_it_opens(
+    browser: Browser, asgi_live_server: str
+) -> None:
+    _team()
+    _customer("zh-hans")
+    phone = _phone(browser, asgi_live_server, "zh-hans")
+    try:
+        phone.add_init_script(_HOLD_THE_JOIN)
+        phone.goto(f"{asgi_live_server}/support/chat/")
+        phone.wait_for_function("() => window.joinsHeld() > 0")
+        phone.fill("#chat-input", "我的提现三天还没到账")
+        phone.click("#chat-send")
+        # Taken at once: shown as sending, the box cleared for the next line.
+        expect(phone.locator("li.chat-customer.chat-pending")).to_have_text("我的提现三天还没到账")
+        expect(phone.locator("#chat-input")).to_have_value("")
+        assert phone.evaluate("document.querySelector('#chat').dataset.conversation") is None
+
+        phone.evaluate("window.releaseJoin()")
+        expect(phone.locator("li.chat-customer")).to_have_count(1)
+        expect(phone.locator("li.chat-customer.chat-pending")).to_have_count(0)
+        expect(phone.locator("li.chat-assistant").first).to_be_visible()
+    finally:
+        phone.context.close()
+
+
 def _png() -> bytes:
     buffer = BytesIO()
     Image.new("RGB", (60, 40), (20, 120, 200)).save(buffer, "PNG")

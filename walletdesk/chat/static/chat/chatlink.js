@@ -68,7 +68,9 @@
     var frame = {type: "send", conversation: conversation, client_id: this.newClientId(), text: text};
     Object.keys(extra || {}).forEach(function (k) { frame[k] = extra[k]; });
     this.outbox[frame.client_id] = frame;
-    this.raw(frame);
+    // Sent before the first join has named the conversation (a customer typing while the page
+    // connects), the frame waits in the outbox and leaves with the join's answer.
+    if (conversation) this.raw(frame);
     return frame.client_id;
   };
 
@@ -87,6 +89,10 @@
   ChatLink.prototype.receive = function (frame) {
     var h = this.handlers;
     if (frame.type === "joined") {
+      var outbox = this.outbox;
+      Object.keys(outbox).forEach(function (id) {
+        if (!outbox[id].conversation) outbox[id].conversation = frame.conversation;
+      });
       this.joined[frame.conversation] = true;
       if (!(frame.conversation in this.lastSeq)) this.lastSeq[frame.conversation] = 0;
       if (h.joined) h.joined(frame);

@@ -85,18 +85,27 @@
     return box;
   }
 
+  // The record the agent last followed from a card stays marked when the customer 360 is drawn
+  // again (a late load, an action's answer swaps the panel), until another chat is shown.
+  var cardTarget = null;
+  function markCardTarget() {
+    var entry = cardTarget && document.querySelector(
+      "#customer-360 li[data-record='" + cardTarget + "']");
+    document.querySelectorAll("#customer-360 .chat-card-target").forEach(function (li) {
+      if (li !== entry) li.classList.remove("chat-card-target");
+    });
+    if (entry) entry.classList.add("chat-card-target");
+    return entry;
+  }
   messages.addEventListener("click", function (event) {
     var target = event.target.closest("a.chat-card[data-record]");
-    var entry = target && document.querySelector(
-      "#customer-360 li[data-record='" + target.dataset.record + "']");
-    if (!entry) return;
+    if (!target || !document.querySelector(
+      "#customer-360 li[data-record='" + target.dataset.record + "']")) return;
     event.preventDefault();
-    document.querySelectorAll("#customer-360 .chat-card-target").forEach(function (li) {
-      li.classList.remove("chat-card-target");
-    });
-    entry.classList.add("chat-card-target");
-    entry.scrollIntoView({block: "center"});
+    cardTarget = target.dataset.record;
+    markCardTarget().scrollIntoView({block: "center"});
   });
+  document.addEventListener("htmx:afterSwap", markCardTarget);
 
   function render(frame) {
     var li = document.createElement("li");
@@ -115,6 +124,7 @@
   }
 
   function show(conversation) {
+    if (conversation !== current) cardTarget = null;
     current = conversation;
     threadBox.hidden = false;
     document.getElementById("console-title").textContent = conversation.slice(0, 8);

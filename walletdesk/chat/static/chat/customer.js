@@ -188,7 +188,7 @@
   document.getElementById("chat-compose").addEventListener("submit", function (event) {
     event.preventDefault();
     var text = input.value.trim();
-    if (!text || !conversation) return;
+    if (!text) return;
     var id = link.send(conversation, text);
     bubble("customer", text, id).classList.add("chat-pending");
     input.value = "";
@@ -265,7 +265,7 @@
   });
   picker.addEventListener("click", function (event) {
     var pick = event.target.closest(".chat-record-pick");
-    if (!pick || !conversation) return;
+    if (!pick) return;
     showPicker(false);
     var id = link.sendCard(conversation, {type: "record", kind: pick.dataset.kind, id: pick.dataset.id});
     bubble("customer", "", id).classList.add("chat-pending");
