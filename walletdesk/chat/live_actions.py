@@ -739,10 +739,14 @@ def rate(actor: Actor, conversation_id: Any, *, score: int, comment: str = "") -
     return chat
 
 
-def _requeue(chat: LiveChat, text: str, now: datetime) -> None:
+def _requeue(chat: LiveChat, text: str, now: datetime, *, agent_was_silent: bool = False) -> None:
     """Put a chat an agent had (or was offered) back at the front of its team's queue, tell the
-    customer why and withdraw it from the agent's console. Call with the chat locked."""
+    customer why and withdraw it from the agent's console. Call with the chat locked. A silent
+    agent is kept away from the chat for another silence window (`LiveChat.silent_agent`)."""
     agent = chat.agent_id or chat.offered_to_id
+    if agent_was_silent and agent is not None:
+        chat.silent_agent_id = agent
+        chat.silent_agent_until = now + timedelta(seconds=queue.silence_seconds())
     conversation = chat.conversation
     chat.state = ChatState.WAITING
     chat.queued_at = queue.front_of_queue(chat.team_id, chat.queued_at, now)
@@ -852,7 +856,7 @@ def requeue_stalled(now: datetime | None = None) -> dict[str, int]:
                     "Sorry for the wait. We are finding another agent for you; you are at the "
                     "front of the queue."
                 )
-            _requeue(chat, text, moment)
+            _requeue(chat, text, moment, agent_was_silent=True)
             silent += 1
     queue.route_all(moment)
     return {"handed_back": handed, "silent": silent}

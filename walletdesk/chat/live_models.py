@@ -68,6 +68,17 @@ class LiveChat(models.Model):
     offer_expires_at = models.DateTimeField(null=True, blank=True)
     # Agents who let an offer of this chat expire: skipped while another agent has room.
     passed_by = models.JSONField(default=list, blank=True)
+    # The agent who left the customer unanswered too long: not offered this chat again until
+    # `silent_agent_until` even when nobody else has room (the customer was told another agent
+    # is coming), but offered it after that, so a chat is never stranded behind one agent.
+    silent_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    silent_agent_until = models.DateTimeField(null=True, blank=True)
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

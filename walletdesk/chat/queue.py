@@ -147,17 +147,29 @@ def dispatch(team_id: int, now: datetime) -> list[Offer]:
         room = sum(free.values())
         if room <= 0:
             return []
+        # A chat kept away from its silent agent may be passed over: read past it.
+        kept_from_silent_agents = LiveChat.objects.filter(
+            team_id=team_id, state=ChatState.WAITING, silent_agent_until__gt=now
+        ).count()
         chats = list(
             LiveChat.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("conversation")
             .filter(team_id=team_id, state=ChatState.WAITING)
-            .order_by(F("priority").desc(), "queued_at", "pk")[:room]
+            .order_by(F("priority").desc(), "queued_at", "pk")[: room + kept_from_silent_agents]
         )
         deadline = now + timedelta(seconds=offer_seconds())
         for chat in chats:
-            candidates = [a for a, slots in free.items() if slots > 0]
-            if not candidates:
+            with_room = [a for a, slots in free.items() if slots > 0]
+            if not with_room:
                 break
+            silent_agent = (
+                chat.silent_agent_id
+                if chat.silent_agent_until is not None and now < chat.silent_agent_until
+                else None
+            )
+            candidates = [a for a in with_room if a != silent_agent]
+            if not candidates:
+                continue
             fresh = [a for a in candidates if a not in (chat.passed_by or [])]
             pool = fresh or candidates
 

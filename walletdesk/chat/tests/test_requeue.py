@@ -86,13 +86,40 @@ def test_an_agent_silent_too_long_after_the_customer_wrote_loses_the_chat(
     later = timezone.now() + timedelta(seconds=queue.silence_seconds() + 1)
     assert live_actions.requeue_stalled(later)["silent"] == 1
     row = chat(mine)
-    # Back at the front: the one free slot (the silent agent's) is offered it again first,
-    # since no other agent has room.
-    assert row.state in (ChatState.WAITING, ChatState.OFFERED)
-    assert row.agent_id is None and row.passed_by == [agent.user_id]
-    assert chat(others[0]).state == ChatState.WAITING
+    # Back at the front, but not offered to the silent agent again even though their slot is
+    # the only one free: the customer was told another agent is coming. The slot goes to the
+    # next customer waiting.
+    assert (row.state, row.agent_id, row.offered_to_id) == (ChatState.WAITING, None, None)
+    assert row.passed_by == [agent.user_id] and row.silent_agent_id == agent.user_id
+    assert live_selectors.queue_frame(mine)["position"] == 1
+    assert chat(others[0]).offered_to_id == agent.user_id
     last = _system_texts(mine)[-1]
     assert "Sorry for the wait" in last or "抱歉让你久等" in last
+
+    # Another agent who comes online gets it.
+    colleague = agent_in(team, max_chats=1)
+    assert chat(mine).offered_to_id == colleague.user_id
+
+
+def test_a_chat_taken_from_a_silent_agent_goes_back_to_them_only_after_another_window(
+    team: Team, agent_in: Callable[..., Actor], user_factory: Callable[..., Any]
+) -> None:
+    agent = agent_in(team, max_chats=2)
+    mine = waiting_chat(user_factory)[1]
+    live_actions.accept_offer(agent, mine)
+    customer = Actor.customer(chat(mine).conversation.customer_id)
+    live_actions.send(customer, mine, text="还在吗？", client_id="c2")
+    window = timedelta(seconds=queue.silence_seconds())
+    later = timezone.now() + window + timedelta(seconds=1)
+    live_actions.requeue_stalled(later)
+    assert (chat(mine).state, chat(mine).offered_to_id) == (ChatState.WAITING, None)
+
+    # Within the next window the agent, though free, is not offered it; after it, nobody else
+    # having come, they are, so the customer is never stranded.
+    queue.route_all(later + window - timedelta(seconds=1))
+    assert chat(mine).state == ChatState.WAITING
+    queue.route_all(later + window + timedelta(seconds=1))
+    assert chat(mine).offered_to_id == agent.user_id
 
 
 def test_an_answered_customer_or_a_quiet_customer_keeps_their_agent(
