@@ -177,6 +177,9 @@ def test_agent_assist_shows_the_intent_and_a_suggestion_fills_the_reply_box(
         assert Message.objects.filter(conversation__public_id=conversation).count() == 2
 
         # n opens the internal note; Enter adds it beside the thread, never to the customer.
+        # The notes panel loads after the assist panel on the test server: as an agent would,
+        # press n once it is there.
+        expect(page.locator("#console-note")).to_be_attached()
         page.keyboard.press("Escape")
         page.keyboard.press("n")
         note = page.locator("#console-note")

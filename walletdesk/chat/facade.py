@@ -434,20 +434,16 @@ class SupervisorBoard:
 LIVE_BOARD_CHATS = 100
 
 
-def supervisor_board() -> SupervisorBoard:
-    """Agents with presence and load against capacity, each team's waiting chats and oldest
-    wait, and the live chats (waiting, offered, assigned; most urgent and oldest first). A fixed
-    number of queries."""
-    from django.db.models import Count, Min
+def agent_loads(*, online_only: bool = False) -> list[AgentLoad]:
+    """Active agents with a presence, by name: presence and the chats they hold or are
+    offered against their capacity. Two queries."""
+    from walletdesk.chat.live_models import AgentPresence, ChatState, LiveChat, Presence
 
-    from walletdesk.chat.live_models import AgentPresence, ChatState, LiveChat
-
-    presences = list(
-        AgentPresence.objects.select_related("agent")
-        .filter(agent__is_active=True)
-        .order_by("agent__display_name", "agent_id")
-    )
-    loads = dict.fromkeys((p.agent_id for p in presences), 0)
+    presences = AgentPresence.objects.select_related("agent").filter(agent__is_active=True)
+    if online_only:
+        presences = presences.filter(status=Presence.ONLINE)
+    rows = list(presences.order_by("agent__display_name", "agent_id"))
+    loads = dict.fromkeys((p.agent_id for p in rows), 0)
     # Every held chat (one query even when no agent has a presence row yet).
     holders = LiveChat.objects.filter(
         state__in=(ChatState.ASSIGNED, ChatState.OFFERED)
@@ -456,10 +452,20 @@ def supervisor_board() -> SupervisorBoard:
         holder = agent_id if state == ChatState.ASSIGNED else offered_to
         if holder in loads:
             loads[holder] += 1
-    agents = [
-        AgentLoad(p.agent_id, str(p.agent), p.status, loads[p.agent_id], p.max_chats)
-        for p in presences
+    return [
+        AgentLoad(p.agent_id, str(p.agent), p.status, loads[p.agent_id], p.max_chats) for p in rows
     ]
+
+
+def supervisor_board() -> SupervisorBoard:
+    """Agents with presence and load against capacity, each team's waiting chats and oldest
+    wait, and the live chats (waiting, offered, assigned; most urgent and oldest first). A fixed
+    number of queries."""
+    from django.db.models import Count, Min
+
+    from walletdesk.chat.live_models import ChatState, LiveChat
+
+    agents = agent_loads()
     queues = [
         QueueLine(team_id, n, oldest)
         for team_id, n, oldest in LiveChat.objects.filter(state=ChatState.WAITING)

@@ -667,8 +667,9 @@ def transfer(
                 {"conversation": str(conversation.public_id)},
             )
         queue.announce_agent(agent_id, previous_holder)
-        if by_supervisor and previous_holder is not None:
-            # The chat left the agent who had it (or was offered it): their console drops it.
+        if previous_holder is not None:
+            # The chat left the agent who had it (or was offered it): their consoles (every tab)
+            # drop it.
             publish_on_commit(
                 queue.agent_group(previous_holder),
                 "chat.offer",

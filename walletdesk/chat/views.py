@@ -14,10 +14,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
+from walletdesk.chat import facade as chat_facade
 from walletdesk.chat import files as chat_files
 from walletdesk.chat import live_selectors
 from walletdesk.chat.errors import ChatFileNotFoundError
@@ -26,6 +27,7 @@ from walletdesk.core.error_envelope import json_error
 from walletdesk.core.errors import ValidationFailedError, WalletDeskError
 from walletdesk.identity import facade as identity
 from walletdesk.payments import facade as payments
+from walletdesk.tickets import facade as tickets
 
 WORK_TICKETS = "tickets.work_tickets"
 #: How many of the customer's latest records 「分享一笔记录」 offers.
@@ -94,6 +96,7 @@ def _console_strings() -> dict[str, str]:
         "accept": _("Accept"),
         "expires": _("%(seconds)s s left to accept"),
         "withdrawn": _("The offer went to another agent."),
+        "handed_on": _("Chat handed on. The next agent sees your note."),
         "typing": _("The customer is typing…"),
         "read": pgettext("chat receipt", "Read"),
         "offline": _("Connection lost. Reconnecting…"),
@@ -117,6 +120,7 @@ def console(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     agent_id = int(user.pk or 0)
     status, max_chats = live_selectors.presence_of(agent_id)
+    language = get_language() or "zh-hans"
     return render(
         request,
         "chat/console.html",
@@ -125,6 +129,11 @@ def console(request: HttpRequest) -> HttpResponse:
             "presence": status,
             "max_chats": max_chats,
             "strings": _console_strings(),
+            # Where the open chat can be handed on (`transfer`): colleagues online, and queues.
+            "transfer_agents": [
+                a for a in chat_facade.agent_loads(online_only=True) if a.agent_id != agent_id
+            ],
+            "teams": {team.id: team.title_in(language) for team in tickets.active_teams()},
         },
     )
 

@@ -45,8 +45,9 @@ def test_only_agents_and_above_open_the_console(
         LiveChat.objects.filter(conversation=row).update(state="assigned", agent=agent)
     client = Client()
     client.force_login(agent)
-    # Session, user, permissions, presence and the chat list: none per chat.
-    with django_assert_num_queries(9):
+    # Session, user, permissions, presence, the chat list and the transfer targets (colleagues
+    # online with their load, the queues): none per chat.
+    with django_assert_num_queries(12):
         response = client.get("/desk/chats/")
     assert response.status_code == 200
     body = response.content.decode()

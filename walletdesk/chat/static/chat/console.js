@@ -124,7 +124,10 @@
   }
 
   function show(conversation) {
-    if (conversation !== current) cardTarget = null;
+    if (conversation !== current) {
+      cardTarget = null;
+      document.getElementById("console-ticket").hidden = true;
+    }
     current = conversation;
     threadBox.hidden = false;
     document.getElementById("console-title").textContent = conversation.slice(0, 8);
@@ -159,7 +162,20 @@
       if (li) li.remove();
       link.leave(frame.conversation);
       empty.hidden = list.children.length > 0;
-      statusLine.textContent = T.withdrawn;
+      statusLine.textContent = frame.conversation === handedOn ? T.handed_on : T.withdrawn;
+      if (frame.conversation === current) {
+        current = null;
+        threadBox.hidden = true;
+        document.getElementById("console-360-box").textContent = "";
+      }
+    },
+    ticket: function (frame) {
+      if (frame.conversation !== current) return;
+      var box = document.getElementById("console-ticket");
+      var a = document.getElementById("console-ticket-link");
+      a.textContent = frame.number;
+      a.href = box.dataset.url.replace("TICKET-NUMBER", encodeURIComponent(frame.number));
+      box.hidden = false;
     },
     assigned: function (frame) {
       ensureItem(frame.conversation, "assigned");
@@ -271,6 +287,35 @@
       link.raw({type: "typing", conversation: current});
     }
   });
+  // Hand the open chat on to a colleague or a queue with a note (`transfer`), or open a ticket
+  // carrying the whole conversation (`to_ticket`, answered with `ticket`).
+  var handedOn = null;
+  document.getElementById("console-transfer").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var to = document.getElementById("console-transfer-to").value.split(":");
+    if (!current || to.length !== 2) return;
+    var note = document.getElementById("console-transfer-note");
+    var frame = {type: "transfer", conversation: current, note: note.value.trim()};
+    frame[to[0] === "agent" ? "agent" : "team"] = Number(to[1]);
+    if (link.raw(frame)) {
+      handedOn = current;
+      note.value = "";
+      document.getElementById("console-handover").open = false;
+    }
+  });
+  document.getElementById("console-to-ticket").addEventListener("click", function () {
+    if (current) link.raw({type: "to_ticket", conversation: current});
+  });
+  // Cards pushed to the customer: a record from the customer 360, an article from agent assist.
+  root.addEventListener("click", function (event) {
+    var record = event.target.closest(".c360-send-card");
+    var article = event.target.closest(".assist-send-card");
+    if (!current || !(record || article)) return;
+    var card = record ? {type: "record", kind: record.dataset.cardKind, id: record.dataset.cardId}
+                      : {type: "article", slug: article.dataset.slug};
+    link.sendCard(current, card);
+  });
+
   var endButton = document.getElementById("console-end");
   endButton.addEventListener("click", function () {
     if (current) link.raw({type: "end", conversation: current});
