@@ -246,6 +246,8 @@ def send_message(
             chat_files.bind(claimed, stored.message)
         if stored.created:
             _signal_message(str(chat.conversation.public_id), stored.message.seq)
+            if actor.is_customer:
+                queue.announce_agent(_holder(chat))
     bot_answers = stored.created and chat.state == ChatState.BOT and bool(text)
     if answer and bot_answers:
         answer_message(str(chat.conversation.public_id), stored.message.seq)
@@ -324,6 +326,8 @@ def read(actor: Actor, conversation_id: Any, seq: int) -> int:
                 "by": "customer" if actor.is_customer else "agent",
             },
         )
+        if not actor.is_customer:
+            queue.announce_agent(actor.user_id)
     return seq
 
 

@@ -78,8 +78,8 @@ def announce_board() -> None:
 
 def announce_agent(*agent_ids: int | None) -> None:
     """After commit, tell these agents' desk lists to re-read their chat rows: a chat was
-    offered to them, withdrawn, taken or ended. (New messages are not announced: the list
-    re-reads every 15 s, and the message path stays one group send.)"""
+    offered to them, withdrawn, taken or ended, the customer wrote (the row's preview and unread
+    count) or the agent read it."""
     for agent_id in sorted({a for a in agent_ids if a is not None}):
         publish_on_commit(user_group(agent_id), "desk.inbox", "changed", {})
 

@@ -277,6 +277,16 @@ def test_queue_changes_reach_supervisors_only_and_chat_changes_only_the_agent_co
         await sync_to_async(live_actions.accept_offer)(Actor.agent(agent.pk), conversation)
         assert await _events(agent_socket) == [{"type": "desk.inbox", "op": "changed"}]
         assert {e["type"] for e in await _events(supervisor_socket)} == {"desk.queues"}
+        # The customer writes (the row's preview and unread count), the agent reads it: the
+        # agent's desk list hears both, nobody else's.
+        sent = await sync_to_async(live_actions.send)(
+            asker, conversation, text="银行卡尾号 6621", client_id="c2"
+        )
+        assert await _events(agent_socket) == [{"type": "desk.inbox", "op": "changed"}]
+        seq = sent.message.seq
+        await sync_to_async(live_actions.read)(Actor.agent(agent.pk), conversation, seq)
+        assert await _events(agent_socket) == [{"type": "desk.inbox", "op": "changed"}]
+        assert await _events(supervisor_socket) == []
         await sync_to_async(live_actions.end_chat)(Actor.agent(agent.pk), conversation)
         assert await _events(agent_socket) == [{"type": "desk.inbox", "op": "changed"}]
         assert {e["type"] for e in await _events(supervisor_socket)} == {"desk.queues"}
