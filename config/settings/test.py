@@ -1,13 +1,14 @@
 """Test settings. The database comes from DATABASE_URL like everywhere else (SQLite by default)."""
 
 import os
+from typing import Any
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-not-for-production-use-0000")
 os.environ.setdefault("WALLETDESK_RAIL_CALLBACK_SECRET", "test-rail-callback-secret")
 os.environ.setdefault("DJANGO_DEBUG", "0")
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import STORAGES
+from config.settings.base import CHANNEL_LAYERS, REDIS_URL, STORAGES
 
 # Hashing with Argon2 at full cost dominates test time; the tests that check hashing parameters
 # switch back explicitly with override_settings.
@@ -20,10 +21,19 @@ STORAGES = {
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Each test process keeps its own cache unless Redis is given (the PostgreSQL + Redis pass).
-if not REDIS_URL:  # noqa: F405
+if not REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Tests deliver webhooks and channel replies to real HTTP servers on loopback.
 WALLETDESK_WEBHOOKS = {**WALLETDESK_WEBHOOKS, "ALLOW_LOOPBACK": True}  # noqa: F405
 STORAGES["attachments"] = {
     "BACKEND": "django.core.files.storage.InMemoryStorage",
 }
+# xdist workers share one Redis but each has its own database, where user ids overlap: without a
+# prefix of its own, worker 1's agent no. 7 would hear worker 2's `user.7` events (a chat that
+# is not in their database appeared in their console). Server processes a test starts inherit
+# the worker's environment and so its prefix.
+_layer: dict[str, Any] = dict(CHANNEL_LAYERS["default"])
+if REDIS_URL and "prefix" in _layer.get("CONFIG", {}):
+    _worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    _layer["CONFIG"] = {**_layer["CONFIG"], "prefix": f"walletdesk:test:{_worker}:channels"}
+    CHANNEL_LAYERS = {"default": _layer}
