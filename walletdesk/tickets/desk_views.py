@@ -30,8 +30,7 @@ from walletdesk.core.errors import ValidationFailedError, WalletDeskError
 from walletdesk.core.masking import mask_email, mask_phone
 from walletdesk.identity import facade as identity_facade
 from walletdesk.notifications import facade as notifications_facade
-from walletdesk.payments import facade as payments_facade
-from walletdesk.tickets import actions, attachments, desk_actions, desk_selectors, intake
+from walletdesk.tickets import actions, attachments, desk_actions, desk_selectors, intake, linked
 from walletdesk.tickets.desk_models import Macro
 from walletdesk.tickets.enums import (
     FEEDBACK_TRANSITIONS,
@@ -308,14 +307,10 @@ def _timeline(ticket: Ticket) -> list[dict[str, Any]]:
     ]
 
 
-def _records(ticket: Ticket) -> list[payments_facade.RecordSummary]:
-    links = list(ticket.links.all())
-    if ticket.customer_id is None or not links:
-        return []
-    found = payments_facade.customer_records(
-        ticket.customer_id, [(link.kind, link.object_id) for link in links]
+def _records(ticket: Ticket) -> list[linked.LinkedRecord]:
+    return linked.linked_records(
+        ticket.customer_id, [(link.kind, link.object_id) for link in ticket.links.all()]
     )
-    return [record for link in links if (record := found.get((link.kind, link.object_id)))]
 
 
 def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
