@@ -379,6 +379,19 @@ def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "tickets/desk/detail.html", context)
 
 
+@desk_permission_required
+@require_GET
+def ticket_timers(request: HttpRequest, number: str) -> HttpResponse:
+    """The SLA timers card alone: the ticket page re-reads it so a reply, a status change or a
+    breach recorded elsewhere shows without a reload."""
+    ticket = _ticket(number)
+    return render(
+        request,
+        "tickets/desk/_sla_timers.html",
+        {"ticket": ticket, "timers": desk_selectors.sla_timers(ticket)},
+    )
+
+
 def _do(request: HttpRequest, number: str, act: Callable[[], object], done: str) -> HttpResponse:
     try:
         act()
