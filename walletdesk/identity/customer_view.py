@@ -4,11 +4,15 @@ them. A fixed number of queries whatever the history's length (the panel's count
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from walletdesk.core.masking import mask_email, mask_phone
 from walletdesk.identity.actions.holds import hold_from
@@ -157,3 +161,59 @@ def customer_identity(user_id: int) -> CustomerIdentity | None:
         devices=tuple(devices),
         risk_flags=tuple(flags),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityRecord:
+    """A device or a sign-in of the customer's that a support ticket is about, with its state now
+    (a device removed since, the sign-in's result); `public_id` is what the ticket link stores."""
+
+    kind: str  # "device" or "login"
+    public_id: str
+    title: str
+    status: str
+    status_label: str
+    created_at: datetime
+    url: str
+
+
+def customer_security_records(
+    user_id: int, *, devices: Iterable[str] = (), logins: Iterable[str] = ()
+) -> dict[tuple[str, str], SecurityRecord]:
+    """The customer's own devices (by public id) and sign-ins (by id) among those asked for, one
+    query per kind asked; another customer's row or a malformed id is simply absent."""
+    device_ids: list[uuid.UUID] = []
+    for value in devices:
+        try:
+            device_ids.append(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    login_ids = [int(value) for value in logins if str(value).isdigit() and len(str(value)) < 19]
+    url = reverse("identity:devices")
+    found: dict[tuple[str, str], SecurityRecord] = {}
+    if device_ids:
+        for device in Device.objects.filter(user_id=user_id, public_id__in=device_ids):
+            removed = device.forgotten_at is not None
+            found[("device", str(device.public_id))] = SecurityRecord(
+                kind="device",
+                public_id=str(device.public_id),
+                title=device.label or _("Unknown device"),
+                status="removed" if removed else "active",
+                status_label=pgettext("device", "Removed")
+                if removed
+                else pgettext("device", "In use"),
+                created_at=device.first_seen_at,
+                url=url,
+            )
+    if login_ids:
+        for event in LoginEvent.objects.filter(user_id=user_id, pk__in=login_ids):
+            found[("login", str(event.pk))] = SecurityRecord(
+                kind="login",
+                public_id=str(event.pk),
+                title=event.device_label or _("Unknown device"),
+                status=event.result,
+                status_label=str(LoginResult(event.result).label),
+                created_at=event.occurred_at,
+                url=url,
+            )
+    return found

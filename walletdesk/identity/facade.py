@@ -679,10 +679,20 @@ from walletdesk.identity.customer_view import (  # noqa: E402
     DeviceLine,
     LoginLine,
     RiskFlag,
+    SecurityRecord,
     customer_identity,
+    customer_security_records,
 )
 
-__all__ += ["CustomerIdentity", "DeviceLine", "LoginLine", "RiskFlag", "customer_identity"]
+__all__ += [
+    "CustomerIdentity",
+    "DeviceLine",
+    "LoginLine",
+    "RiskFlag",
+    "SecurityRecord",
+    "customer_identity",
+    "customer_security_records",
+]
 
 
 def record_console_action(

@@ -15,9 +15,10 @@ from django.urls import reverse
 from walletdesk.core.money import Money, format_amount, parse_amount
 from walletdesk.ledger.facade import AccountBalance, stored_response, wallet_balances
 from walletdesk.payments import cards, fx, refusals, selectors
-from walletdesk.payments.enums import ActivityStatus, ActivityType, FrozenBy
+from walletdesk.payments.enums import ActivityStatus, ActivityType, CardStatus, FrozenBy
 from walletdesk.payments.models import (
     Activity,
+    BankCard,
     FeeRule,
     FxRate,
     LimitRule,
@@ -146,6 +147,37 @@ def customer_records(
             wanted |= Q(type=kind, object_public_id=object_id)
     rows = list(Activity.objects.filter(wanted, user_id=user_id))
     return {(summary.kind, summary.public_id): summary for summary in _summaries(user_id, rows)}
+
+
+def customer_card_records(user_id: int, public_ids: Iterable[str]) -> dict[str, RecordSummary]:
+    """The customer's own bank cards among `public_ids`, bound or removed (a support ticket shows
+    what became of the card), as records of kind `card`, in one query; another customer's card
+    or a malformed id is simply absent."""
+    wanted: list[uuid.UUID] = []
+    for public_id in public_ids:
+        try:
+            wanted.append(uuid.UUID(str(public_id)))
+        except ValueError:
+            continue
+    if not wanted:
+        return {}
+    url = reverse("payments:cards")
+    found: dict[str, RecordSummary] = {}
+    for card in BankCard.objects.filter(user_id=user_id, public_id__in=wanted):
+        title = cards.card_label(card)
+        found[str(card.public_id)] = RecordSummary(
+            kind="card",
+            public_id=str(card.public_id),
+            title=title,
+            status=card.status,
+            status_label=str(CardStatus(card.status).label),
+            amount="",
+            currency="",
+            created_at=card.bound_at,
+            url=url,
+            heading=title,
+        )
+    return found
 
 
 def _summaries(user_id: int, rows: list[Activity]) -> list[RecordSummary]:
@@ -443,6 +475,7 @@ __all__ = [
     "create_fx_quote",
     "create_withdrawal",
     "customer_card_ids",
+    "customer_card_records",
     "customer_records",
     "deliver_sandbox_callbacks",
     "ensure_merchant",

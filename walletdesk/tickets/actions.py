@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from walletdesk.core.actors import Actor, ActorKind
 from walletdesk.core.errors import ValidationFailedError
 from walletdesk.core.statemachine import check_transition
-from walletdesk.payments import facade as payments_facade
 from walletdesk.tickets import (
     assignment,
     attachments,
@@ -28,6 +27,7 @@ from walletdesk.tickets import (
     channel_senders,
     csat,
     email_out,
+    linked,
     sla,
     webhooks,
 )
@@ -295,12 +295,12 @@ def open_ticket(
 
 
 def _owned_records(customer_id: int | None, records: Sequence[RecordRef]) -> list[RecordRef]:
-    """Only the customer's own wallet records can be linked (a ticket must not become a way to
-    read someone else's record status)."""
+    """Only the customer's own records (wallet activity, cards, devices, sign-ins) can be linked:
+    a ticket must not become a way to read someone else's record status."""
     if not records:
         return []
     found = (
-        payments_facade.customer_records(customer_id, [(r.kind, r.object_id) for r in records])
+        linked.customer_linked(customer_id, [(r.kind, r.object_id) for r in records])
         if customer_id is not None
         else {}
     )

@@ -33,9 +33,8 @@ class IsCustomer(BasePermission):
 
 
 class RecordRefInput(StrictSerializer):
-    kind = serializers.ChoiceField(
-        choices=[k for k in LinkKind.values if k in presenters.RECORD_KINDS]
-    )
+    # Wallet activity, a bank card, a device or a sign-in of the customer's own.
+    kind = serializers.ChoiceField(choices=LinkKind.values)
     id = serializers.CharField(max_length=64)
 
 

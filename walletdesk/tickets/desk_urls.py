@@ -22,6 +22,7 @@ urlpatterns = [
     path("complaints/12315.csv", intake_views.complaint_forms_csv, name="complaint_forms_csv"),
     path("files/<uuid:public_id>/", desk_views.attachment, name="attachment"),
     path("<str:number>/", desk_views.ticket_detail, name="detail"),
+    path("<str:number>/timers/", desk_views.ticket_timers, name="timers"),
     path("<str:number>/call/", intake_views.log_call, name="log_call"),
     path("<str:number>/link-account/", intake_views.link_account, name="link_account"),
     path("<str:number>/feedback/", intake_views.feedback_status, name="feedback_status"),

@@ -30,8 +30,7 @@ from walletdesk.core.errors import ValidationFailedError, WalletDeskError
 from walletdesk.core.masking import mask_email, mask_phone
 from walletdesk.identity import facade as identity_facade
 from walletdesk.notifications import facade as notifications_facade
-from walletdesk.payments import facade as payments_facade
-from walletdesk.tickets import actions, attachments, desk_actions, desk_selectors, intake
+from walletdesk.tickets import actions, attachments, desk_actions, desk_selectors, intake, linked
 from walletdesk.tickets.desk_models import Macro
 from walletdesk.tickets.enums import (
     FEEDBACK_TRANSITIONS,
@@ -308,14 +307,10 @@ def _timeline(ticket: Ticket) -> list[dict[str, Any]]:
     ]
 
 
-def _records(ticket: Ticket) -> list[payments_facade.RecordSummary]:
-    links = list(ticket.links.all())
-    if ticket.customer_id is None or not links:
-        return []
-    found = payments_facade.customer_records(
-        ticket.customer_id, [(link.kind, link.object_id) for link in links]
+def _records(ticket: Ticket) -> list[linked.LinkedRecord]:
+    return linked.linked_records(
+        ticket.customer_id, [(link.kind, link.object_id) for link in ticket.links.all()]
     )
-    return [record for link in links if (record := found.get((link.kind, link.object_id)))]
 
 
 def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
@@ -382,6 +377,19 @@ def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
     if request.headers.get("HX-Request") and request.GET.get("macro"):
         return render(request, "tickets/desk/_reply_box.html", context)
     return render(request, "tickets/desk/detail.html", context)
+
+
+@desk_permission_required
+@require_GET
+def ticket_timers(request: HttpRequest, number: str) -> HttpResponse:
+    """The SLA timers card alone: the ticket page re-reads it so a reply, a status change or a
+    breach recorded elsewhere shows without a reload."""
+    ticket = _ticket(number)
+    return render(
+        request,
+        "tickets/desk/_sla_timers.html",
+        {"ticket": ticket, "timers": desk_selectors.sla_timers(ticket)},
+    )
 
 
 def _do(request: HttpRequest, number: str, act: Callable[[], object], done: str) -> HttpResponse:

@@ -5,24 +5,45 @@ and outgoing webhooks. Imported at the end of tickets/models.py, kept apart from
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.files.storage import Storage, storages
+from django.core.signals import setting_changed
 from django.db import models
 from django.db.models import Q
+from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from walletdesk.core.models import PublicIdModel, TimeStampedModel
 
 
+class _AttachmentStorage(LazyObject[Storage]):
+    """`STORAGES["attachments"]`, looked up again after the setting changes: a FileField calls its
+    storage callable once, when the models load, so returning the store itself would pin the one
+    configured then (a test that points attachments at an S3 server would still write elsewhere)."""
+
+    def _setup(self) -> None:
+        self._wrapped = storages["attachments"]
+
+
+_attachments = _AttachmentStorage()
+
+
+@receiver(setting_changed)
+def _forget_attachment_storage(*, setting: str, **kwargs: Any) -> None:
+    if setting == "STORAGES":
+        _attachments._wrapped = empty  # type: ignore[assignment]
+
+
 def attachment_storage() -> Storage:
     """Attachments live in their own storage (never under a URL any web server serves): the file
     system by default, an S3-compatible bucket in production (settings `STORAGES["attachments"]`,
     docs/support-desk.md)."""
-    return storages["attachments"]
+    return cast(Storage, _attachments)
 
 
 class AttachmentType(models.TextChoices):

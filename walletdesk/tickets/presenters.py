@@ -13,7 +13,7 @@ from django.utils.translation import pgettext
 from walletdesk.core.actors import Actor
 from walletdesk.core.client_address import client_address
 from walletdesk.payments import facade as payments_facade
-from walletdesk.tickets import selectors
+from walletdesk.tickets import linked, selectors
 from walletdesk.tickets.enums import (
     REOPEN_WINDOW,
     AuthorKind,
@@ -114,17 +114,10 @@ def attachment(row: Attachment) -> dict[str, Any]:
 
 
 def detail(actor: Actor, ticket: Ticket) -> dict[str, Any]:
-    links = list(ticket.links.all())
-    found = (
-        payments_facade.customer_records(
-            ticket.customer_id, [(link.kind, link.object_id) for link in links]
-        )
-        if ticket.customer_id is not None
-        else {}
-    )
     records = [
         {
             "kind": record.kind,
+            "kind_label": record.kind_label,
             "id": record.public_id,
             "title": record.title,
             "status": record.status,
@@ -132,9 +125,11 @@ def detail(actor: Actor, ticket: Ticket) -> dict[str, Any]:
             "amount": record.amount,
             "currency": record.currency,
             "url": record.url,
+            "created_at": record.created_at,
         }
-        for record in (found.get((link.kind, link.object_id)) for link in links)
-        if record is not None
+        for record in linked.linked_records(
+            ticket.customer_id, [(link.kind, link.object_id) for link in ticket.links.all()]
+        )
     ]
     rating = TicketRating.objects.filter(ticket=ticket).first()
     return {

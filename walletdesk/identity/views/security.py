@@ -8,7 +8,7 @@ import io
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
@@ -488,6 +488,9 @@ def freeze(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     if request.method == "POST":
         actions.emergency_freeze(user, source="app", actor=actor_from_request(request))
+        # The freeze revoked every session, this one too (and audited it): the page is drawn as
+        # the signed-out visitor the customer now is, so its links lead where they can still go.
+        logout(request)
         return render(request, "identity/frozen.html", {"frozen_user": user})
     return render(request, "identity/freeze_confirm.html", {"from_link": False})
 

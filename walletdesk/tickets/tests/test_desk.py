@@ -560,3 +560,19 @@ def test_every_filter_and_sort_can_read_through_an_index_on_postgresql(query: st
     ticket_lines = [line for line in plan.splitlines() if "on tickets_ticket" in line]
     assert ticket_lines, plan
     assert not any("Seq Scan" in line for line in ticket_lines), plan
+
+
+def test_the_timers_card_is_re_read_alone_by_staff_only(
+    customer: Any, agent: Any, agent_client: Client, customer_client: Client
+) -> None:
+    ticket = open_for(customer)
+    card = agent_client.get(f"/desk/{ticket.number}/timers/")
+    html = card.content.decode()
+    assert card.status_code == 200 and html.lstrip().startswith("<section")
+    assert 'data-metric="first_reply"' in html and "计时中" in html
+    assert 'hx-trigger="every 15s"' in html and 'data-breached-label="已超时"' in html
+    actions.add_message(Actor.agent(agent.pk), ticket.number, "您好，正在核查。")
+    html = agent_client.get(f"/desk/{ticket.number}/timers/").content.decode()
+    assert "已达成" in html
+    assert customer_client.get(f"/desk/{ticket.number}/timers/").status_code == 403
+    assert agent_client.get("/desk/WD-0000-000000/timers/").status_code == 404

@@ -57,3 +57,48 @@
     if (event.detail && event.detail.target && event.detail.target.id === "reply-box") focusBox("reply-body");
   });
 })();
+
+/* A ticket's SLA timers count down every second between the server's re-reads (every 15 s through
+   htmx, the list's rhythm). The deadline is taken as "seconds left when the server drew it" plus
+   the moment the card arrived, so a wrong clock on the agent's computer does not move it; a running
+   timer past due reads as breached at once, before the next re-read confirms it. */
+(function () {
+  "use strict";
+  var deadlines = new WeakMap();
+
+  function pad(n) { return n < 10 ? "0" + n : String(n); }
+
+  function clock(seconds) {
+    var hours = Math.floor(seconds / 3600);
+    return hours + ":" + pad(Math.floor((seconds % 3600) / 60)) + ":" + pad(seconds % 60);
+  }
+
+  function tick() {
+    var box = document.getElementById("sla-timers");
+    if (!box) return;
+    var now = Date.now();
+    box.querySelectorAll("[data-seconds-left]").forEach(function (left) {
+      if (!deadlines.has(left)) deadlines.set(left, now + Number(left.dataset.secondsLeft) * 1000);
+      var seconds = Math.round((deadlines.get(left) - now) / 1000);
+      if (seconds > 0) {
+        left.textContent = left.dataset.left.replace("__TIME__", clock(seconds));
+        return;
+      }
+      left.textContent = left.dataset.overdue.replace("__TIME__", clock(-seconds));
+      var timer = left.closest(".timer");
+      if (timer && !timer.classList.contains("timer-breached")) {
+        timer.classList.remove("timer-running");
+        timer.classList.add("timer-breached");
+        var badge = timer.querySelector(".badge");
+        if (badge) {
+          badge.className = "badge timer-badge-breached";
+          badge.textContent = box.dataset.breachedLabel;
+        }
+      }
+    });
+  }
+
+  tick();
+  window.setInterval(tick, 1000);
+  document.body.addEventListener("htmx:afterSettle", tick);
+})();
