@@ -355,6 +355,85 @@ def handle_turn(
     return result
 
 
+def open_conversation(
+    *,
+    customer_id: int,
+    conversation: str | None = None,
+    now: datetime | None = None,
+    greet: bool = True,
+) -> TurnResult | None:
+    """The assistant speaks first, before the customer has written anything: what affects them
+    now (`flows.proactive`: an overdue top-up, a recent failed withdrawal, an incident on a rail
+    they use), else a plain greeting, or, with `greet=False` (the live chat, whose page already
+    greets), nothing at all (None, nothing stored). Only the assistant's message is stored. The
+    same news is never opened with twice in a conversation. Needs no trained model: nothing is
+    understood."""
+    moment = now or timezone.now()
+    actor = Actor.customer(customer_id)
+    user = identity.get_user_summary(customer_id)
+    with transaction.atomic():
+        if conversation is None:
+            info = chat.start_conversation(
+                actor, customer_id=customer_id, language=user.preferred_language, now=moment
+            )
+            row = DialogueState(conversation_id=info.id, customer_id=customer_id)
+        else:
+            info = chat.get_conversation(actor, conversation)
+            row, _created = DialogueState.objects.select_for_update().get_or_create(
+                conversation_id=info.id, defaults={"customer_id": customer_id}
+            )
+        state: dict[str, Any] = dict(row.state or {})
+        state["conversation"] = info.id
+        state["live_chat"] = info.channel == chat.Channel.CHAT
+        lang = _language("", "", state, user.preferred_language)
+        state["lang"] = lang
+        turn = Turn(
+            customer_id=customer_id,
+            login=user.login_name,
+            display_name=user.display_name,
+            kyc_level=user.kyc_level,
+            lang=lang,
+            now=moment,
+            state=state,
+        )
+        with translation.override("en" if lang == "en" else "zh-hans"):
+            if not flows.proactive(turn):
+                if not greet:
+                    return None
+                turn.intent = "greeting"
+                turn.say(
+                    pgettext(
+                        "assistant",
+                        "Hello! I'm the WalletDesk assistant. How can I help you today?",
+                    )
+                )
+            _guard(turn)
+            handoff_reply = flows.qr_handoff()
+        result = TurnResult(
+            conversation=info.id,
+            replies=tuple(turn.replies),
+            intent=turn.intent,
+            confidence=turn.confidence,
+            handoff=None,
+            lang=lang,
+        )
+        payload = {k: v for k, v in result.as_dict().items() if k != "conversation"}
+        if state["live_chat"]:
+            payload.update(_chat_parts(result, handoff_reply))
+        chat.post_messages(
+            info.id,
+            [(Actor.assistant(), "\n\n".join(r.text for r in turn.replies), payload)],
+            now=moment,
+        )
+        row.state = turn.state
+        row.updated_at = moment
+        if conversation is None:
+            row.save(force_insert=True)
+        else:
+            row.save(update_fields=["state", "updated_at"])
+    return result
+
+
 def _answer(turn: Turn, *, secret: bool, quick_reply: str | None) -> None:
     if secret:
         _warn_secret(turn)

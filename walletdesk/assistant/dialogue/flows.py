@@ -1381,10 +1381,25 @@ def _any_incident(turn: Turn) -> bool:
     return True
 
 
+# The status page components a rail operation goes through, by kind and method.
+_TOP_UP_COMPONENTS = {"bank_card": "topup_card", "third_party_wallet": "topup_wallet"}
+# Components that are not a rail: every customer goes through them.
+_SHARED_COMPONENTS = frozenset({"payments", "transfers", "login_sms", "customer_service"})
+
+
 def proactive(turn: Turn) -> bool:
-    """On a greeting: a delayed top-up, a failed withdrawal or an incident, before being asked."""
-    for operation in payments.rail_operations(turn.customer_id, "top_up", 5):
-        if operation.is_open and operation.overdue(turn.now):
+    """Before being asked (a greeting, or the assistant opening a conversation): an overdue
+    top-up, a withdrawal failed in the last 3 days, or an active incident on a rail the customer
+    uses. Each is said once per conversation (`state["proactive"]`), so a greeting after the
+    opening gets a plain hello instead of the same news again."""
+    said: list[str] = turn.state.setdefault("proactive", [])
+    top_ups = payments.rail_operations(turn.customer_id, "top_up", 5)
+    withdrawals = payments.rail_operations(turn.customer_id, "withdrawal", 5)
+    for operation in top_ups:
+        key = f"top_up:{operation.public_id}"
+        if operation.is_open and operation.overdue(turn.now) and key not in said:
+            said.append(key)
+            _opening(turn, "topup_not_arrived")
             turn.say(
                 pgettext(
                     "assistant",
@@ -1403,8 +1418,12 @@ def proactive(turn: Turn) -> bool:
             )
             turn.discuss("top_up", operation.public_id)
             return True
-    for operation in payments.rail_operations(turn.customer_id, "withdrawal", 5):
-        if operation.status == "failed" and turn.now - operation.created_at < timedelta(days=3):
+    for operation in withdrawals:
+        key = f"withdrawal:{operation.public_id}"
+        recent = turn.now - operation.created_at < timedelta(days=3)
+        if operation.status == "failed" and recent and key not in said:
+            said.append(key)
+            _opening(turn, "withdraw_failed")
             turn.say(
                 pgettext(
                     "assistant",
@@ -1424,4 +1443,42 @@ def proactive(turn: Turn) -> bool:
             )
             turn.discuss("withdrawal", operation.public_id)
             return True
-    return _any_incident(turn)
+    used = set(_SHARED_COMPONENTS)
+    used.update(_TOP_UP_COMPONENTS.get(op.method, "") for op in top_ups)
+    if withdrawals:
+        used.add("withdrawals")
+    incidents = [
+        incident
+        for incident in active_incidents(turn)
+        if set(incident.components) & used and f"incident:{incident.public_id}" not in said
+    ]
+    if not incidents:
+        return False
+    said.extend(f"incident:{incident.public_id}" for incident in incidents)
+    _opening(turn, "service_status")
+    lines = []
+    for incident in incidents:
+        title = incident.title if turn.zh else (incident.title_en or incident.title)
+        message = incident.latest_message if turn.zh else (incident.latest_message_en or "")
+        lines.append(title + (f": {message}" if message else ""))
+    turn.say(
+        pgettext(
+            "assistant",
+            "Hello! A known issue may affect you right now: %(issue)s. Our team is on it; "
+            "things should recover without you doing anything.",
+        )
+        % {"issue": "; ".join(lines)},
+        [
+            Card("incident", i.title if turn.zh else (i.title_en or i.title), url=i.url)
+            for i in incidents
+        ],
+    )
+    return True
+
+
+def _opening(turn: Turn, intent: str) -> None:
+    """An opening speaks about one topic: a follow-up ("why?", "still nothing") leans on it.
+    A greeting keeps its own intent."""
+    if turn.intent != "greeting":
+        turn.intent = intent
+        turn.state["last_intent"] = intent
