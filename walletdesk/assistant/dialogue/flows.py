@@ -583,7 +583,9 @@ def _explain_refused_attempt(turn: Turn) -> bool:
     attempts = adapters.recent_refused_attempts(turn.customer_id)
     if not attempts:
         return False
-    attempt = attempts[0]
+    # A question about a payment is about the latest refused payment, even when a transfer was
+    # refused after it; a transfer is explained only when no payment was refused.
+    attempt = next((a for a in attempts if a.kind == "payment"), attempts[0])
     if texts.explains_reason(attempt.reason):
         what, step = texts.reason_explanation(attempt.reason)
     else:
@@ -594,15 +596,20 @@ def _explain_refused_attempt(turn: Turn) -> bool:
         "when": format.when(attempt.created_at),
         "reason": what,
     }
-    turn.say(
-        pgettext(
+    if attempt.kind == "payment":
+        text = pgettext(
             "assistant",
             "Your %(amount)s payment to %(where)s at %(when)s was refused because %(reason)s. "
             "No money left your wallet.",
         )
-        % facts
-        + " "
-        + step,
+    else:
+        text = pgettext(
+            "assistant",
+            "Your %(amount)s transfer to %(where)s at %(when)s was refused because %(reason)s. "
+            "No money left your wallet.",
+        )
+    turn.say(
+        text % facts + " " + step,
         [Card("record", attempt.counterparty or texts.kind_name(attempt.kind), url=attempt.url)]
         if attempt.url
         else [],
@@ -1034,13 +1041,32 @@ def _frozen(turn: Turn, state: identity.SecurityState) -> None:
         )
         return
     if wallet is not None and wallet.status == "frozen":
-        turn.say(
-            pgettext(
+        facts = {
+            "reason": wallet.frozen_reason,
+            "until": format.when(wallet.frozen_until),
+        }
+        if wallet.frozen_reason and wallet.frozen_until is not None:
+            text = pgettext(
+                "assistant",
+                "Your wallet has been frozen by our risk team, so money can't leave it. The "
+                "reason recorded: %(reason)s. The freeze lasts until %(until)s unless the "
+                "review ends sooner. A person has to review it; I'll pass it on with your "
+                "details.",
+            )
+        elif wallet.frozen_reason:
+            text = pgettext(
+                "assistant",
+                "Your wallet has been frozen by our risk team, so money can't leave it. The "
+                "reason recorded: %(reason)s. A person has to review it; I'll pass it on with "
+                "your details.",
+            )
+        else:
+            text = pgettext(
                 "assistant",
                 "Your wallet has been frozen by our risk team, so money can't leave it. A person "
                 "has to review it; I'll pass it on with your details.",
             )
-        )
+        turn.say(text % facts)
         hand_off(turn, "unresolved", "high")
         return
     if state.payment_password_locked_until and state.payment_password_locked_until > turn.now:
@@ -1091,34 +1117,63 @@ def _payment_password(turn: Turn, state: identity.SecurityState) -> None:
     turn.say(text, [link_card(pgettext("assistant", "Payment password"), url)], qr_helpful())
 
 
+def shown_destination(masked: str) -> str:
+    """A phone number as the assistant shows it (139****9001): the delivery log's mask keeps
+    the country code and more digits, which reads as a phone number to the output check."""
+    if "@" in masked or "*" not in masked:
+        return masked
+    head, _, tail = masked.partition("****")
+    digits = head.lstrip("+")
+    if head.startswith("+86"):
+        digits = digits[2:]
+    elif head.startswith("+"):
+        return masked
+    return f"{digits[:3]}****{tail.strip('*')}"
+
+
+def _code_status(status: str) -> str:
+    if status == "delivered":
+        return pgettext("assistant", "delivered")
+    if status == "sent":
+        return pgettext("assistant", "sent, delivery not confirmed yet")
+    if status == "failed":
+        return pgettext("assistant", "not delivered")
+    return pgettext("assistant", "waiting to be sent")
+
+
 def _codes(turn: Turn) -> None:
     incident = incident_note(turn, ("login_sms",))
     records = [
         r
         for r in notifications.delivery_records(turn.customer_id, 20)
         if r.kind in ("code", "otp") or "code" in r.kind
-    ]
+    ][:3]
     if records:
-        latest = records[0]
-        facts = {"when": format.when(latest.created_at), "to": latest.destination_masked}
-        if latest.status in ("sent", "delivered"):
-            text = (
-                pgettext(
-                    "assistant",
-                    "Your latest code was sent to %(to)s at %(when)s. Codes are valid for a few "
-                    "minutes: check the SMS inbox and any spam filter, then request a new one "
-                    "after 60 seconds if needed.",
-                )
-                % facts
+        # Each recent code with its fate, newest first: "the second one did arrive" tells the
+        # customer more than the latest alone.
+        lines = "; ".join(
+            pgettext("assistant", "%(when)s to %(to)s: %(status)s")
+            % {
+                "when": format.when(r.created_at),
+                "to": shown_destination(r.destination_masked),
+                "status": _code_status(r.status),
+            }
+            for r in records
+        )
+        text = pgettext("assistant", "The codes we sent you recently: %(codes)s.") % {
+            "codes": lines
+        }
+        if records[0].status in ("sent", "delivered"):
+            text += " " + pgettext(
+                "assistant",
+                "Codes are valid for a few minutes: check the SMS inbox and any spam filter, "
+                "then request a new one after 60 seconds if needed.",
             )
         else:
-            text = (
-                pgettext(
-                    "assistant",
-                    "Your latest code to %(to)s at %(when)s could not be delivered yet. Please "
-                    "request a new one in a minute; if it still doesn't arrive I can pass it on.",
-                )
-                % facts
+            text += " " + pgettext(
+                "assistant",
+                "The latest did not reach you. Please request a new one in a minute; if it "
+                "still doesn't arrive I can pass it on.",
             )
     else:
         text = pgettext(
