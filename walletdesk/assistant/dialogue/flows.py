@@ -65,10 +65,8 @@ def incident_note(turn: Turn, components: tuple[str, ...]) -> bool:
     lines: list[str] = []
     for incident in active_incidents(turn):
         if set(incident.components) & set(components):
-            title = incident.title if turn.zh else (incident.title_en or incident.title)
-            message = incident.latest_message if turn.zh else (incident.latest_message_en or "")
-            lines.append(title + (f": {message}" if message else ""))
-            cards.append(Card("incident", title, url=incident.url))
+            lines.append(incident_line(turn, incident))
+            cards.append(Card("incident", _incident_title(turn, incident), url=incident.url))
     if not lines:
         return False
     turn.say(
@@ -77,10 +75,24 @@ def incident_note(turn: Turn, components: tuple[str, ...]) -> bool:
             "A known issue is affecting this right now: %(issue)s. "
             "Our team is on it; things should recover without you doing anything.",
         )
-        % {"issue": "; ".join(lines)},
+        % {"issue": ("；" if turn.zh else "; ").join(lines)},
         cards,
     )
     return True
+
+
+def _incident_title(turn: Turn, incident: helpcenter.IncidentSummary) -> str:
+    return incident.title if turn.zh else (incident.title_en or incident.title)
+
+
+def incident_line(turn: Turn, incident: helpcenter.IncidentSummary) -> str:
+    """「标题：最新说明」 in the reader's language, without its own full stop: the sentence it
+    goes into has one (「…不受影响。。」 otherwise)."""
+    message = incident.latest_message if turn.zh else (incident.latest_message_en or "")
+    line = _incident_title(turn, incident)
+    if message:
+        line += ("：" if turn.zh else ": ") + message
+    return line.rstrip("。.")
 
 
 def record_card(title: str, url: str, amount: Money, status: str, when: str) -> Card:
@@ -1511,22 +1523,15 @@ def proactive(turn: Turn) -> bool:
         return False
     said.extend(f"incident:{incident.public_id}" for incident in incidents)
     _opening(turn, "service_status")
-    lines = []
-    for incident in incidents:
-        title = incident.title if turn.zh else (incident.title_en or incident.title)
-        message = incident.latest_message if turn.zh else (incident.latest_message_en or "")
-        lines.append(title + (f": {message}" if message else ""))
+    lines = [incident_line(turn, incident) for incident in incidents]
     turn.say(
         pgettext(
             "assistant",
             "Hello! A known issue may affect you right now: %(issue)s. Our team is on it; "
             "things should recover without you doing anything.",
         )
-        % {"issue": "; ".join(lines)},
-        [
-            Card("incident", i.title if turn.zh else (i.title_en or i.title), url=i.url)
-            for i in incidents
-        ],
+        % {"issue": ("；" if turn.zh else "; ").join(lines)},
+        [Card("incident", _incident_title(turn, i), url=i.url) for i in incidents],
     )
     return True
 

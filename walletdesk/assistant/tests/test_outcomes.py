@@ -122,7 +122,9 @@ def test_an_incident_on_the_card_top_up_rail_is_told_first(
         lang,
         "A known issue is affecting this right now: %(issue)s. "
         "Our team is on it; things should recover without you doing anything.",
-        issue=f"{title}: {message}",
+        issue=f"{title}: {message}".rstrip(".")
+        if lang == "en"
+        else f"{title}：{message}".rstrip("。"),
     )
     if lang != "en":
         expected = expected.replace("。 ", "。")

@@ -159,7 +159,10 @@ def test_an_incident_on_a_rail_the_customer_uses_opens_the_conversation(
         if lang == "en"
         else (incident.title, incident.latest_message)
     )
-    assert f"{title}: {message}" in said
+    line = f"{title}: {message}".rstrip(".") if lang == "en" else f"{title}：{message}".rstrip("。")
+    assert line in said
+    # Natural Chinese: a full-width colon, and no doubled full stop.
+    assert "。。" not in said
     assert body["intent"] == "service_status"
     cards = body["replies"][0]["cards"]
     assert [(c["type"], c["title"], c["url"]) for c in cards] == [("incident", title, incident.url)]
@@ -270,7 +273,7 @@ def test_a_new_live_chat_starts_with_the_incident(world: None) -> None:
         conversation = live_actions.open_chat(Actor.customer(user.pk), language="en")
     (only,) = chat_thread(conversation)
     assert only[1] == "assistant"
-    assert f"{incident.title_en}: {incident.latest_message_en}" in only[2]
+    assert f"{incident.title_en}: {incident.latest_message_en}".rstrip(".") in only[2]
 
 
 @pytest.mark.usefixtures("live_chat_assistant")
