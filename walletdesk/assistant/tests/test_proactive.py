@@ -209,6 +209,13 @@ def test_open_is_a_json_true_and_comes_alone(world: None) -> None:
         response = client.post(URL, json.dumps(body), content_type="application/json")
         assert response.status_code == 400, body
         assert response.json()["error"]["code"] == "validation_failed"
+    # Another customer's conversation is not found, as for text.
+    theirs = open_assistant(customer(FAILED_WITHDRAWAL))["conversation"]
+    response = client.post(
+        URL, json.dumps({"open": True, "conversation": theirs}), content_type="application/json"
+    )
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "chat_conversation_not_found"
 
 
 # --- the live chat: the socket's join opens the chat with live_actions.open_chat ------------
