@@ -201,9 +201,9 @@ def test_the_command_runs_each_scenario_on_fresh_demo_data_and_prints_json_last(
     tmp_path: Path, django_db_blocker: Any, trained_pipeline: Any
 ) -> None:
     """The real command: migrate + seed_demo into its own database, a restored copy per
-    scenario. About 16 s on SQLite, 26 s on PostgreSQL (migrate and seed_demo are most of it); it runs
-    on a connection of its own: the test database of SQLite lives in memory, where Django
-    ignores the closes the command's snapshot needs (the data would go with it)."""
+    scenario. About 16 s on SQLite, 26 s on PostgreSQL (migrate and seed_demo are most of it).
+    It runs on a connection of its own: the test database of SQLite lives in memory, where
+    Django ignores the closes the command's snapshot needs (the data would go with it)."""
     path = tmp_path / "small.jsonl"
     path.write_text(
         "\n".join(json.dumps(s, ensure_ascii=False) for s in SMALL_RUN) + "\n", encoding="utf-8"
