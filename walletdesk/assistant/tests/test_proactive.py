@@ -264,30 +264,52 @@ def test_a_new_live_chat_starts_with_the_failed_withdrawal(world: None, lang: st
 
 
 @pytest.mark.usefixtures("live_chat_assistant")
-def test_a_new_live_chat_starts_with_the_overdue_top_up(world: None) -> None:
-    user = customer(OVERDUE_TOP_UP)
+@pytest.mark.parametrize("lang", ["zh-hans", "en"])
+def test_a_new_live_chat_starts_with_the_overdue_top_up(world: None, lang: str) -> None:
+    user = customer(OVERDUE_TOP_UP, lang)
+    overdue = next(
+        op
+        for op in payments.rail_operations(user.pk, "top_up", 5)
+        if op.is_open and op.overdue(timezone.now())
+    )
     with commits_at_this_level():
-        conversation = live_actions.open_chat(Actor.customer(user.pk))
-    (only,) = chat_thread(conversation)
-    assert only[1] == "assistant" and "充值" in only[2]
+        conversation = live_actions.open_chat(Actor.customer(user.pk), language=lang)
+    assert chat_thread(conversation) == [
+        (
+            1,
+            "assistant",
+            expected(
+                "en" if lang == "en" else "zh",
+                TOP_UP_OPENING,
+                amount=format.money(overdue.amount),
+                when=format.when(overdue.created_at),
+            ),
+        )
+    ]
 
 
 @pytest.mark.usefixtures("live_chat_assistant")
-def test_a_new_live_chat_starts_with_the_incident(world: None) -> None:
+@pytest.mark.parametrize("lang", ["zh-hans", "en"])
+def test_a_new_live_chat_starts_with_the_incident(world: None, lang: str) -> None:
     incident = bank_card_incident()
-    user = customer(CARD_TOP_UP, "en")
+    user = customer(CARD_TOP_UP, lang)
     with commits_at_this_level():
-        conversation = live_actions.open_chat(Actor.customer(user.pk), language="en")
+        conversation = live_actions.open_chat(Actor.customer(user.pk), language=lang)
     (only,) = chat_thread(conversation)
     assert only[1] == "assistant"
-    assert f"{incident.title_en}: {incident.latest_message_en}".rstrip(".") in only[2]
+    if lang == "en":
+        line = f"{incident.title_en}: {incident.latest_message_en}".rstrip(".")
+    else:
+        line = f"{incident.title}：{incident.latest_message}".rstrip("。")
+    assert line in only[2]
 
 
 @pytest.mark.usefixtures("live_chat_assistant")
-def test_a_new_live_chat_with_nothing_pending_stays_quiet(world: None) -> None:
-    user = customer(NOTHING_PENDING)
+@pytest.mark.parametrize("lang", ["zh-hans", "en"])
+def test_a_new_live_chat_with_nothing_pending_stays_quiet(world: None, lang: str) -> None:
+    user = customer(NOTHING_PENDING, lang)
     with commits_at_this_level():
-        conversation = live_actions.open_chat(Actor.customer(user.pk))
+        conversation = live_actions.open_chat(Actor.customer(user.pk), language=lang)
     # The chat page greets the customer itself; the assistant has nothing to add.
     assert chat_thread(conversation) == []
 
