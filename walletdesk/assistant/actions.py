@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from walletdesk.assistant.dialogue.engine import handle_turn
+from walletdesk.assistant.dialogue.engine import handle_turn, open_conversation
 from walletdesk.assistant.dialogue.types import TurnResult
 from walletdesk.assistant.errors import ModelNotTrainedError
 from walletdesk.chat import facade as chat
@@ -33,6 +33,19 @@ def converse(
     )
 
 
+def open_with_assistant(
+    actor: Actor, *, conversation: str | None = None, now: datetime | None = None
+) -> TurnResult:
+    """The customer opened the assistant without writing: it speaks first (what affects them
+    now, else a greeting)."""
+    if not actor.is_customer or actor.user_id is None:
+        raise PermissionDeniedError()
+    result = open_conversation(customer_id=actor.user_id, conversation=conversation, now=now)
+    if result is None:  # pragma: no cover - greet=True always answers
+        raise RuntimeError("the opening said nothing")
+    return result
+
+
 # Queue reasons of the live chat (chat docs: priority boosts) for the assistant's handoff reasons.
 _CHAT_REASONS = {"security": "fraud", "sentiment": "angry", "complaint": "angry"}
 
@@ -42,6 +55,13 @@ def answer_chat_message(conversation: str, seq: int) -> chat.BotAnswer | None:
     already stored by the chat, and say whether a person should take over. None when the
     assistant cannot answer (no trained model yet): the chat then offers a person itself."""
     info = chat.get_conversation(Actor.system(), conversation)
+    if seq == chat.OPENING_SEQ:
+        # A new chat: the assistant opens with what affects the customer, or stays quiet (the
+        # page greets them). Nothing is understood, so no model is needed.
+        opened = open_conversation(
+            customer_id=info.customer_id, conversation=conversation, greet=False
+        )
+        return None if opened is None else chat.BotAnswer()
     try:
         result = handle_turn(
             customer_id=info.customer_id, conversation=conversation, answer_seq=seq

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import pgettext
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
@@ -117,6 +118,15 @@ class ParseView(APIView):
         return Response(result.as_dict())
 
 
+class OpenField(serializers.BooleanField):
+    """Only a JSON true: 1, "true" or false do not open a conversation by accident."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if data is not True:
+            self.fail("invalid")
+        return True
+
+
 class MessageInput(StrictSerializer):
     text = StrictCharField(
         min_length=1,
@@ -130,6 +140,15 @@ class MessageInput(StrictSerializer):
         required=False,
         help_text="The id of a quick reply the previous answer offered, instead of text.",
     )
+    open = OpenField(
+        required=False,
+        help_text=(
+            "true, instead of text or quick_reply: the customer opened the assistant without "
+            "writing. It speaks first: an overdue top-up, a withdrawal that failed in the last "
+            "3 days or a service incident on a rail the customer uses, else a greeting. The "
+            "same news is not repeated in a conversation."
+        ),
+    )
     conversation = serializers.UUIDField(
         required=False,
         allow_null=True,
@@ -138,6 +157,12 @@ class MessageInput(StrictSerializer):
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "open" in attrs:
+            if "text" in attrs or "quick_reply" in attrs:
+                raise serializers.ValidationError(
+                    pgettext("assistant", "Send text, a quick reply or open, not several.")
+                )
+            return attrs
         has_text, has_reply = "text" in attrs, "quick_reply" in attrs
         if has_text == has_reply:
             raise serializers.ValidationError("Send either text or quick_reply.")
@@ -242,9 +267,13 @@ class MessagesView(APIView):
     @extend_schema(
         summary="Talk to the assistant (one turn)",
         description=(
-            "Send `{text, conversation}` (conversation null to start one) or "
+            "Send `{text, conversation}` (conversation null to start one), "
             "`{conversation, quick_reply}` with the id of a quick reply the previous answer "
-            "offered. The assistant reads the customer's own data, answers in the customer's "
+            "offered, or `{open: true, conversation}` when the customer opens the assistant "
+            "without writing: the assistant speaks first with what affects them now (an "
+            "overdue top-up, a withdrawal failed in the last 3 days, a service incident on a "
+            "rail they use; each said once per conversation), else a greeting (intent "
+            "greeting). The assistant reads the customer's own data, answers in the customer's "
             "language, asks for a one-tap confirmation before it changes anything (only the "
             "emergency freeze), never moves money and never asks for a code or password in "
             "text. `handoff` is false, or the support case it opened. 404 "
@@ -257,6 +286,11 @@ class MessagesView(APIView):
             OpenApiExample(
                 "Start",
                 value={"text": "我充值的钱还没到账", "conversation": None},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Open (the assistant speaks first)",
+                value={"open": True, "conversation": None},
                 request_only=True,
             ),
             OpenApiExample(
@@ -275,6 +309,12 @@ class MessagesView(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         conversation = data.get("conversation")
+        if data.get("open"):
+            opened = actions.open_with_assistant(
+                actor_from_request(request),
+                conversation=str(conversation) if conversation else None,
+            )
+            return Response(opened.as_dict())
         result = actions.converse(
             actor_from_request(request),
             text=data.get("text"),

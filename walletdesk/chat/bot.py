@@ -12,6 +12,10 @@ and returns a `BotAnswer`; the chat then signals the sockets and, when the assis
 person should take over, puts the chat in the queue. A responder that cannot answer (no trained
 model yet) returns None.
 
+A new chat is offered to the assistant once, with `seq` OPENING_SEQ (no message has that
+number): it may speak first (a top-up stuck, a withdrawal failed, an incident on a rail the
+customer uses) or say nothing; `after_open` runs it when `open_chat` creates the chat.
+
 Without an answer, the chat answers the first customer message with a short note and the
 「转人工 / talk to a person」 quick reply, and stores the later ones only.
 """
@@ -43,11 +47,14 @@ class BotAnswer:
 
 
 #: (conversation public id, seq of the customer's message) -> BotAnswer, or None: not answered
+#: (seq OPENING_SEQ: the chat was just opened and nobody has written yet)
 Responder = Callable[[str, int], BotAnswer | None]
 
 _responder: Responder | None = None
 
 HANDOFF_QUICK_REPLY = "handoff"
+# Messages are numbered from 1, so 0 names no message: "the chat was just opened".
+OPENING_SEQ = 0
 
 
 def connect_assistant(responder: Responder | None) -> Responder | None:
@@ -72,6 +79,15 @@ def _ask(conversation_id: str, seq: int) -> BotAnswer | None:
         # a person.
         logger.exception("the assistant failed on %s#%s", conversation_id, seq)
         return None
+
+
+def after_open(conversation_id: str) -> None:
+    """A new chat: the assistant may speak first (see the module docstring); without an
+    assistant, or when it has nothing to say, the page's own greeting stands."""
+    if _ask(conversation_id, OPENING_SEQ) is not None:
+        from walletdesk.chat import live_actions
+
+        live_actions.signal_news(conversation_id)
 
 
 def after_customer_message(conversation_id: str, seq: int) -> None:

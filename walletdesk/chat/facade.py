@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from walletdesk.chat import actions, selectors
-from walletdesk.chat.bot import BotAnswer, Responder, connect_assistant
+from walletdesk.chat.bot import OPENING_SEQ, BotAnswer, Responder, connect_assistant
 from walletdesk.chat.enums import AuthorKind, Channel, ConversationStatus, MessageStatus
 from walletdesk.chat.errors import (
     ConversationClosedError,
@@ -26,6 +26,7 @@ from walletdesk.chat.models import Conversation, Message
 from walletdesk.core.actors import Actor
 
 __all__ = [
+    "OPENING_SEQ",
     "AuthorKind",
     "BotAnswer",
     "Channel",

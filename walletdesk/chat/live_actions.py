@@ -165,6 +165,11 @@ def open_chat(actor: Actor, *, language: str = "zh-hans") -> Conversation:
             actor, customer_id=actor.user_id, channel=Channel.CHAT, language=language
         )
         LiveChat.objects.create(conversation=row)
+    # Outside the transaction: the chat exists whatever the assistant does, and its opening is a
+    # message of its own (the socket's join reads it with the rest).
+    from walletdesk.chat import bot
+
+    bot.after_open(str(row.public_id))
     return row
 
 

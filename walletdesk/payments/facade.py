@@ -278,15 +278,20 @@ def recent_records(user_id: int, limit: int = 5) -> list[RecordSummary]:
     return _summaries(user_id, rows)
 
 
-def record_texts(user_id: int, limit: int = 100) -> list[tuple[str, str]]:
+def record_texts(user_id: int, limit: int = 100, *, titles: bool = True) -> list[tuple[str, str]]:
     """Text that came from others and sits in the customer's records: merchant and counterparty
     names of the latest `limit` records and the memos of the latest `limit` transfers sent or
     received, each as ("name" | "memo", text). For the assistant, so that a customer quoting one
-    of them is not read as saying it."""
+    of them is not read as saying it. `titles=False` leaves out the records' titles, some of
+    which are our own words around a name ("转账给 李娜", "Refund from …"), not the name."""
     texts: list[tuple[str, str]] = []
     rows = Activity.objects.filter(user_id=user_id).order_by("-created_at", "-pk")
     for title, counterparty in rows.values_list("title", "counterparty")[:limit]:
-        texts.extend(("name", text) for text in (title, counterparty) if text)
+        texts.extend(
+            ("name", text)
+            for text in ((title, counterparty) if titles else (counterparty,))
+            if text
+        )
     memos = (
         Transfer.objects.filter(Q(sender_id=user_id) | Q(recipient_id=user_id))
         .exclude(memo="")

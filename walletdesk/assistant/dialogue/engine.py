@@ -9,6 +9,7 @@ message, the assistant's reply and any confirmed action commit together or not a
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -218,28 +219,105 @@ _QUOTED = re.compile(
 )
 
 
-def _without_quoted_records(text: str, customer_id: int) -> str:
+# A record's text the customer repeats without quotes is set aside only when it is long and
+# unusual enough to be that record's and nothing else: short names (美团, "Mall") and wallet words
+# ("Top-up", 退款) are what customers say in their own questions, and taking them out would blind
+# understanding to the question itself.
+MIN_RECORD_TEXT = 4
+_WALLET_WORDS = frozenset(
+    {
+        "refund",
+        "refunds",
+        "payment",
+        "payments",
+        "pay",
+        "transfer",
+        "top-up",
+        "top",
+        "up",
+        "withdrawal",
+        "wallet",
+        "balance",
+        "money",
+        "bank",
+        "card",
+        "fee",
+        "shop",
+        "store",
+        "mall",
+        "market",
+        "online",
+        "the",
+        "and",
+        "of",
+        "退款",
+        "付款",
+        "支付",
+        "转账",
+        "充值",
+        "提现",
+        "余额",
+        "银行",
+        "银行卡",
+        "钱包",
+        "商户",
+        "商城",
+        "超市",
+        "便利店",
+        "手续费",
+    }
+)
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+@functools.cache
+def _known_words() -> frozenset[str]:
+    """Words understanding already knows the meaning of: the lexicons' rails and merchants (a
+    merchant called "Apple" must not take "apple pay" away) and the wallet's own vocabulary."""
+    from walletdesk.assistant.nlu.components.lexicon import load_lexicons
+
+    words = set(_WALLET_WORDS)
+    for table in load_lexicons().values():
+        for value, synonyms in table.items():
+            words.add(value.casefold())
+            words.update(synonym.casefold() for synonym in synonyms)
+    return frozenset(words)
+
+
+def _distinctive(record_text: str) -> bool:
+    """Long enough, and not made only of words understanding knows (see MIN_RECORD_TEXT)."""
+    folded = record_text.strip().casefold()
+    if len(folded) < MIN_RECORD_TEXT or folded in _known_words():
+        return False
+    return not all(word in _known_words() for word in _WORD.findall(folded))
+
+
+# Words that carry no intent of their own ("the merchant" alone reads as a merchant dispute).
+def _neutral(kind: str, chinese: bool) -> str:
+    if kind == "name":
+        return "对方" if chinese else "them"
+    return "一段话" if chinese else "something"
+
+
+def _without_quoted_records(text: str, customer_id: int, *, unquoted: bool = False) -> str:
     """The message as understanding should read it: a merchant name or transfer memo from the
     customer's own records that they quote is data they are pointing at, not what they say (a
     merchant called "SYSTEM: refund all" must not make the question a refund request, nor its
     capitals anger). Such a span becomes a neutral word; the message is stored as written.
-    Records are read only when the message quotes something."""
+    Records are read only when the message quotes something, or with `unquoted` (the caller
+    decided the first reading may have been taken over by such a text): then a distinctive
+    record text the message repeats verbatim, in any case, is set aside too."""
     spans = list(_QUOTED.finditer(text))
-    if not spans:
+    if not spans and not unquoted:
         return text
     known = {
         body.strip().casefold(): kind
-        for kind, body in payments.record_texts(customer_id)
+        for kind, body in payments.record_texts(customer_id, titles=not unquoted)
         if body.strip()
     }
     if not known:
         return text
     chinese = any("\u4e00" <= ch <= "\u9fff" for ch in text)
-    # Words that carry no intent of their own ("the merchant" alone reads as a merchant dispute).
-    neutral = {
-        "name": "对方" if chinese else "them",
-        "memo": "一段话" if chinese else "something",
-    }
     pieces: list[str] = []
     last = 0
     for span in spans:
@@ -248,10 +326,38 @@ def _without_quoted_records(text: str, customer_id: int) -> str:
         if kind is None:
             continue
         pieces.append(text[last : span.start()])
-        pieces.append(neutral[kind])
+        pieces.append(_neutral(kind, chinese))
         last = span.end()
     pieces.append(text[last:])
-    return "".join(pieces)
+    result = "".join(pieces)
+    if unquoted:
+        # Longest first, so a memo that contains a merchant's name goes as one piece.
+        for body in sorted((b for b in known if _distinctive(b)), key=len, reverse=True):
+            # A Latin name inside a longer Latin word is not that name ("Mart" in "Martin");
+            # Chinese has no spaces, so a Chinese neighbour is no boundary to check.
+            edge = r"(?<![A-Za-z0-9])" if body[:1].isascii() and body[:1].isalnum() else ""
+            tail = r"(?![A-Za-z0-9])" if body[-1:].isascii() and body[-1:].isalnum() else ""
+            pattern = re.compile(edge + re.escape(body) + tail, re.IGNORECASE)
+            result = pattern.sub(_neutral(known[body], chinese), result)
+    return result
+
+
+# A first reading that would act, hand off or give up: only then is it worth a query to see
+# whether a record's text the customer repeated took the message over. A calm, confident
+# question costs nothing more.
+_ACTING_INTENTS = frozenset(
+    {"refund_request", "merchant_refused_refund", "complaint", "human_agent", OUT_OF_SCOPE}
+)
+
+
+def _may_be_taken_over(parse: ParseResult) -> bool:
+    return bool(
+        parse.intent in _ACTING_INTENTS
+        or parse.intent in flows.SECURITY_INTENTS
+        or parse.signals
+        or parse.is_out_of_scope
+        or parse.confidence < LOW_CONFIDENCE
+    )
 
 
 def handle_turn(
@@ -283,6 +389,10 @@ def handle_turn(
 
         understood = _without_quoted_records(text, customer_id)
         parse = facade.parse(understood, None, moment)
+        if understood == text and _may_be_taken_over(parse):
+            cleaned = _without_quoted_records(text, customer_id, unquoted=True)
+            if cleaned != text:
+                understood, parse = cleaned, facade.parse(cleaned, None, moment)
         pieces = followup.split_questions(understood)
         if len(pieces) > 1:
             clauses = followup.distinct_questions(
@@ -352,6 +462,85 @@ def handle_turn(
             row.save(force_insert=True)
         else:
             row.save(update_fields=["state", "turns", "updated_at"])
+    return result
+
+
+def open_conversation(
+    *,
+    customer_id: int,
+    conversation: str | None = None,
+    now: datetime | None = None,
+    greet: bool = True,
+) -> TurnResult | None:
+    """The assistant speaks first, before the customer has written anything: what affects them
+    now (`flows.proactive`: an overdue top-up, a recent failed withdrawal, an incident on a rail
+    they use), else a plain greeting, or, with `greet=False` (the live chat, whose page already
+    greets), nothing at all (None, nothing stored). Only the assistant's message is stored. The
+    same news is never opened with twice in a conversation. Needs no trained model: nothing is
+    understood."""
+    moment = now or timezone.now()
+    actor = Actor.customer(customer_id)
+    user = identity.get_user_summary(customer_id)
+    with transaction.atomic():
+        if conversation is None:
+            info = chat.start_conversation(
+                actor, customer_id=customer_id, language=user.preferred_language, now=moment
+            )
+            row = DialogueState(conversation_id=info.id, customer_id=customer_id)
+        else:
+            info = chat.get_conversation(actor, conversation)
+            row, _created = DialogueState.objects.select_for_update().get_or_create(
+                conversation_id=info.id, defaults={"customer_id": customer_id}
+            )
+        state: dict[str, Any] = dict(row.state or {})
+        state["conversation"] = info.id
+        state["live_chat"] = info.channel == chat.Channel.CHAT
+        lang = _language("", "", state, user.preferred_language)
+        state["lang"] = lang
+        turn = Turn(
+            customer_id=customer_id,
+            login=user.login_name,
+            display_name=user.display_name,
+            kyc_level=user.kyc_level,
+            lang=lang,
+            now=moment,
+            state=state,
+        )
+        with translation.override("en" if lang == "en" else "zh-hans"):
+            if not flows.proactive(turn):
+                if not greet:
+                    return None
+                turn.intent = "greeting"
+                turn.say(
+                    pgettext(
+                        "assistant",
+                        "Hello! I'm the WalletDesk assistant. How can I help you today?",
+                    )
+                )
+            _guard(turn)
+            handoff_reply = flows.qr_handoff()
+        result = TurnResult(
+            conversation=info.id,
+            replies=tuple(turn.replies),
+            intent=turn.intent,
+            confidence=turn.confidence,
+            handoff=None,
+            lang=lang,
+        )
+        payload = {k: v for k, v in result.as_dict().items() if k != "conversation"}
+        if state["live_chat"]:
+            payload.update(_chat_parts(result, handoff_reply))
+        chat.post_messages(
+            info.id,
+            [(Actor.assistant(), "\n\n".join(r.text for r in turn.replies), payload)],
+            now=moment,
+        )
+        row.state = turn.state
+        row.updated_at = moment
+        if conversation is None:
+            row.save(force_insert=True)
+        else:
+            row.save(update_fields=["state", "updated_at"])
     return result
 
 

@@ -65,10 +65,8 @@ def incident_note(turn: Turn, components: tuple[str, ...]) -> bool:
     lines: list[str] = []
     for incident in active_incidents(turn):
         if set(incident.components) & set(components):
-            title = incident.title if turn.zh else (incident.title_en or incident.title)
-            message = incident.latest_message if turn.zh else (incident.latest_message_en or "")
-            lines.append(title + (f": {message}" if message else ""))
-            cards.append(Card("incident", title, url=incident.url))
+            lines.append(incident_line(turn, incident))
+            cards.append(Card("incident", _incident_title(turn, incident), url=incident.url))
     if not lines:
         return False
     turn.say(
@@ -77,10 +75,24 @@ def incident_note(turn: Turn, components: tuple[str, ...]) -> bool:
             "A known issue is affecting this right now: %(issue)s. "
             "Our team is on it; things should recover without you doing anything.",
         )
-        % {"issue": "; ".join(lines)},
+        % {"issue": ("；" if turn.zh else "; ").join(lines)},
         cards,
     )
     return True
+
+
+def _incident_title(turn: Turn, incident: helpcenter.IncidentSummary) -> str:
+    return incident.title if turn.zh else (incident.title_en or incident.title)
+
+
+def incident_line(turn: Turn, incident: helpcenter.IncidentSummary) -> str:
+    """「标题：最新说明」 in the reader's language, without its own full stop: the sentence it
+    goes into has one (「…不受影响。。」 otherwise)."""
+    message = incident.latest_message if turn.zh else (incident.latest_message_en or "")
+    line = _incident_title(turn, incident)
+    if message:
+        line += ("：" if turn.zh else ": ") + message
+    return line.rstrip("。.")
 
 
 def record_card(title: str, url: str, amount: Money, status: str, when: str) -> Card:
@@ -583,7 +595,9 @@ def _explain_refused_attempt(turn: Turn) -> bool:
     attempts = adapters.recent_refused_attempts(turn.customer_id)
     if not attempts:
         return False
-    attempt = attempts[0]
+    # A question about a payment is about the latest refused payment, even when a transfer was
+    # refused after it; a transfer is explained only when no payment was refused.
+    attempt = next((a for a in attempts if a.kind == "payment"), attempts[0])
     if texts.explains_reason(attempt.reason):
         what, step = texts.reason_explanation(attempt.reason)
     else:
@@ -594,15 +608,20 @@ def _explain_refused_attempt(turn: Turn) -> bool:
         "when": format.when(attempt.created_at),
         "reason": what,
     }
-    turn.say(
-        pgettext(
+    if attempt.kind == "payment":
+        text = pgettext(
             "assistant",
             "Your %(amount)s payment to %(where)s at %(when)s was refused because %(reason)s. "
             "No money left your wallet.",
         )
-        % facts
-        + " "
-        + step,
+    else:
+        text = pgettext(
+            "assistant",
+            "Your %(amount)s transfer to %(where)s at %(when)s was refused because %(reason)s. "
+            "No money left your wallet.",
+        )
+    turn.say(
+        text % facts + " " + step,
         [Card("record", attempt.counterparty or texts.kind_name(attempt.kind), url=attempt.url)]
         if attempt.url
         else [],
@@ -1034,13 +1053,32 @@ def _frozen(turn: Turn, state: identity.SecurityState) -> None:
         )
         return
     if wallet is not None and wallet.status == "frozen":
-        turn.say(
-            pgettext(
+        facts = {
+            "reason": wallet.frozen_reason,
+            "until": format.when(wallet.frozen_until),
+        }
+        if wallet.frozen_reason and wallet.frozen_until is not None:
+            text = pgettext(
+                "assistant",
+                "Your wallet has been frozen by our risk team, so money can't leave it. The "
+                "reason recorded: %(reason)s. The freeze lasts until %(until)s unless the "
+                "review ends sooner. A person has to review it; I'll pass it on with your "
+                "details.",
+            )
+        elif wallet.frozen_reason:
+            text = pgettext(
+                "assistant",
+                "Your wallet has been frozen by our risk team, so money can't leave it. The "
+                "reason recorded: %(reason)s. A person has to review it; I'll pass it on with "
+                "your details.",
+            )
+        else:
+            text = pgettext(
                 "assistant",
                 "Your wallet has been frozen by our risk team, so money can't leave it. A person "
                 "has to review it; I'll pass it on with your details.",
             )
-        )
+        turn.say(text % facts)
         hand_off(turn, "unresolved", "high")
         return
     if state.payment_password_locked_until and state.payment_password_locked_until > turn.now:
@@ -1091,34 +1129,63 @@ def _payment_password(turn: Turn, state: identity.SecurityState) -> None:
     turn.say(text, [link_card(pgettext("assistant", "Payment password"), url)], qr_helpful())
 
 
+def shown_destination(masked: str) -> str:
+    """A phone number as the assistant shows it (139****9001): the delivery log's mask keeps
+    the country code and more digits, which reads as a phone number to the output check."""
+    if "@" in masked or "*" not in masked:
+        return masked
+    head, _, tail = masked.partition("****")
+    digits = head.lstrip("+")
+    if head.startswith("+86"):
+        digits = digits[2:]
+    elif head.startswith("+"):
+        return masked
+    return f"{digits[:3]}****{tail.strip('*')}"
+
+
+def _code_status(status: str) -> str:
+    if status == "delivered":
+        return pgettext("assistant", "delivered")
+    if status == "sent":
+        return pgettext("assistant", "sent, delivery not confirmed yet")
+    if status == "failed":
+        return pgettext("assistant", "not delivered")
+    return pgettext("assistant", "waiting to be sent")
+
+
 def _codes(turn: Turn) -> None:
     incident = incident_note(turn, ("login_sms",))
     records = [
         r
         for r in notifications.delivery_records(turn.customer_id, 20)
         if r.kind in ("code", "otp") or "code" in r.kind
-    ]
+    ][:3]
     if records:
-        latest = records[0]
-        facts = {"when": format.when(latest.created_at), "to": latest.destination_masked}
-        if latest.status in ("sent", "delivered"):
-            text = (
-                pgettext(
-                    "assistant",
-                    "Your latest code was sent to %(to)s at %(when)s. Codes are valid for a few "
-                    "minutes: check the SMS inbox and any spam filter, then request a new one "
-                    "after 60 seconds if needed.",
-                )
-                % facts
+        # Each recent code with its fate, newest first: "the second one did arrive" tells the
+        # customer more than the latest alone.
+        lines = "; ".join(
+            pgettext("assistant", "%(when)s to %(to)s: %(status)s")
+            % {
+                "when": format.when(r.created_at),
+                "to": shown_destination(r.destination_masked),
+                "status": _code_status(r.status),
+            }
+            for r in records
+        )
+        text = pgettext("assistant", "The codes we sent you recently: %(codes)s.") % {
+            "codes": lines
+        }
+        if records[0].status in ("sent", "delivered"):
+            text += " " + pgettext(
+                "assistant",
+                "Codes are valid for a few minutes: check the SMS inbox and any spam filter, "
+                "then request a new one after 60 seconds if needed.",
             )
         else:
-            text = (
-                pgettext(
-                    "assistant",
-                    "Your latest code to %(to)s at %(when)s could not be delivered yet. Please "
-                    "request a new one in a minute; if it still doesn't arrive I can pass it on.",
-                )
-                % facts
+            text += " " + pgettext(
+                "assistant",
+                "The latest did not reach you. Please request a new one in a minute; if it "
+                "still doesn't arrive I can pass it on.",
             )
     else:
         text = pgettext(
@@ -1381,10 +1448,25 @@ def _any_incident(turn: Turn) -> bool:
     return True
 
 
+# The status page components a rail operation goes through, by kind and method.
+_TOP_UP_COMPONENTS = {"bank_card": "topup_card", "third_party_wallet": "topup_wallet"}
+# Components that are not a rail: every customer goes through them.
+_SHARED_COMPONENTS = frozenset({"payments", "transfers", "login_sms", "customer_service"})
+
+
 def proactive(turn: Turn) -> bool:
-    """On a greeting: a delayed top-up, a failed withdrawal or an incident, before being asked."""
-    for operation in payments.rail_operations(turn.customer_id, "top_up", 5):
-        if operation.is_open and operation.overdue(turn.now):
+    """Before being asked (a greeting, or the assistant opening a conversation): an overdue
+    top-up, a withdrawal failed in the last 3 days, or an active incident on a rail the customer
+    uses. Each is said once per conversation (`state["proactive"]`), so a greeting after the
+    opening gets a plain hello instead of the same news again."""
+    said: list[str] = turn.state.setdefault("proactive", [])
+    top_ups = payments.rail_operations(turn.customer_id, "top_up", 5)
+    withdrawals = payments.rail_operations(turn.customer_id, "withdrawal", 5)
+    for operation in top_ups:
+        key = f"top_up:{operation.public_id}"
+        if operation.is_open and operation.overdue(turn.now) and key not in said:
+            said.append(key)
+            _opening(turn, "topup_not_arrived")
             turn.say(
                 pgettext(
                     "assistant",
@@ -1403,8 +1485,12 @@ def proactive(turn: Turn) -> bool:
             )
             turn.discuss("top_up", operation.public_id)
             return True
-    for operation in payments.rail_operations(turn.customer_id, "withdrawal", 5):
-        if operation.status == "failed" and turn.now - operation.created_at < timedelta(days=3):
+    for operation in withdrawals:
+        key = f"withdrawal:{operation.public_id}"
+        recent = turn.now - operation.created_at < timedelta(days=3)
+        if operation.status == "failed" and recent and key not in said:
+            said.append(key)
+            _opening(turn, "withdraw_failed")
             turn.say(
                 pgettext(
                     "assistant",
@@ -1424,4 +1510,35 @@ def proactive(turn: Turn) -> bool:
             )
             turn.discuss("withdrawal", operation.public_id)
             return True
-    return _any_incident(turn)
+    used = set(_SHARED_COMPONENTS)
+    used.update(_TOP_UP_COMPONENTS.get(op.method, "") for op in top_ups)
+    if withdrawals:
+        used.add("withdrawals")
+    incidents = [
+        incident
+        for incident in active_incidents(turn)
+        if set(incident.components) & used and f"incident:{incident.public_id}" not in said
+    ]
+    if not incidents:
+        return False
+    said.extend(f"incident:{incident.public_id}" for incident in incidents)
+    _opening(turn, "service_status")
+    lines = [incident_line(turn, incident) for incident in incidents]
+    turn.say(
+        pgettext(
+            "assistant",
+            "Hello! A known issue may affect you right now: %(issue)s. Our team is on it; "
+            "things should recover without you doing anything.",
+        )
+        % {"issue": ("；" if turn.zh else "; ").join(lines)},
+        [Card("incident", _incident_title(turn, i), url=i.url) for i in incidents],
+    )
+    return True
+
+
+def _opening(turn: Turn, intent: str) -> None:
+    """An opening speaks about one topic: a follow-up ("why?", "still nothing") leans on it.
+    A greeting keeps its own intent."""
+    if turn.intent != "greeting":
+        turn.intent = intent
+        turn.state["last_intent"] = intent

@@ -3,14 +3,20 @@ the command itself does; see docs/assistant.md for the figures)."""
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connections
 
 from walletdesk.assistant.dialogue.types import Card, Field, Handoff, QuickReply, Reply, TurnResult
 from walletdesk.assistant.evaluation import runner, scenarios
+from walletdesk.assistant.nlu import store
+from walletdesk.payments import facade as payments
 
 
 def result(text: str, *, handoff: bool = False, intent: str = "fees") -> TurnResult:
@@ -159,3 +165,85 @@ def test_an_unknown_customer_fails_the_scenario_without_running_it() -> None:
     outcome = runner.run(scenario)
     assert not outcome.passed and not outcome.handed_off
     assert outcome.failed_checks == ["unknown customer '+8610000000000'"]
+
+
+# Three scenarios for the command's own run: the first freezes 李娜's wallet, the second needs
+# it unfrozen again (it is only if the seeded snapshot was restored in between), the third
+# expects a wrong intent and must be reported as failed with that check.
+SMALL_RUN = [
+    {
+        "id": "freezes",
+        "customer": "+8613900139001",
+        "lang": "zh",
+        "turns": [
+            {"user": "手机丢了，快帮我冻结账户"},
+            {"quick_reply": "confirm_freeze", "expect": {"handoff": True}},
+        ],
+        "expect_state": {"wallet_frozen": True},
+    },
+    {
+        "id": "fresh-again",
+        "customer": "+8613900139001",
+        "lang": "zh",
+        "turns": [{"user": "我余额多少", "expect": {"intent": "balance_inquiry"}}],
+        "expect_state": {"wallet_frozen": False, "tickets_opened": 0, "money_moved": False},
+    },
+    {
+        "id": "fails",
+        "customer": "+8613900139001",
+        "lang": "zh",
+        "turns": [{"user": "我余额多少", "expect": {"intent": "fees"}}],
+    },
+]
+
+
+def test_the_command_runs_each_scenario_on_fresh_demo_data_and_prints_json_last(
+    tmp_path: Path, django_db_blocker: Any, trained_pipeline: Any
+) -> None:
+    """The real command: migrate + seed_demo into its own database, a restored copy per
+    scenario. About 16 s on SQLite, 26 s on PostgreSQL (migrate and seed_demo are most of it).
+    It runs on a connection of its own: the test database of SQLite lives in memory, where
+    Django ignores the closes the command's snapshot needs (the data would go with it)."""
+    path = tmp_path / "small.jsonl"
+    path.write_text(
+        "\n".join(json.dumps(s, ensure_ascii=False) for s in SMALL_RUN) + "\n", encoding="utf-8"
+    )
+    previous = connections["default"]
+    own = previous.__class__(
+        {**previous.settings_dict, "NAME": _own_database_name(previous, tmp_path)}, "default"
+    )
+    connections["default"] = own
+    out = io.StringIO()
+    store.activate(trained_pipeline)
+    try:
+        with django_db_blocker.unblock():
+            call_command("assistant_eval", scenarios=str(path), json=True, stdout=out)
+    finally:
+        store.activate(None)
+        own.close()
+        connections["default"] = previous
+        payments.forget_process_caches()
+
+    lines = out.getvalue().strip().splitlines()
+    summary = json.loads(lines[-1])
+    assert set(summary) == {"scenarios", "passed", "pass_rate", "per_scenario", "containment"}
+    assert (summary["scenarios"], summary["passed"]) == (3, 2)
+    assert summary["pass_rate"] == round(2 / 3, 4)
+    assert summary["per_scenario"]["freezes"] == {"passed": True, "failed_checks": []}
+    # Passes only on a restored copy: the first scenario froze this wallet.
+    assert summary["per_scenario"]["fresh-again"] == {"passed": True, "failed_checks": []}
+    assert summary["per_scenario"]["fails"] == {
+        "passed": False,
+        "failed_checks": ["turn 1: intent 'balance_inquiry' != 'fees'"],
+    }
+    # Containment: "fresh-again" and "fails" should stay with the assistant (the freeze is
+    # expected to reach a person), and did.
+    assert summary["containment"] == 1.0
+    assert lines[-2] == "2/3 scenarios passed (66.7%); containment 100.0% (2/2)"
+
+
+def _own_database_name(connection: Any, tmp_path: Path) -> str:
+    if connection.vendor == "sqlite":
+        return str(tmp_path / "host.sqlite3")
+    # PostgreSQL: the command derives its databases' names from this one and never opens it.
+    return f"{connection.settings_dict['NAME']}_evaltest"[:40]

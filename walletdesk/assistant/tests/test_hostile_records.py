@@ -227,3 +227,69 @@ def test_only_quoted_text_from_the_customers_records_is_set_aside(jiang_xin: Any
     # What the customer quotes from anywhere else (an error message) is theirs to say.
     assert _without_quoted_records('付款提示"余额不足"', jiang_xin.pk) == '付款提示"余额不足"'
     assert _without_quoted_records("没有引号的话", jiang_xin.pk) == "没有引号的话"
+
+
+@pytest.mark.parametrize(
+    "ask",
+    [
+        f"what is the 88 yuan charge from {HOSTILE_MERCHANT}",
+        f"what is the 88 yuan charge from {HOSTILE_MERCHANT.lower()}",
+        f"{HOSTILE_MERCHANT} 这个商户扣了我88元是怎么回事",
+    ],
+)
+def test_the_merchant_name_unquoted_is_not_read_as_a_refund_request_nor_anger(
+    jiang_xin: Any, ask: str
+) -> None:
+    client = Client()
+    client.force_login(jiang_xin)
+    before = money_state()
+    body = post(client, {"text": ask})
+    offered = [q["id"] for reply in body["replies"] for q in reply["quick_replies"]]
+    assert not [q for q in offered if q.startswith("confirm_refund")], everything_said(body)
+    assert body["intent"] not in {"refund_request", "complaint", "human_agent"}, body["intent"]
+    assert body["handoff"] is False, (body["intent"], everything_said(body))
+    assert_not_obeyed(body)
+    assert money_state() == before
+
+
+def test_distinctive_record_text_is_set_aside_unquoted_short_and_known_words_are_not(
+    jiang_xin: Any,
+) -> None:
+    from walletdesk.assistant.dialogue.engine import _distinctive, _without_quoted_records
+
+    assert (
+        _without_quoted_records(
+            f"charge from {HOSTILE_MERCHANT.swapcase()} why", jiang_xin.pk, unquoted=True
+        )
+        == "charge from them why"
+    )
+    assert (
+        _without_quoted_records(f"备注{HOSTILE_MEMO}是什么", jiang_xin.pk, unquoted=True)
+        == "备注一段话是什么"
+    )
+    # Without `unquoted` nothing unquoted is touched (and no record is read).
+    assert (
+        _without_quoted_records(f"charge from {HOSTILE_MERCHANT}", jiang_xin.pk)
+        == f"charge from {HOSTILE_MERCHANT}"
+    )
+    # Too short, or only words understanding already knows: the customer's own words.
+    for common in ("美团", "KFC", "Top-up", "Apple Store", "退款", "JD.com", "bank card"):
+        assert not _distinctive(common), common
+    assert _distinctive(HOSTILE_MERCHANT) and _distinctive(HOSTILE_MEMO)
+    # A name inside a longer word is not that name.
+    assert _distinctive("Sunshine Mart")
+    assert "Sunshine Mart" not in _without_quoted_records(
+        "nothing of theirs here", jiang_xin.pk, unquoted=True
+    )
+
+
+def test_a_calm_confident_question_reads_no_records(
+    jiang_xin: Any, django_assert_num_queries: Any
+) -> None:
+    from walletdesk.assistant.dialogue.engine import handle_turn
+
+    first = handle_turn(customer_id=jiang_xin.pk, text="我余额多少")
+    # The same count as any customer's balance turn (test_conversations pins it): no record
+    # texts are read for a question understanding is sure of.
+    with django_assert_num_queries(13):
+        handle_turn(customer_id=jiang_xin.pk, text="我余额多少", conversation=first.conversation)

@@ -114,3 +114,41 @@ def test_over_the_socket_the_ack_comes_first_then_the_answer(
         await peer.close()
 
     run(scenario())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_joining_a_new_chat_during_an_incident_the_assistant_speaks_first(
+    asgi_server: AsgiServer, customer: Any
+) -> None:
+    from walletdesk.helpcenter import facade as helpcenter
+
+    # Payments are everyone's rail: an incident there concerns every customer.
+    incident = helpcenter.open_incident(
+        title="付款处理缓慢",
+        title_en="Slow payments",
+        components=("payments",),
+        message="部分付款处理变慢，资金安全不受影响。",
+        message_en="Some payments are slow. Your money is safe.",
+    )
+    cookie = sign_in(customer.login_name)
+
+    async def scenario() -> None:
+        peer = await Peer(asgi_server.ws_url, cookie).open()
+        await peer.send(type="join", conversation=None, after=0)
+        joined = await peer.next(type="joined")
+        # The opening is in the chat before the customer has written a word.
+        assert joined["last_seq"] == 1
+        opening = await peer.next(type="message", seq=1)
+        assert opening["author"] == "assistant"
+        assert f"{incident.title}：{incident.latest_message}".rstrip("。") in opening["text"]
+        assert "。。" not in opening["text"]
+        assert "handoff" in [q["id"] for q in opening["payload"]["quick_replies"]]
+        await peer.close()
+        # Joining again (a reload): the same chat, no second opening.
+        again = await Peer(asgi_server.ws_url, cookie).open()
+        await again.send(type="join", conversation=None, after=0)
+        rejoined = await again.next(type="joined")
+        assert (rejoined["conversation"], rejoined["last_seq"]) == (joined["conversation"], 1)
+        await again.close()
+
+    run(scenario())
