@@ -5,7 +5,6 @@ and hand the chat on to another queue with a note (Chinese)."""
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any
 
@@ -32,13 +31,6 @@ def _second_queue() -> Any:
     )
 
 
-@pytest.mark.skipif(
-    "postgres" not in os.environ.get("DATABASE_URL", ""),
-    reason=(
-        "the ASGI test server's threads share the in-memory SQLite database, whose tables lock "
-        "under concurrent requests; this runs in the PostgreSQL + Redis pass"
-    ),
-)
 @pytest.mark.usefixtures("help_site", "live_chat_assistant")
 def test_the_agent_pushes_cards_opens_a_ticket_and_hands_the_chat_on(
     browser: Browser, asgi_live_server: str

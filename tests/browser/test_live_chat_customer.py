@@ -5,7 +5,6 @@ operator's page."""
 
 from __future__ import annotations
 
-import os
 from io import BytesIO
 from typing import Any
 
@@ -143,13 +142,6 @@ def _png() -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.skipif(
-    "postgres" not in os.environ.get("DATABASE_URL", ""),
-    reason=(
-        "the ASGI test server's threads share the in-memory SQLite database, whose tables lock "
-        "under concurrent requests; this runs in the PostgreSQL + Redis pass"
-    ),
-)
 @pytest.mark.parametrize(
     ("language", "end", "transcript", "sent"),
     [

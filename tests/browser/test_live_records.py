@@ -3,7 +3,6 @@ late rail callback here) shows without a reload. Served by the real ASGI applica
 
 from __future__ import annotations
 
-import os
 import uuid
 from typing import Any
 
@@ -39,14 +38,6 @@ def sign_in(page: Page, base_url: str, login_name: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
-@pytest.mark.skipif(
-    "postgres" not in os.environ.get("DATABASE_URL", ""),
-    reason=(
-        "the ASGI test server's threads share the in-memory SQLite database, whose tables lock "
-        "while the rail's callback and the page's requests arrive together; this runs in the "
-        "PostgreSQL + Redis pass"
-    ),
-)
 def test_the_top_up_page_and_home_update_when_a_late_callback_credits_it(
     page: Page, callbacks_to: str, user_factory: Any
 ) -> None:
