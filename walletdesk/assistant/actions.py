@@ -34,13 +34,20 @@ def converse(
 
 
 def open_with_assistant(
-    actor: Actor, *, conversation: str | None = None, now: datetime | None = None
+    actor: Actor,
+    *,
+    conversation: str | None = None,
+    now: datetime | None = None,
+    language: str = "",
 ) -> TurnResult:
     """The customer opened the assistant without writing: it speaks first (what affects them
-    now, else a greeting)."""
+    now, else a greeting), in the conversation's language; a new one takes `language` (the
+    app's) or else the customer's preferred language."""
     if not actor.is_customer or actor.user_id is None:
         raise PermissionDeniedError()
-    result = open_conversation(customer_id=actor.user_id, conversation=conversation, now=now)
+    result = open_conversation(
+        customer_id=actor.user_id, conversation=conversation, now=now, language=language
+    )
     if result is None:  # pragma: no cover - greet=True always answers
         raise RuntimeError("the opening said nothing")
     return result

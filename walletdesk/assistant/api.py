@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import pgettext
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -225,6 +227,14 @@ HANDOFF_SCHEMA: dict[str, Any] = {
 
 
 @extend_schema_field(HANDOFF_SCHEMA)
+def _app_language(request: Request) -> str:
+    """The language the app asked in (its language cookie or Accept-Language), or "" when it
+    named none: a new conversation then takes the customer's preferred language."""
+    if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) or request.headers.get("Accept-Language"):
+        return translation.get_language() or ""
+    return ""
+
+
 class HandoffField(serializers.JSONField):
     """false, or the handoff object (documented with its exact shape)."""
 
@@ -313,6 +323,7 @@ class MessagesView(APIView):
             opened = actions.open_with_assistant(
                 actor_from_request(request),
                 conversation=str(conversation) if conversation else None,
+                language=_app_language(request),
             )
             return Response(opened.as_dict())
         result = actions.converse(

@@ -12,7 +12,9 @@ from collections import OrderedDict
 from typing import Any
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.utils import translation
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 from walletdesk.chat import live_actions, live_selectors, queue
 from walletdesk.chat.actions import Stored
@@ -134,10 +136,23 @@ class ChatConsumer(LimitedJsonConsumer):
             await self._error("bad_frame", conversation=content.get("conversation"))
 
     async def _translated(self, exc: WalletDeskError) -> str:
-        user = self.scope.get("user")
-        language = getattr(user, "preferred_language", "") or "zh-hans"
-        with translation.override(language):
+        with translation.override(self._page_language()):
             return exc.user_message
+
+    def _page_language(self) -> str:
+        """The language the page was drawn in, read as LocaleMiddleware reads it (the language
+        cookie, then Accept-Language), else the user's preferred language: a customer who reads
+        the app in English gets an English chat even if their account still says Chinese."""
+        chosen = (self.scope.get("cookies") or {}).get(settings.LANGUAGE_COOKIE_NAME, "")
+        if chosen in dict(settings.LANGUAGES):
+            return str(chosen)
+        header = dict(self.scope.get("headers") or []).get(b"accept-language", b"")
+        for code, _quality in parse_accept_lang_header(header.decode("latin-1")):
+            try:
+                return translation.get_supported_language_variant(code)
+            except LookupError:
+                continue
+        return getattr(self.scope.get("user"), "preferred_language", "") or "zh-hans"
 
     async def _error(self, code: str, *, message: str = "", **extra: Any) -> None:
         frame: dict[str, Any] = {"type": "error", "code": code}
@@ -162,8 +177,9 @@ class ChatConsumer(LimitedJsonConsumer):
         conversation = content.get("conversation")
         actor = self._actor()
         if conversation is None and self.role == "customer":
-            language = getattr(self.scope.get("user"), "preferred_language", "") or "zh-hans"
-            row = await database_sync_to_async(live_actions.open_chat)(actor, language=language)
+            row = await database_sync_to_async(live_actions.open_chat)(
+                actor, language=self._page_language()
+            )
             conversation = str(row.public_id)
         if not isinstance(conversation, str):
             raise ValueError("conversation")

@@ -471,20 +471,25 @@ def open_conversation(
     conversation: str | None = None,
     now: datetime | None = None,
     greet: bool = True,
+    language: str = "",
 ) -> TurnResult | None:
     """The assistant speaks first, before the customer has written anything: what affects them
     now (`flows.proactive`: an overdue top-up, a recent failed withdrawal, an incident on a rail
     they use), else a plain greeting, or, with `greet=False` (the live chat, whose page already
     greets), nothing at all (None, nothing stored). Only the assistant's message is stored. The
     same news is never opened with twice in a conversation. Needs no trained model: nothing is
-    understood."""
+    understood. It speaks the conversation's language, which for a new one is `language` (the
+    page's) or else the customer's preferred language."""
     moment = now or timezone.now()
     actor = Actor.customer(customer_id)
     user = identity.get_user_summary(customer_id)
     with transaction.atomic():
         if conversation is None:
             info = chat.start_conversation(
-                actor, customer_id=customer_id, language=user.preferred_language, now=moment
+                actor,
+                customer_id=customer_id,
+                language=language or user.preferred_language,
+                now=moment,
             )
             row = DialogueState(conversation_id=info.id, customer_id=customer_id)
         else:
@@ -495,7 +500,7 @@ def open_conversation(
         state: dict[str, Any] = dict(row.state or {})
         state["conversation"] = info.id
         state["live_chat"] = info.channel == chat.Channel.CHAT
-        lang = _language("", "", state, user.preferred_language)
+        lang = _language("", "", state, info.language or user.preferred_language)
         state["lang"] = lang
         turn = Turn(
             customer_id=customer_id,

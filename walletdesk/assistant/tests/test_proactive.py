@@ -70,6 +70,18 @@ def open_assistant(user: Any, conversation: str | None = None) -> dict[str, Any]
     return body
 
 
+def open_assistant_in(user: Any, **headers: str) -> dict[str, Any]:
+    client = Client(headers=headers)
+    client.force_login(user)
+    with commits_at_this_level():
+        response = client.post(
+            URL, json.dumps({"open": True, "conversation": None}), content_type="application/json"
+        )
+    assert response.status_code == 200, response.content
+    body: dict[str, Any] = response.json()
+    return body
+
+
 def text_of(body: dict[str, Any]) -> str:
     return "\n".join(reply["text"] for reply in body["replies"])
 
@@ -322,3 +334,16 @@ def test_the_schema_documents_open() -> None:
     assert fields["open"]["type"] == "boolean"
     assert "speaks first" in fields["open"]["description"]
     assert "open: true" in operation["description"]
+
+
+def test_a_new_conversation_speaks_the_language_the_app_asked_in(world: None) -> None:
+    # The account says Chinese; the app asks in English (its Accept-Language or the language
+    # cookie): the opening is English. An app that names no language gets the account's.
+    user = customer(NOTHING_PENDING, "zh-hans")
+    english = open_assistant_in(user, accept_language="en-US,en;q=0.9")
+    assert text_of(english) == expected("en", GREETING)
+    chinese = open_assistant_in(user)
+    assert text_of(chinese) == expected("zh", GREETING)
+    # Reopened, the conversation keeps its language whatever the app asks in next.
+    again = open_assistant(user, english["conversation"])
+    assert text_of(again) == expected("en", GREETING)

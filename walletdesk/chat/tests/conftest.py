@@ -145,12 +145,13 @@ class Peer:
     taken: set[int] = field(default_factory=set)
     ws: Any = None
     close_code: int | None = None
+    extra_headers: dict[str, str] = field(default_factory=dict)
 
     async def open(self) -> Peer:
         from websockets.asyncio.client import connect
         from websockets.typing import Origin
 
-        headers = {}
+        headers = dict(self.extra_headers)
         if self.cookie:
             headers["Cookie"] = self.cookie
         self.ws = await connect(

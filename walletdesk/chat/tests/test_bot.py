@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from asgiref.sync import sync_to_async
 
 from walletdesk.chat import live_actions
 from walletdesk.chat.live_models import ChatState, LiveChat
@@ -150,5 +151,50 @@ def test_joining_a_new_chat_during_an_incident_the_assistant_speaks_first(
         rejoined = await again.next(type="joined")
         assert (rejoined["conversation"], rejoined["last_seq"]) == (joined["conversation"], 1)
         await again.close()
+
+    run(scenario())
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("header", "language", "expected"),
+    [
+        ("cookie", "en", "Slow payments"),
+        ("accept-language", "en-US,en;q=0.9", "Slow payments"),
+        ("none", "", "付款处理缓慢"),
+    ],
+)
+def test_a_new_chat_speaks_the_language_the_page_was_drawn_in(
+    asgi_server: AsgiServer, customer: Any, header: str, language: str, expected: str
+) -> None:
+    """The account says Chinese (the default); the app was switched to English (the language
+    cookie) or the phone asks for English: the chat, its opening included, is in English."""
+    from walletdesk.chat.models import Conversation
+    from walletdesk.helpcenter import facade as helpcenter
+
+    helpcenter.open_incident(
+        title="付款处理缓慢",
+        title_en="Slow payments",
+        components=("payments",),
+        message="部分付款处理变慢，资金安全不受影响。",
+        message_en="Some payments are slow. Your money is safe.",
+    )
+    assert customer.preferred_language == "zh-hans"
+    cookie = sign_in(customer.login_name)
+    if header == "cookie":
+        cookie = f"{cookie}; django_language={language}"
+
+    async def scenario() -> None:
+        headers = {"Accept-Language": language} if header == "accept-language" else {}
+        peer = await Peer(asgi_server.ws_url, cookie, extra_headers=headers).open()
+        await peer.send(type="join", conversation=None, after=0)
+        joined = await peer.next(type="joined")
+        opening = await peer.next(type="message", seq=1)
+        assert expected in opening["text"]
+        await peer.close()
+        stored = await sync_to_async(
+            lambda: Conversation.objects.get(public_id=joined["conversation"]).language
+        )()
+        assert stored == ("en" if language else "zh-hans")
 
     run(scenario())
