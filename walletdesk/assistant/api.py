@@ -167,10 +167,12 @@ class MessageInput(StrictSerializer):
             return attrs
         has_text, has_reply = "text" in attrs, "quick_reply" in attrs
         if has_text == has_reply:
-            raise serializers.ValidationError("Send either text or quick_reply.")
+            raise serializers.ValidationError(
+                pgettext("assistant", "Send either text or a quick reply.")
+            )
         if has_reply and attrs.get("conversation") is None:
             raise serializers.ValidationError(
-                {"conversation": ["A quick reply needs its conversation."]}
+                {"conversation": [pgettext("assistant", "A quick reply needs its conversation.")]}
             )
         return attrs
 

@@ -133,7 +133,7 @@ def console(request: HttpRequest) -> HttpResponse:
             "transfer_agents": [
                 a for a in chat_facade.agent_loads(online_only=True) if a.agent_id != agent_id
             ],
-            "teams": {team.id: team.title_in(language) for team in tickets.active_teams()},
+            "teams": tickets.active_team_titles(language),
         },
     )
 

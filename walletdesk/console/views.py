@@ -254,7 +254,7 @@ def _board(
     now = timezone.now()
     board = chat.supervisor_board()
     language = get_language() or "zh-hans"
-    teams = {team.id: team.title_in(language) for team in tickets.active_teams()}
+    teams = tickets.active_team_titles(language)
     due_soon = tickets.tickets_due_soon_by_team(SLA_SOON, now)
     waiting = {line.team_id: line for line in board.queues}
     queues = []

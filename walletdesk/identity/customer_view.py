@@ -4,7 +4,6 @@ them. A fixed number of queries whatever the history's length (the panel's count
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from walletdesk.core.ids import valid_uuids
 from walletdesk.core.masking import mask_email, mask_phone
 from walletdesk.identity.actions.holds import hold_from
 from walletdesk.identity.enums import LoginResult
@@ -182,12 +182,7 @@ def customer_security_records(
 ) -> dict[tuple[str, str], SecurityRecord]:
     """The customer's own devices (by public id) and sign-ins (by id) among those asked for, one
     query per kind asked; another customer's row or a malformed id is simply absent."""
-    device_ids: list[uuid.UUID] = []
-    for value in devices:
-        try:
-            device_ids.append(uuid.UUID(str(value)))
-        except ValueError:
-            continue
+    device_ids = valid_uuids(devices)
     login_ids = [int(value) for value in logins if str(value).isdigit() and len(str(value)) < 19]
     url = reverse("identity:devices")
     found: dict[tuple[str, str], SecurityRecord] = {}

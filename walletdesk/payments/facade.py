@@ -12,6 +12,7 @@ from typing import Any, Literal
 from django.db.models import Q
 from django.urls import reverse
 
+from walletdesk.core.ids import valid_uuids
 from walletdesk.core.money import Money, format_amount, parse_amount
 from walletdesk.ledger.facade import AccountBalance, stored_response, wallet_balances
 from walletdesk.payments import cards, fx, refusals, selectors
@@ -153,12 +154,7 @@ def customer_card_records(user_id: int, public_ids: Iterable[str]) -> dict[str, 
     """The customer's own bank cards among `public_ids`, bound or removed (a support ticket shows
     what became of the card), as records of kind `card`, in one query; another customer's card
     or a malformed id is simply absent."""
-    wanted: list[uuid.UUID] = []
-    for public_id in public_ids:
-        try:
-            wanted.append(uuid.UUID(str(public_id)))
-        except ValueError:
-            continue
+    wanted = valid_uuids(public_ids)
     if not wanted:
         return {}
     url = reverse("payments:cards")

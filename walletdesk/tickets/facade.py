@@ -512,6 +512,12 @@ def active_teams() -> list[ChatTeam]:
     return [_team(row) for row in Team.objects.filter(active=True).order_by("position", "pk")]
 
 
+def active_team_titles(language: str) -> dict[int, str]:
+    """Every active team's title in `language`, by position (one query): where a chat can be
+    handed on or reassigned to."""
+    return {team.id: team.title_in(language) for team in active_teams()}
+
+
 def tickets_due_soon_by_team(
     within: timedelta, now: datetime | None = None
 ) -> dict[int | None, int]:
@@ -529,7 +535,7 @@ def tickets_due_soon_by_team(
     return {team_id: n for team_id, n in rows}
 
 
-__all__ += ["active_teams", "tickets_due_soon_by_team"]
+__all__ += ["active_team_titles", "active_teams", "tickets_due_soon_by_team"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,8 @@ class LinkedRecord:
     url: str
 
 
-def _from_payments(record: payments_facade.RecordSummary) -> LinkedRecord:
+def _linked(record: payments_facade.RecordSummary | identity_facade.SecurityRecord) -> LinkedRecord:
+    # A card, a device or a sign-in (identity's records) moved no money: no amount.
     return LinkedRecord(
         kind=record.kind,
         kind_label=str(LinkKind(record.kind).label),
@@ -38,23 +39,8 @@ def _from_payments(record: payments_facade.RecordSummary) -> LinkedRecord:
         title=record.title,
         status=record.status,
         status_label=record.status_label,
-        amount=record.amount,
-        currency=record.currency,
-        created_at=record.created_at,
-        url=record.url,
-    )
-
-
-def _from_identity(record: identity_facade.SecurityRecord) -> LinkedRecord:
-    return LinkedRecord(
-        kind=record.kind,
-        kind_label=str(LinkKind(record.kind).label),
-        public_id=record.public_id,
-        title=record.title,
-        status=record.status,
-        status_label=record.status_label,
-        amount="",
-        currency="",
+        amount=getattr(record, "amount", ""),
+        currency=getattr(record, "currency", ""),
         created_at=record.created_at,
         url=record.url,
     )
@@ -74,16 +60,16 @@ def customer_linked(
     found: dict[tuple[str, str], LinkedRecord] = {}
     if activity:
         for key, record in payments_facade.customer_records(customer_id, activity).items():
-            found[key] = _from_payments(record)
+            found[key] = _linked(record)
     if cards:
         for public_id, record in payments_facade.customer_card_records(customer_id, cards).items():
-            found[(LinkKind.CARD.value, public_id)] = _from_payments(record)
+            found[(LinkKind.CARD.value, public_id)] = _linked(record)
     if devices or logins:
         security = identity_facade.customer_security_records(
             customer_id, devices=devices, logins=logins
         )
         for key, secured in security.items():
-            found[key] = _from_identity(secured)
+            found[key] = _linked(secured)
     return found
 
 

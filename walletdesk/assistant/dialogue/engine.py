@@ -360,6 +360,27 @@ def _may_be_taken_over(parse: ParseResult) -> bool:
     )
 
 
+def _conversation_and_state(
+    actor: Actor, customer_id: int, conversation: str | None, language: str, now: datetime
+) -> tuple[chat.ConversationInfo, DialogueState, dict[str, Any]]:
+    """The conversation (started in `language` when `conversation` is None) and its dialogue
+    state, locked; call inside the turn's transaction."""
+    if conversation is None:
+        info = chat.start_conversation(actor, customer_id=customer_id, language=language, now=now)
+        # A new conversation has no state yet: no lookup; it is inserted with the turn's.
+        row = DialogueState(conversation_id=info.id, customer_id=customer_id)
+    else:
+        info = chat.get_conversation(actor, conversation)
+        row, _created = DialogueState.objects.select_for_update().get_or_create(
+            conversation_id=info.id, defaults={"customer_id": customer_id}
+        )
+    state: dict[str, Any] = dict(row.state or {})
+    state["conversation"] = info.id
+    # In the live chat a handoff queues the chat for an agent instead of opening a ticket.
+    state["live_chat"] = info.channel == chat.Channel.CHAT
+    return info, row, state
+
+
 def handle_turn(
     *,
     customer_id: int,
@@ -399,21 +420,9 @@ def handle_turn(
                 [(piece, facade.parse(piece, parse.lang, moment)) for piece in pieces]
             )
     with transaction.atomic():
-        if conversation is None:
-            info = chat.start_conversation(
-                actor, customer_id=customer_id, language=user.preferred_language, now=moment
-            )
-            # A new conversation has no state yet: no lookup; it is inserted with the turn's.
-            row = DialogueState(conversation_id=info.id, customer_id=customer_id)
-        else:
-            info = chat.get_conversation(actor, conversation)
-            row, _created = DialogueState.objects.select_for_update().get_or_create(
-                conversation_id=info.id, defaults={"customer_id": customer_id}
-            )
-        state: dict[str, Any] = dict(row.state or {})
-        state["conversation"] = info.id
-        # In the live chat a handoff queues the chat for an agent instead of opening a ticket.
-        state["live_chat"] = info.channel == chat.Channel.CHAT
+        info, row, state = _conversation_and_state(
+            actor, customer_id, conversation, user.preferred_language, moment
+        )
         lang = _language(
             text or "", parse.detected_lang if parse else "", state, user.preferred_language
         )
@@ -484,22 +493,9 @@ def open_conversation(
     actor = Actor.customer(customer_id)
     user = identity.get_user_summary(customer_id)
     with transaction.atomic():
-        if conversation is None:
-            info = chat.start_conversation(
-                actor,
-                customer_id=customer_id,
-                language=language or user.preferred_language,
-                now=moment,
-            )
-            row = DialogueState(conversation_id=info.id, customer_id=customer_id)
-        else:
-            info = chat.get_conversation(actor, conversation)
-            row, _created = DialogueState.objects.select_for_update().get_or_create(
-                conversation_id=info.id, defaults={"customer_id": customer_id}
-            )
-        state: dict[str, Any] = dict(row.state or {})
-        state["conversation"] = info.id
-        state["live_chat"] = info.channel == chat.Channel.CHAT
+        info, row, state = _conversation_and_state(
+            actor, customer_id, conversation, language or user.preferred_language, moment
+        )
         lang = _language("", "", state, info.language or user.preferred_language)
         state["lang"] = lang
         turn = Turn(

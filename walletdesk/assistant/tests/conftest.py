@@ -110,3 +110,15 @@ def demo_world(
             yield
             transaction.set_rollback(True)
         payments.forget_process_caches()
+
+
+@pytest.fixture
+def demo_assistant(demo_world: None, trained_pipeline: Pipeline) -> Iterator[None]:
+    """The demo world with the session model active, for tests that talk to the assistant as
+    the demo customers."""
+    store.activate(trained_pipeline)
+    try:
+        yield
+    finally:
+        store.activate(None)
+        payments.forget_process_caches()

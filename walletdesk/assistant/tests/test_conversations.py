@@ -100,10 +100,11 @@ def test_bad_input_and_someone_elses_conversation(
     client.force_login(wallet_customer)
     started = post(client, {"text": "你好"}).json()["conversation"]
     assert post(client, {"quick_reply": "handoff"}).status_code == 400
-    assert (
-        post(client, {"text": "hi", "quick_reply": "handoff", "conversation": started}).status_code
-        == 400
-    )
+    both = post(client, {"text": "hi", "quick_reply": "handoff", "conversation": started})
+    assert both.status_code == 400
+    # In the customer's language (Chinese by default), with the envelope's stable code.
+    assert both.json()["error"]["code"] == "validation_failed"
+    assert "快捷回复" in json.dumps(both.json(), ensure_ascii=False)
     wrong = post(client, {"quick_reply": "confirm_freeze", "conversation": started})
     assert wrong.status_code == 400
     assert wrong.json()["error"]["code"] == "assistant_quick_reply_invalid"

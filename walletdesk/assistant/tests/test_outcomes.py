@@ -11,7 +11,6 @@ own freeze, 彭宇's undeliverable sign-in code, 王小明's closure blockers.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -22,8 +21,6 @@ from django.utils import timezone, translation
 from django.utils.translation import pgettext
 
 from walletdesk.assistant.dialogue import adapters, format, texts
-from walletdesk.assistant.nlu import store
-from walletdesk.assistant.nlu.pipeline import Pipeline
 from walletdesk.assistant.tests.committing import commits_at_this_level
 from walletdesk.demo.cases import DEMO_PAYMENT_PASSWORD, customer_with
 from walletdesk.helpcenter import facade as helpcenter
@@ -37,16 +34,6 @@ from walletdesk.tickets.models import Ticket, TicketLink
 URL = "/api/v1/assistant/messages"
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("assistant-outcomes")]
-
-
-@pytest.fixture
-def world(demo_world: None, trained_pipeline: Pipeline) -> Iterator[None]:
-    store.activate(trained_pipeline)
-    try:
-        yield
-    finally:
-        store.activate(None)
-        payments.forget_process_caches()
 
 
 def customer(case: str, lang: str = "zh-hans") -> Any:
@@ -97,7 +84,7 @@ LANGS = [pytest.param("zh-hans", id="zh"), pytest.param("en", id="en")]
     [("zh-hans", "我充值了没到账"), ("en", "I topped up but the money hasn't arrived")],
 )
 def test_an_incident_on_the_card_top_up_rail_is_told_first(
-    world: None, lang: str, question: str
+    demo_assistant: None, lang: str, question: str
 ) -> None:
     # What `seed_demo --incident bank_card` opens.
     incident = helpcenter.open_incident(
@@ -142,7 +129,7 @@ def test_an_incident_on_the_card_top_up_rail_is_told_first(
     [("zh-hans", "我的提现还没到账"), ("en", "my withdrawal still hasn't arrived")],
 )
 def test_an_overdue_withdrawal_opens_a_linked_ticket_and_tells_its_number(
-    world: None, lang: str, question: str
+    demo_assistant: None, lang: str, question: str
 ) -> None:
     user = customer("withdrawal_in_flight", lang)
     (in_flight,) = [op for op in payments.rail_operations(user.pk, "withdrawal", 5) if op.is_open]
@@ -176,7 +163,7 @@ def test_an_overdue_withdrawal_opens_a_linked_ticket_and_tells_its_number(
     [("zh-hans", "同一笔付款被扣了两次钱"), ("en", "I was charged twice for the same payment")],
 )
 def test_a_duplicate_charge_opens_a_ticket_linked_to_both_payments(
-    world: None, lang: str, question: str
+    demo_assistant: None, lang: str, question: str
 ) -> None:
     user = customer("history_90_days", lang)
     # The shop of their latest payment, charged twice more within a minute.
@@ -215,7 +202,7 @@ def test_a_duplicate_charge_opens_a_ticket_linked_to_both_payments(
     [("zh-hans", "我付款失败了，为什么"), ("en", "why did my payment fail")],
 )
 def test_a_refused_payment_states_the_real_reason_and_the_next_step(
-    world: None, lang: str, question: str
+    demo_assistant: None, lang: str, question: str
 ) -> None:
     user = customer("payment_refused", lang)
     refused = next(
@@ -240,7 +227,7 @@ def test_a_refused_payment_states_the_real_reason_and_the_next_step(
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_a_risk_freeze_says_why_and_until_when(world: None, lang: str) -> None:
+def test_a_risk_freeze_says_why_and_until_when(demo_assistant: None, lang: str) -> None:
     user = customer("wallet_frozen_by_risk", lang)
     wallet = payments.wallet_summary(user.pk)
     assert wallet is not None and wallet.frozen_until is not None and wallet.frozen_reason
@@ -258,7 +245,9 @@ def test_a_risk_freeze_says_why_and_until_when(world: None, lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_an_own_freeze_says_when_and_from_when_it_can_be_lifted(world: None, lang: str) -> None:
+def test_an_own_freeze_says_when_and_from_when_it_can_be_lifted(
+    demo_assistant: None, lang: str
+) -> None:
     user = customer("wallet_frozen_by_owner", lang)
     state = identity.security_state(user.pk)
     assert state.frozen_at is not None and state.unfreeze_available_at is not None
@@ -281,7 +270,7 @@ def _code_records(user_id: int) -> list[notifications.DeliveryRecord]:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_codes_not_received_lists_which_were_delivered_and_which_not(
-    world: None, lang: str
+    demo_assistant: None, lang: str
 ) -> None:
     user = customer("code_undeliverable", lang)
     records = _code_records(user.pk)
@@ -302,7 +291,7 @@ def test_codes_not_received_lists_which_were_delivered_and_which_not(
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_closing_the_account_names_what_blocks_it(world: None, lang: str) -> None:
+def test_closing_the_account_names_what_blocks_it(demo_assistant: None, lang: str) -> None:
     user = customer("desk_email_thread", lang)  # 王小明: money in the wallet
     blockers = in_lang(lang, payments.closure_blockers, user.pk)
     assert blockers

@@ -10,7 +10,6 @@ as the app formats them.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,8 +19,6 @@ from django.utils import timezone, translation
 from django.utils.translation import pgettext
 
 from walletdesk.assistant.dialogue import format
-from walletdesk.assistant.nlu import store
-from walletdesk.assistant.nlu.pipeline import Pipeline
 from walletdesk.assistant.tests.committing import commits_at_this_level
 from walletdesk.chat import live_actions
 from walletdesk.chat.models import Message
@@ -39,16 +36,6 @@ NOTHING_PENDING = "+8617700177007"  # 赵磊
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("assistant-proactive")]
 
 
-@pytest.fixture
-def world(demo_world: None, trained_pipeline: Pipeline) -> Iterator[None]:
-    store.activate(trained_pipeline)
-    try:
-        yield
-    finally:
-        store.activate(None)
-        payments.forget_process_caches()
-
-
 def customer(login: str, lang: str = "zh-hans") -> Any:
     user = get_user_model().objects.get(login_name=login)
     set_language(user, lang)
@@ -56,26 +43,14 @@ def customer(login: str, lang: str = "zh-hans") -> Any:
     return user
 
 
-def open_assistant(user: Any, conversation: str | None = None) -> dict[str, Any]:
-    client = Client()
+def open_assistant(user: Any, conversation: str | None = None, **headers: str) -> dict[str, Any]:
+    client = Client(headers=headers)
     client.force_login(user)
     with commits_at_this_level():
         response = client.post(
             URL,
             json.dumps({"open": True, "conversation": conversation}),
             content_type="application/json",
-        )
-    assert response.status_code == 200, response.content
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def open_assistant_in(user: Any, **headers: str) -> dict[str, Any]:
-    client = Client(headers=headers)
-    client.force_login(user)
-    with commits_at_this_level():
-        response = client.post(
-            URL, json.dumps({"open": True, "conversation": None}), content_type="application/json"
         )
     assert response.status_code == 200, response.content
     body: dict[str, Any] = response.json()
@@ -114,7 +89,7 @@ GREETING = "Hello! I'm the WalletDesk assistant. How can I help you today?"
 
 
 @pytest.mark.parametrize("lang", ["zh-hans", "en"])
-def test_an_overdue_top_up_opens_the_conversation(world: None, lang: str) -> None:
+def test_an_overdue_top_up_opens_the_conversation(demo_assistant: None, lang: str) -> None:
     user = customer(OVERDUE_TOP_UP, lang)
     overdue = next(
         op
@@ -139,7 +114,7 @@ def test_an_overdue_top_up_opens_the_conversation(world: None, lang: str) -> Non
 
 
 @pytest.mark.parametrize("lang", ["zh-hans", "en"])
-def test_a_failed_withdrawal_opens_the_conversation(world: None, lang: str) -> None:
+def test_a_failed_withdrawal_opens_the_conversation(demo_assistant: None, lang: str) -> None:
     user = customer(FAILED_WITHDRAWAL, lang)
     failed = next(
         op for op in payments.rail_operations(user.pk, "withdrawal", 5) if op.status == "failed"
@@ -160,7 +135,7 @@ def test_a_failed_withdrawal_opens_the_conversation(world: None, lang: str) -> N
 
 @pytest.mark.parametrize("lang", ["zh-hans", "en"])
 def test_an_incident_on_a_rail_the_customer_uses_opens_the_conversation(
-    world: None, lang: str
+    demo_assistant: None, lang: str
 ) -> None:
     incident = bank_card_incident()
     user = customer(CARD_TOP_UP, lang)
@@ -180,7 +155,9 @@ def test_an_incident_on_a_rail_the_customer_uses_opens_the_conversation(
     assert [(c["type"], c["title"], c["url"]) for c in cards] == [("incident", title, incident.url)]
 
 
-def test_an_incident_on_a_rail_the_customer_never_used_is_not_opened_with(world: None) -> None:
+def test_an_incident_on_a_rail_the_customer_never_used_is_not_opened_with(
+    demo_assistant: None,
+) -> None:
     bank_card_incident()
     # 赵磊 has never topped up by card nor withdrawn: the bank-card rail is not theirs.
     body = open_assistant(customer(NOTHING_PENDING))
@@ -188,14 +165,14 @@ def test_an_incident_on_a_rail_the_customer_never_used_is_not_opened_with(world:
 
 
 @pytest.mark.parametrize("lang", ["zh-hans", "en"])
-def test_nothing_pending_gets_a_plain_greeting(world: None, lang: str) -> None:
+def test_nothing_pending_gets_a_plain_greeting(demo_assistant: None, lang: str) -> None:
     body = open_assistant(customer(NOTHING_PENDING, lang))
     assert text_of(body) == expected("en" if lang == "en" else "zh", GREETING)
     assert body["intent"] == "greeting" and body["handoff"] is False
     assert body["replies"][0]["cards"] == [] and body["replies"][0]["quick_replies"] == []
 
 
-def test_the_same_opening_is_not_said_twice_in_a_conversation(world: None) -> None:
+def test_the_same_opening_is_not_said_twice_in_a_conversation(demo_assistant: None) -> None:
     user = customer(FAILED_WITHDRAWAL)
     first = open_assistant(user)
     assert first["intent"] == "withdraw_failed"
@@ -214,7 +191,7 @@ def test_the_same_opening_is_not_said_twice_in_a_conversation(world: None) -> No
     assert "提现" not in text_of(hello)
 
 
-def test_open_is_a_json_true_and_comes_alone(world: None) -> None:
+def test_open_is_a_json_true_and_comes_alone(demo_assistant: None) -> None:
     client = Client()
     client.force_login(customer(NOTHING_PENDING))
     for body in ({"open": 1}, {"open": "true"}, {"open": False}, {"open": True, "text": "你好"}):
@@ -243,7 +220,7 @@ def chat_thread(conversation: Any) -> list[tuple[int, str, str]]:
 
 @pytest.mark.usefixtures("live_chat_assistant")
 @pytest.mark.parametrize("lang", ["zh-hans", "en"])
-def test_a_new_live_chat_starts_with_the_failed_withdrawal(world: None, lang: str) -> None:
+def test_a_new_live_chat_starts_with_the_failed_withdrawal(demo_assistant: None, lang: str) -> None:
     user = customer(FAILED_WITHDRAWAL, lang)
     failed = next(
         op for op in payments.rail_operations(user.pk, "withdrawal", 5) if op.status == "failed"
@@ -277,7 +254,7 @@ def test_a_new_live_chat_starts_with_the_failed_withdrawal(world: None, lang: st
 
 @pytest.mark.usefixtures("live_chat_assistant")
 @pytest.mark.parametrize("lang", ["zh-hans", "en"])
-def test_a_new_live_chat_starts_with_the_overdue_top_up(world: None, lang: str) -> None:
+def test_a_new_live_chat_starts_with_the_overdue_top_up(demo_assistant: None, lang: str) -> None:
     user = customer(OVERDUE_TOP_UP, lang)
     overdue = next(
         op
@@ -302,7 +279,7 @@ def test_a_new_live_chat_starts_with_the_overdue_top_up(world: None, lang: str) 
 
 @pytest.mark.usefixtures("live_chat_assistant")
 @pytest.mark.parametrize("lang", ["zh-hans", "en"])
-def test_a_new_live_chat_starts_with_the_incident(world: None, lang: str) -> None:
+def test_a_new_live_chat_starts_with_the_incident(demo_assistant: None, lang: str) -> None:
     incident = bank_card_incident()
     user = customer(CARD_TOP_UP, lang)
     with commits_at_this_level():
@@ -318,7 +295,7 @@ def test_a_new_live_chat_starts_with_the_incident(world: None, lang: str) -> Non
 
 @pytest.mark.usefixtures("live_chat_assistant")
 @pytest.mark.parametrize("lang", ["zh-hans", "en"])
-def test_a_new_live_chat_with_nothing_pending_stays_quiet(world: None, lang: str) -> None:
+def test_a_new_live_chat_with_nothing_pending_stays_quiet(demo_assistant: None, lang: str) -> None:
     user = customer(NOTHING_PENDING, lang)
     with commits_at_this_level():
         conversation = live_actions.open_chat(Actor.customer(user.pk), language=lang)
@@ -336,13 +313,13 @@ def test_the_schema_documents_open() -> None:
     assert "open: true" in operation["description"]
 
 
-def test_a_new_conversation_speaks_the_language_the_app_asked_in(world: None) -> None:
+def test_a_new_conversation_speaks_the_language_the_app_asked_in(demo_assistant: None) -> None:
     # The account says Chinese; the app asks in English (its Accept-Language or the language
     # cookie): the opening is English. An app that names no language gets the account's.
     user = customer(NOTHING_PENDING, "zh-hans")
-    english = open_assistant_in(user, accept_language="en-US,en;q=0.9")
+    english = open_assistant(user, accept_language="en-US,en;q=0.9")
     assert text_of(english) == expected("en", GREETING)
-    chinese = open_assistant_in(user)
+    chinese = open_assistant(user)
     assert text_of(chinese) == expected("zh", GREETING)
     # Reopened, the conversation keeps its language whatever the app asks in next.
     again = open_assistant(user, english["conversation"])

@@ -31,6 +31,7 @@ from walletdesk.demo.cases import (
     customer_with,
 )
 from walletdesk.demo.guide import GUIDE_PATH, guide_markdown
+from walletdesk.demo.tests.test_desk_cases import assert_threaded_by_the_intake
 from walletdesk.helpcenter.enums import Component
 from walletdesk.helpcenter.facade import affecting_incidents
 from walletdesk.identity import throttle
@@ -63,7 +64,7 @@ from walletdesk.payments.rails.sandbox_models import SandboxRailRecord
 from walletdesk.payments.topups import expected_by, timeline
 from walletdesk.payments.wallets import wallet_account
 from walletdesk.tickets.enums import Channel
-from walletdesk.tickets.models import InboundEmail, OutboundEmail, Ticket
+from walletdesk.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -269,15 +270,7 @@ def check_desk_email_thread(now: datetime) -> None:
     customer = user("desk_email_thread")
     thread = Ticket.objects.get(tags__icontains="demo-email-thread")
     assert (thread.channel, thread.customer_id) == (Channel.EMAIL, customer.pk)
-    assert list(
-        thread.messages.filter(visibility="public")
-        .order_by("pk")
-        .values_list("author_kind", flat=True)
-    ) == ["customer", "agent", "customer"]
-    assert list(
-        InboundEmail.objects.filter(ticket=thread).order_by("pk").values_list("outcome", flat=True)
-    ) == ["created", "appended"]
-    assert OutboundEmail.objects.filter(ticket=thread, ticket_message__author_kind="agent").exists()
+    assert_threaded_by_the_intake(thread)
 
 
 CHECKS: dict[str, Callable[[datetime], None]] = {

@@ -26,6 +26,20 @@ from walletdesk.tickets.models import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def assert_threaded_by_the_intake(thread: Ticket) -> None:
+    """The demo's email thread as the mail intake built it: the customer's mail created the
+    ticket, the agent's reply went out by email, the customer's answer was threaded onto it."""
+    assert list(
+        thread.messages.filter(visibility="public")
+        .order_by("pk")
+        .values_list("author_kind", flat=True)
+    ) == ["customer", "agent", "customer"]
+    assert list(
+        InboundEmail.objects.filter(ticket=thread).order_by("pk").values_list("outcome", flat=True)
+    ) == ["created", "appended"]
+    assert OutboundEmail.objects.filter(ticket=thread, ticket_message__author_kind="agent").exists()
+
+
 def test_the_demo_desk_is_alive_and_written_once() -> None:
     out = StringIO()
     call_command("seed_demo", stdout=out, stderr=StringIO())  # seed_demo writes the desk
@@ -76,15 +90,7 @@ def test_the_demo_desk_is_alive_and_written_once() -> None:
     thread = Ticket.objects.get(tags__icontains="demo-email-thread")
     assert thread.channel == Channel.EMAIL
     assert thread.customer is not None and thread.customer.email == "xiaoming.wang@example.com"
-    assert list(
-        thread.messages.filter(visibility="public")
-        .order_by("pk")
-        .values_list("author_kind", flat=True)
-    ) == ["customer", "agent", "customer"]
-    assert list(
-        InboundEmail.objects.filter(ticket=thread).order_by("pk").values_list("outcome", flat=True)
-    ) == ["created", "appended"]
-    assert OutboundEmail.objects.filter(ticket=thread, ticket_message__author_kind="agent").exists()
+    assert_threaded_by_the_intake(thread)
 
     again = StringIO()
     seed_desk(again)

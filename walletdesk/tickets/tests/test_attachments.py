@@ -275,9 +275,8 @@ def agent(user_factory: Callable[..., Any]) -> Any:
     return user_factory(role=Role.AGENT, display_name="客服小周")
 
 
-def test_the_new_request_page_takes_screenshots_and_serves_them_back_clean(
-    customer: Any, customer_client: Client
-) -> None:
+def ask_with_a_screenshot(customer_client: Client) -> None:
+    """The customer's new-request page with one phone screenshot (EXIF and GPS in it)."""
     response = customer_client.post(
         "/support/new/",
         {
@@ -289,6 +288,12 @@ def test_the_new_request_page_takes_screenshots_and_serves_them_back_clean(
         },
     )
     assert response.status_code == 302
+
+
+def test_the_new_request_page_takes_screenshots_and_serves_them_back_clean(
+    customer: Any, customer_client: Client
+) -> None:
+    ask_with_a_screenshot(customer_client)
     ticket = Ticket.objects.get(customer=customer)
     row = Attachment.objects.get(ticket=ticket)
     page = customer_client.get(f"/support/{ticket.number}/").content.decode()

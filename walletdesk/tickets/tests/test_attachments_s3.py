@@ -12,13 +12,12 @@ from typing import Any
 import boto3
 import pytest
 from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from moto.server import ThreadedMotoServer
 from PIL import Image
 
 from walletdesk.tickets.models import Attachment, Ticket
-from walletdesk.tickets.tests.test_attachments import jpeg_with_gps
+from walletdesk.tickets.tests.test_attachments import ask_with_a_screenshot
 
 pytestmark = pytest.mark.django_db
 
@@ -74,17 +73,7 @@ def bucket(s3_endpoint: str) -> Iterator[Any]:
 def test_a_screenshot_is_stored_in_the_bucket_and_served_only_to_its_owner(
     bucket: Any, customer: Any, customer_client: Client, user_factory: Callable[..., Any]
 ) -> None:
-    response = customer_client.post(
-        "/support/new/",
-        {
-            "kind": "question",
-            "category": "payment_failed",
-            "subject": "付款失败",
-            "body": "截图见附件",
-            "attachments": [SimpleUploadedFile("IMG_1.jpg", jpeg_with_gps(), "image/jpeg")],
-        },
-    )
-    assert response.status_code == 302
+    ask_with_a_screenshot(customer_client)
     row = Attachment.objects.get(ticket=Ticket.objects.get(customer=customer))
 
     keys = [item["Key"] for item in bucket.list_objects_v2(Bucket=BUCKET)["Contents"]]
