@@ -32,8 +32,17 @@ STORAGES["attachments"] = {
 # prefix of its own, worker 1's agent no. 7 would hear worker 2's `user.7` events (a chat that
 # is not in their database appeared in their console). Server processes a test starts inherit
 # the worker's environment and so its prefix.
+# The cache likewise: rate-limit counters, session states and pauses keyed by user id or by
+# 127.0.0.1 would add up across workers (one worker's failed sign-ins locking out the other's).
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
 _layer: dict[str, Any] = dict(CHANNEL_LAYERS["default"])
 if REDIS_URL and "prefix" in _layer.get("CONFIG", {}):
-    _worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     _layer["CONFIG"] = {**_layer["CONFIG"], "prefix": f"walletdesk:test:{_worker}:channels"}
     CHANNEL_LAYERS = {"default": _layer}
+if REDIS_URL:
+    CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": f"walletdesk:test:{_worker}"}}
+# A lock wait the test cannot end (a row held by a server thread the test waits for) fails with
+# PostgreSQL's "canceling statement due to lock timeout" instead of hanging; the concurrency
+# tests wait on each other's locks for milliseconds.
+if DATABASE_IS_POSTGRES:  # noqa: F405
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c lock_timeout=60s"  # noqa: F405

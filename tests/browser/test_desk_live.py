@@ -57,7 +57,9 @@ def _in_a_thread(work: Callable[..., object], *args: object) -> None:
 
     worker = threading.Thread(target=run)
     worker.start()
-    worker.join()
+    worker.join(timeout=60)
+    if worker.is_alive():
+        raise AssertionError("the database work in a thread did not finish within 60 s")
     if failures:
         raise failures[0]
 

@@ -59,7 +59,7 @@ def test_concurrent_routers_never_offer_a_chat_twice_or_overfill_an_agent(
     def race(now: Any) -> list[queue.Offer]:
         offers: list[queue.Offer] = []
         errors: list[BaseException] = []
-        barrier = threading.Barrier(ROUTERS)
+        barrier = threading.Barrier(ROUTERS, timeout=30)
 
         def work(index: int) -> None:
             try:
@@ -78,7 +78,7 @@ def test_concurrent_routers_never_offer_a_chat_twice_or_overfill_an_agent(
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join()
+            thread.join(timeout=60)
         assert not errors, errors
         return offers
 

@@ -194,7 +194,7 @@ def test_two_racing_verifications_of_one_code_succeed_exactly_once(customer):
     otp.issue_code(customer, OtpPurpose.LOGIN)
     code = last_code(customer.phone)
     results: list[str] = []
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(2, timeout=30)
 
     def attempt() -> None:
         barrier.wait()
@@ -210,5 +210,5 @@ def test_two_racing_verifications_of_one_code_succeed_exactly_once(customer):
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=60)
     assert sorted(results) == ["ok", "refused"]

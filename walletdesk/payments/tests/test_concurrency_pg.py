@@ -28,7 +28,7 @@ pytestmark = [
 
 def run_in_threads(count: int, work: Any) -> list[Any]:
     results: list[Any] = [None] * count
-    barrier = threading.Barrier(count)
+    barrier = threading.Barrier(count, timeout=30)
 
     def worker(index: int) -> None:
         try:

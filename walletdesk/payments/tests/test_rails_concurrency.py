@@ -34,7 +34,7 @@ def test_twenty_concurrent_withdrawals_of_ten_from_a_hundred(
         )
     user = wallet_factory(balance="100.00")
     card = card_factory(user)
-    barrier = threading.Barrier(THREADS)
+    barrier = threading.Barrier(THREADS, timeout=30)
     results: list[str] = []
     lock = threading.Lock()
 

@@ -220,7 +220,7 @@ def test_two_racing_approvals_refund_exactly_once(user_factory):
     approval_id = response.json()["approval"]["id"]
     approvers = [user_factory(role=Role.SENIOR_AGENT), user_factory(role=Role.SUPERVISOR)]
     results: list[str] = []
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(2, timeout=30)
 
     def attempt(approver: Any) -> None:
         barrier.wait()
@@ -236,7 +236,7 @@ def test_two_racing_approvals_refund_exactly_once(user_factory):
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=60)
     assert sorted(results) == ["approved", "refused"]
     assert Refund.objects.filter(payment__public_id=payment_id).count() == 1
     assert Payment.objects.get(public_id=payment_id).refunded_amount == 600_00

@@ -354,7 +354,7 @@ def test_the_transfer_call_is_prepared_on_the_server_and_the_orms_queries_are_no
 def test_concurrent_requests_with_one_key_move_money_once(user_factory: Any) -> None:
     alice = wallet_user(user_factory, "王小明", 100_00)
     bob = wallet_user(user_factory, "李华")
-    barrier = threading.Barrier(6)
+    barrier = threading.Barrier(6, timeout=30)
     results: list[Any] = []
 
     def worker() -> None:

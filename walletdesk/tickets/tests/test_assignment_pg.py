@@ -69,7 +69,7 @@ def test_concurrent_workers_never_double_assign_or_overfill(
 
     results: list[list[assignment.Assigned]] = []
     errors: list[BaseException] = []
-    barrier = threading.Barrier(WORKERS)
+    barrier = threading.Barrier(WORKERS, timeout=30)
 
     def work(index: int) -> None:
         try:

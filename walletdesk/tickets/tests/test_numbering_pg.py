@@ -24,7 +24,7 @@ def test_concurrent_openings_get_distinct_consecutive_numbers(
     customers = [Actor.customer(user_factory().pk) for _ in range(8)]
     numbers: list[str] = []
     errors: list[BaseException] = []
-    barrier = threading.Barrier(len(customers))
+    barrier = threading.Barrier(len(customers), timeout=30)
 
     def open_one(actor: Actor) -> None:
         try:
