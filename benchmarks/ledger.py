@@ -187,8 +187,11 @@ def _client(
         try:
             outcome = operations.transfer(
                 # As on the API path, where the signed-in user's row (and with it the outflow
-                # hold: none for these accounts) is loaded by authentication, not by the action.
-                payer=operations.Payer.customer(sender, kyc_level=2, outflow_hold=None),
+                # hold and the look-up pause: none for these accounts) is loaded by
+                # authentication, not by the action.
+                payer=operations.Payer.customer(
+                    sender, kyc_level=2, outflow_hold=None, recipient_lookups_paused=False
+                ),
                 recipient=recipient,
                 amount=f"{rng.randint(1, 500)}.{rng.randint(0, 99):02d}",
                 currency="CNY",

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
-from django.core.cache import cache
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from django.utils import timezone
 from django.utils.functional import Promise
 
 from walletdesk.identity import actions, audit, identifiers, sessions, throttle, wallet_hooks
@@ -150,13 +150,24 @@ def within_rate_limit(scope: str, key: str, *, limit: int, window: int, ip: str 
     return False
 
 
-_RECIPIENT_LOOKUPS_BLOCKED = "recipient-lookups-blocked:%s"
+def _paused(until: datetime | None) -> bool:
+    return until is not None and until > timezone.now()
 
 
 def recipient_lookups_blocked(user_id: int) -> bool:
-    """True for an hour after `user_id` met "no such recipient" 10 times (one cache read: this
-    is on every transfer's path)."""
-    return cache.get(_RECIPIENT_LOOKUPS_BLOCKED % user_id) is not None
+    """True for an hour after `user_id` met "no such recipient" 10 times (one query; with the
+    user's row at hand, `recipient_lookups_blocked_of` needs none)."""
+    return _paused(
+        User.objects.filter(pk=user_id)
+        .values_list("recipient_lookups_paused_until", flat=True)
+        .first()
+    )
+
+
+def recipient_lookups_blocked_of(user: Any) -> bool:
+    """`recipient_lookups_blocked` for a user object already loaded (a request's signed-in
+    user), without a query."""
+    return _paused(getattr(user, "recipient_lookups_paused_until", None))
 
 
 def record_recipient_miss(user_id: int, identifier_kind: str) -> None:
@@ -175,7 +186,9 @@ def record_recipient_miss(user_id: int, identifier_kind: str) -> None:
         count=count,
     )
     if count >= rule.limit:
-        cache.set(_RECIPIENT_LOOKUPS_BLOCKED % user_id, 1, rule.window)
+        User.objects.filter(pk=user_id).update(
+            recipient_lookups_paused_until=timezone.now() + timedelta(seconds=rule.window)
+        )
         audit.record(
             audit.Actions.RATE_LIMITED,
             "denied",
@@ -454,6 +467,7 @@ __all__ = [
     "payment_passkey_challenge",
     "payment_passkey_options",
     "purpose_label",
+    "recipient_lookups_blocked_of",
     "record_access_denied",
     "register_wallet_hooks",
     "require_recent_step_up",

@@ -110,6 +110,10 @@ class User(PublicIdModel, AbstractBaseUser, PermissionsMixin):
     # Last password, phone or email change or sign-in from a new device: every way money leaves
     # the wallet is held for a while after it (`actions.outflow_hold`).
     security_changed_at = models.DateTimeField(null=True, blank=True)
+    # Ten "no such wallet" answers in an hour pause this customer's transfers and payee look-ups
+    # until then (`facade.record_recipient_miss`). Kept on the row, like the hold above, so a
+    # transfer by a signed-in customer checks it without a query or a cache read.
+    recipient_lookups_paused_until = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     # After closure the phone and email are released for new sign-ups but kept here, with the
     # rest of the record, for the legal retention period (docs/identity.md, "Closure").

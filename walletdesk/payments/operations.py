@@ -90,11 +90,14 @@ class Payer:
     `kyc_level`: the customer's identity-verification level (limits depend on it).
     `outflow_hold`: the account's hold after a security change as read with the signed-in user's
     row (`identity.facade.outflow_hold_of(request.user)`); left unknown, the operation reads it.
-    A transfer on PostgreSQL is one statement, and this saves it a second one."""
+    `recipient_lookups_paused`: likewise, whether too many "no such wallet" answers paused the
+    customer's transfers (`identity.facade.recipient_lookups_blocked_of(request.user)`).
+    A transfer on PostgreSQL is one statement, and these save it two more."""
 
     actor: Actor
     kyc_level: int = 0
     outflow_hold: Any = outflow.UNKNOWN
+    recipient_lookups_paused: Any = outflow.UNKNOWN
 
     def __post_init__(self) -> None:
         if self.actor.user_id is None:
@@ -102,10 +105,27 @@ class Payer:
 
     @classmethod
     def customer(
-        cls, user_id: int, *, kyc_level: int = 0, outflow_hold: Any = outflow.UNKNOWN
+        cls,
+        user_id: int,
+        *,
+        kyc_level: int = 0,
+        outflow_hold: Any = outflow.UNKNOWN,
+        recipient_lookups_paused: Any = outflow.UNKNOWN,
     ) -> Payer:
         """For in-process callers (jobs, seeding, benchmarks) that know only the customer."""
-        return cls(Actor.customer(user_id), kyc_level=kyc_level, outflow_hold=outflow_hold)
+        return cls(
+            Actor.customer(user_id),
+            kyc_level=kyc_level,
+            outflow_hold=outflow_hold,
+            recipient_lookups_paused=recipient_lookups_paused,
+        )
+
+    def lookups_paused(self) -> bool:
+        if self.recipient_lookups_paused is outflow.UNKNOWN:
+            from walletdesk.identity.facade import recipient_lookups_blocked
+
+            return recipient_lookups_blocked(self.user_id)
+        return bool(self.recipient_lookups_paused)
 
     @property
     def user_id(self) -> int:
@@ -257,7 +277,7 @@ def transfer(
 
     On PostgreSQL the command is one database function call (`transfer_sql`); elsewhere it runs
     below (`_transfer`), statement by statement. The two are held to the same tests."""
-    from walletdesk.identity.facade import recipient_lookups_blocked, record_recipient_miss
+    from walletdesk.identity.facade import record_recipient_miss
 
     money = check_cap(CappedOperation.TRANSFER, parse_amount(amount, currency))
     verify = customer_confirmation(
@@ -268,7 +288,7 @@ def transfer(
         confirmed=confirmed,
     )
     memo = (memo or "").strip()[:60]
-    if recipient_lookups_blocked(payer.user_id):
+    if payer.lookups_paused():
         raise RecipientLookupsLimitedError(_retry_after=3600)
     # A refusal from here on is kept in the customer's records (`refusals`), written after the
     # refused transfer rolled back; on PostgreSQL, after the function's call undid itself.
@@ -298,10 +318,10 @@ def find_recipient(*, payer: Payer, recipient: str, amount: object, currency: st
 
     Answers as `transfer` would: a caller who could not send `amount` gets that refusal whoever
     the recipient is; "no such wallet" is audited and counts towards the hourly pause."""
-    from walletdesk.identity.facade import recipient_lookups_blocked, record_recipient_miss
+    from walletdesk.identity.facade import record_recipient_miss
 
     money = check_cap(CappedOperation.TRANSFER, parse_amount(amount, currency))
-    if recipient_lookups_blocked(payer.user_id):
+    if payer.lookups_paused():
         raise RecipientLookupsLimitedError(_retry_after=3600)
     refusal = _refusal_whoever_the_recipient(payer, money)
     if refusal is not None:

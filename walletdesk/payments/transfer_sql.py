@@ -23,6 +23,7 @@ import psycopg
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from walletdesk.core.errors import WalletDeskError
@@ -115,6 +116,19 @@ def _call_atomically(params: list[Any]) -> dict[str, Any]:
     return _call(database, params)
 
 
+# The record title's template per language: gettext's own look-up costs more than the rest of
+# the arguments' preparation together, and a catalogue does not change while the process runs.
+_title_templates: dict[str, str] = {}
+
+
+def _title_template() -> str:
+    language = get_language() or ""
+    template = _title_templates.get(language)
+    if template is None:
+        template = _title_templates[language] = _("Transfer to %(name)s")
+    return template
+
+
 def transfer(
     *,
     user_id: int,
@@ -156,7 +170,7 @@ def transfer(
         money.to_decimal_string(),
         Money(fee, currency).to_decimal_string(),
         iso_time(moment),
-        _("Transfer to %(name)s"),
+        _title_template(),
         moment,
         now,
     ]

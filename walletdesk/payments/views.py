@@ -35,14 +35,15 @@ RECORDS_PER_PAGE = 20
 
 
 def _payer(request: HttpRequest) -> operations.Payer:
-    from walletdesk.identity.facade import outflow_hold_of
+    from walletdesk.identity.facade import outflow_hold_of, recipient_lookups_blocked_of
 
     authenticated_user_id(request)  # PermissionDenied for a request without a signed-in user
     return operations.Payer(
         actor_from_request(request),
         kyc_level=int(getattr(request.user, "kyc_level", 0)),
-        # The signed-in user's row is loaded already: the hold comes with it.
+        # The signed-in user's row is loaded already: the hold and the pause come with it.
         outflow_hold=outflow_hold_of(request.user),
+        recipient_lookups_paused=recipient_lookups_blocked_of(request.user),
     )
 
 

@@ -25,6 +25,11 @@ class EventSchema:
     # Keys a payload may carry besides.
     optional: Mapping[str, type] = field(default_factory=dict)
     description: str = ""
+    # Every key a payload may carry with its type, merged once: checked on every publish.
+    types: Mapping[str, type] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "types", {**self.optional, **self.required})
 
 
 def _schema(
@@ -134,13 +139,14 @@ def check_event(event_type: str, op: str, payload: Mapping[str, Any]) -> None:
         raise EventSchemaError(f"unknown event type {event_type!r}: declare it in EVENT_SCHEMAS")
     if op not in schema.ops:
         raise EventSchemaError(f"{event_type}: op {op!r} is not one of {sorted(schema.ops)}")
-    missing = set(schema.required) - set(payload)
-    unknown = set(payload) - set(schema.required) - set(schema.optional)
-    if missing or unknown:
+    keys = payload.keys()
+    if not (schema.required.keys() <= keys <= schema.types.keys()):
+        missing = schema.required.keys() - keys
+        unknown = keys - schema.types.keys()
         raise EventSchemaError(
             f"{event_type}: missing {sorted(missing)}, undeclared {sorted(unknown)}"
         )
     for key, value in payload.items():
-        expected = schema.required.get(key) or schema.optional[key]
+        expected = schema.types[key]
         if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
             raise EventSchemaError(f"{event_type}.{key}: expected {expected.__name__}")

@@ -133,6 +133,40 @@ def test_a_caller_who_could_pay_is_told_and_audited_and_ten_misses_pause_transfe
     assert not Transfer.objects.exists()
 
 
+def test_the_pause_is_on_the_customers_row_for_an_hour(user_factory: Any, payee: Any) -> None:
+    """Kept with the account, not in a cache: every process sees it, a cache flush does not lift
+    it, and the signed-in customer's transfer checks it without a query of its own."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from walletdesk.identity.facade import (
+        recipient_lookups_blocked,
+        recipient_lookups_blocked_of,
+        record_recipient_miss,
+    )
+    from walletdesk.identity.models import User
+
+    user, client = _caller(user_factory, 100_00)
+    for _ in range(9):
+        record_recipient_miss(user.pk, "phone")
+    assert not recipient_lookups_blocked(user.pk)
+    record_recipient_miss(user.pk, "phone")
+    paused_until = User.objects.get(pk=user.pk).recipient_lookups_paused_until
+    assert paused_until is not None
+    assert timedelta(minutes=59) < paused_until - timezone.now() <= timedelta(hours=1)
+    assert recipient_lookups_blocked(user.pk)
+    assert recipient_lookups_blocked_of(User.objects.get(pk=user.pk))
+    assert _answer(_send(client, payee.login_name, "1.00"))[1] == "recipient_lookups_limited"
+    # An hour on, the pause has ended by itself.
+    User.objects.filter(pk=user.pk).update(
+        recipient_lookups_paused_until=timezone.now() - timedelta(seconds=1)
+    )
+    assert not recipient_lookups_blocked(user.pk)
+    assert _send(client, payee.login_name, "1.00").status_code == 201
+    assert Transfer.objects.count() == 1
+
+
 def test_the_payee_preview_answers_like_the_transfer(user_factory: Any, payee: Any) -> None:
     from walletdesk.core.errors import WalletDeskError
     from walletdesk.payments import operations
