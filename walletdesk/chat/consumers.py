@@ -9,21 +9,23 @@ read the database from there.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 from walletdesk.chat import live_actions, live_selectors, queue
-from walletdesk.chat.actions import Stored
 from walletdesk.chat.errors import ChatNotYoursError
 from walletdesk.core.actors import Actor
 from walletdesk.core.errors import WalletDeskError
 from walletdesk.identity import facade as identity
+from walletdesk.realtime.db import db_hop
 from walletdesk.realtime.limits import LimitedJsonConsumer, TokenBucket
 from walletdesk.realtime.publish import user_group
+
+T = TypeVar("T")
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -55,6 +57,24 @@ def _role_of(session: Any, user: Any) -> str | None:
     return "customer"
 
 
+#: Frames whose action checks the session in its own thread hop, before it writes anything:
+#: one hop per message instead of two.
+_SESSION_CHECKED_IN_ACTION = frozenset({"send", "card"})
+
+
+class _SessionEndedError(Exception):
+    """The session check inside an action's hop failed: nothing was done; close with 4401."""
+
+
+def _as_session(
+    session: Any, user: Any, role: str | None, action: Callable[..., T], /, *args: Any, **kw: Any
+) -> T:
+    """`action(*args, **kw)` if the socket's session is still live with the same role."""
+    if role is None or _role_of(session, user) != role:
+        raise _SessionEndedError()
+    return action(*args, **kw)
+
+
 class ChatConsumer(LimitedJsonConsumer):
     max_frame_bytes = 4 * 1024
     # Per connection; an agent's socket carries many chats. Sends are limited per conversation.
@@ -69,9 +89,7 @@ class ChatConsumer(LimitedJsonConsumer):
     # --- connection -----------------------------------------------------------------------
 
     async def _authorised(self) -> bool:
-        role = await database_sync_to_async(_role_of)(
-            self.scope.get("session"), self.scope.get("user")
-        )
+        role = await db_hop(_role_of)(self.scope.get("session"), self.scope.get("user"))
         return role is not None and role == self.role
 
     async def connect(self) -> None:
@@ -80,7 +98,7 @@ class ChatConsumer(LimitedJsonConsumer):
         # Accept, then close: the client sees 4401 (a refusal before accept has no code).
         await self.accept()
         user = self.scope.get("user")
-        role = await database_sync_to_async(_role_of)(self.scope.get("session"), user)
+        role = await db_hop(_role_of)(self.scope.get("session"), user)
         if role is None:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
@@ -89,9 +107,7 @@ class ChatConsumer(LimitedJsonConsumer):
         await self._group(user_group(self.user_id))
         if role == "agent":
             await self._group(queue.agent_group(self.user_id))
-            status, max_chats = await database_sync_to_async(live_selectors.presence_of)(
-                self.user_id
-            )
+            status, max_chats = await db_hop(live_selectors.presence_of)(self.user_id)
             await self.send_json({"type": "presence", "status": status, "max_chats": max_chats})
 
     async def _group(self, name: str) -> None:
@@ -113,18 +129,24 @@ class ChatConsumer(LimitedJsonConsumer):
     # --- client frames --------------------------------------------------------------------
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        if self.role is None or not await self._authorised():
+        kind = content.get("type") if isinstance(content, dict) else None
+        # Every frame checks the session first; a send or a card checks it in the hop that
+        # stores the message (`_in_session`), or here before it answers without storing.
+        checked_later = kind in _SESSION_CHECKED_IN_ACTION
+        if self.role is None or (not checked_later and not await self._authorised()):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+        if not isinstance(content, dict) or not isinstance(kind, str):
             await self._error("bad_frame")
             return
-        handler = getattr(self, f"on_{content['type']}", None)
+        handler = getattr(self, f"on_{kind}", None)
         if handler is None:
             await self._error("unknown_frame")
             return
         try:
             await handler(content)
+        except _SessionEndedError:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
         except WalletDeskError as exc:
             await self._error(
                 exc.code,
@@ -133,7 +155,23 @@ class ChatConsumer(LimitedJsonConsumer):
                 client_id=content.get("client_id"),
             )
         except (KeyError, TypeError, ValueError):
+            if checked_later and not await self._authorised():
+                await self.close(code=CLOSE_UNAUTHENTICATED)
+                return
             await self._error("bad_frame", conversation=content.get("conversation"))
+
+    async def _check_session(self) -> None:
+        """For a frame whose session check was left to its action, when it answers without
+        reaching the action (rate limited)."""
+        if not await self._authorised():
+            raise _SessionEndedError()
+
+    async def _in_session(self, action: Callable[..., T], *args: Any, **kw: Any) -> T:
+        """`action` in one thread hop with the session check before it."""
+        result: T = await db_hop(_as_session)(
+            self.scope.get("session"), self.scope.get("user"), self.role, action, *args, **kw
+        )
+        return result
 
     async def _translated(self, exc: WalletDeskError) -> str:
         with translation.override(self._page_language()):
@@ -177,20 +215,18 @@ class ChatConsumer(LimitedJsonConsumer):
         conversation = content.get("conversation")
         actor = self._actor()
         if conversation is None and self.role == "customer":
-            row = await database_sync_to_async(live_actions.open_chat)(
-                actor, language=self._page_language()
-            )
+            row = await db_hop(live_actions.open_chat)(actor, language=self._page_language())
             conversation = str(row.public_id)
         if not isinstance(conversation, str):
             raise ValueError("conversation")
-        if not await database_sync_to_async(live_actions.may_join)(actor, conversation):
+        if not await db_hop(live_actions.may_join)(actor, conversation):
             # RT-2: another customer's conversation, or a chat not this agent's.
             await self.close(code=CLOSE_FORBIDDEN)
             return
         conversation = conversation.lower()
         await self._group(queue.conversation_group(conversation))
         self.joined[conversation] = after
-        last = await database_sync_to_async(live_selectors.last_seq)(conversation)
+        last = await db_hop(live_selectors.last_seq)(conversation)
         await self.send_json(
             {"type": "joined", "conversation": conversation, "last_seq": last, "role": self.role}
         )
@@ -210,9 +246,11 @@ class ChatConsumer(LimitedJsonConsumer):
         if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
             raise ValueError("files")
         if not _may_send(self.user_id, conversation):
+            await self._check_session()
             await self._error("rate_limited", conversation=conversation, client_id=client_id)
             return
-        sent = await database_sync_to_async(live_actions.send_message)(
+        sent = await self._in_session(
+            live_actions.send_message,
             self._actor(),
             conversation,
             text=text,
@@ -221,12 +259,10 @@ class ChatConsumer(LimitedJsonConsumer):
             files=files,
             answer=False,
         )
-        await self._acknowledge(conversation, client_id, sent.stored)
+        await self._acknowledge(conversation, client_id, sent)
         if sent.bot_answers and self.role == "customer":
             # Acknowledged first: the assistant's answer follows as a message of its own.
-            await database_sync_to_async(live_actions.answer_message)(
-                conversation, sent.stored.message.seq
-            )
+            await db_hop(live_actions.answer_message)(conversation, sent.stored.message.seq)
 
     async def on_card(self, content: dict[str, Any]) -> None:
         """A card as a message of its own: a record (customer or agent) or an article (agent),
@@ -238,46 +274,65 @@ class ChatConsumer(LimitedJsonConsumer):
         if text is not None and not isinstance(text, str):
             raise ValueError("text")
         if not _may_send(self.user_id, conversation):
+            await self._check_session()
             await self._error("rate_limited", conversation=conversation, client_id=client_id)
             return
-        stored = await database_sync_to_async(live_actions.send_card)(
-            self._actor(), conversation, card=card, client_id=client_id, text=text or ""
+        sent = await self._in_session(
+            live_actions.send_card_message,
+            self._actor(),
+            conversation,
+            card=card,
+            client_id=client_id,
+            text=text or "",
         )
-        await self._acknowledge(conversation, client_id, stored)
+        await self._acknowledge(conversation, client_id, sent)
 
-    async def _acknowledge(self, conversation: str, client_id: str, stored: Stored) -> None:
+    async def _acknowledge(
+        self, conversation: str, client_id: str, sent: live_actions.Sent
+    ) -> None:
         """The sender learns its message's seq (or that it was a retry), then gets every
-        message up to it in order, its own included."""
+        message up to it in order, its own included: straight from the send when its own
+        message is the next one this socket owes, else read from the database."""
+        seq = sent.stored.message.seq
         await self.send_json(
             {
                 "type": "ack",
                 "conversation": conversation,
                 "client_id": client_id,
-                "seq": stored.message.seq,
-                "duplicate": not stored.created,
+                "seq": seq,
+                "duplicate": not sent.stored.created,
             }
         )
-        await self._catch_up(conversation)
+        if not await self._send_in_sequence(conversation, seq, sent.frame):
+            await self._catch_up(conversation)
+
+    async def _send_in_sequence(
+        self, conversation: str, seq: int, frame: dict[str, Any] | None
+    ) -> bool:
+        """Send the stored message `frame` (seq `seq`) without reading the database when it is
+        exactly the next one this socket owes (its last sent seq is `seq - 1`); False when it
+        is not (nothing sent: the caller reads from the last seq)."""
+        if frame is None or frame.get("seq") != seq or self.joined.get(conversation) != seq - 1:
+            return False
+        await self.send_json(frame)
+        self.joined[conversation] = seq
+        return True
 
     async def on_typing(self, content: dict[str, Any]) -> None:
-        await database_sync_to_async(live_actions.typing)(
-            self._actor(), self._conversation(content)
-        )
+        await db_hop(live_actions.typing)(self._actor(), self._conversation(content))
 
     async def on_read(self, content: dict[str, Any]) -> None:
         seq = content.get("seq")
         if not isinstance(seq, int) or isinstance(seq, bool):
             raise ValueError("seq")
-        await database_sync_to_async(live_actions.read)(
-            self._actor(), self._conversation(content), seq
-        )
+        await db_hop(live_actions.read)(self._actor(), self._conversation(content), seq)
 
     async def on_handoff(self, content: dict[str, Any]) -> None:
         if self.role != "customer":
             raise ChatNotYoursError()
         reason = content.get("reason")
         reasons = [reason] if isinstance(reason, str) else []
-        await database_sync_to_async(live_actions.request_agent)(
+        await db_hop(live_actions.request_agent)(
             self._actor(), self._conversation(content), reasons=reasons
         )
         await self._send_queue(self._conversation(content))
@@ -286,7 +341,7 @@ class ChatConsumer(LimitedJsonConsumer):
         text = content.get("text")
         if not isinstance(text, str):
             raise ValueError("text")
-        await database_sync_to_async(live_actions.leave_message)(
+        await db_hop(live_actions.leave_message)(
             self._actor(), self._conversation(content), text=text
         )
         await self._send_queue(self._conversation(content))
@@ -295,7 +350,7 @@ class ChatConsumer(LimitedJsonConsumer):
         conversation = content.get("conversation")
         if self.role != "agent" or not isinstance(conversation, str):
             raise ChatNotYoursError()
-        await database_sync_to_async(live_actions.accept_offer)(self._actor(), conversation)
+        await db_hop(live_actions.accept_offer)(self._actor(), conversation)
         await self.send_json({"type": "assigned", "conversation": conversation})
 
     async def on_presence(self, content: dict[str, Any]) -> None:
@@ -307,9 +362,7 @@ class ChatConsumer(LimitedJsonConsumer):
             not isinstance(max_chats, int) or isinstance(max_chats, bool)
         ):
             raise ValueError("max_chats")
-        await database_sync_to_async(live_actions.set_presence)(
-            self._actor(), status, max_chats=max_chats
-        )
+        await db_hop(live_actions.set_presence)(self._actor(), status, max_chats=max_chats)
 
     async def on_transfer(self, content: dict[str, Any]) -> None:
         team, agent, note = content.get("team"), content.get("agent"), content.get("note", "")
@@ -319,44 +372,40 @@ class ChatConsumer(LimitedJsonConsumer):
         if not isinstance(note, str):
             raise ValueError("note")
         conversation = self._conversation(content)
-        await database_sync_to_async(live_actions.transfer)(
+        await db_hop(live_actions.transfer)(
             self._actor(), conversation, team_id=team, agent_id=agent, note=note
         )
         self.joined.pop(conversation, None)
 
     async def on_to_ticket(self, content: dict[str, Any]) -> None:
         conversation = self._conversation(content)
-        number = await database_sync_to_async(live_actions.to_ticket)(self._actor(), conversation)
+        number = await db_hop(live_actions.to_ticket)(self._actor(), conversation)
         await self.send_json({"type": "ticket", "conversation": conversation, "number": number})
 
     async def on_rate(self, content: dict[str, Any]) -> None:
         score, comment = content.get("score"), content.get("comment", "")
         if not isinstance(score, int) or not isinstance(comment, str):
             raise ValueError("rate")
-        await database_sync_to_async(live_actions.rate)(
+        await db_hop(live_actions.rate)(
             self._actor(), self._conversation(content), score=score, comment=comment
         )
 
     async def on_transcript(self, content: dict[str, Any]) -> None:
         conversation = self._conversation(content)
-        sent_to = await database_sync_to_async(live_actions.email_transcript)(
-            self._actor(), conversation
-        )
+        sent_to = await db_hop(live_actions.email_transcript)(self._actor(), conversation)
         await self.send_json(
             {"type": "transcript", "conversation": conversation, "sent_to": sent_to}
         )
 
     async def on_end(self, content: dict[str, Any]) -> None:
-        await database_sync_to_async(live_actions.end_chat)(
-            self._actor(), self._conversation(content)
-        )
+        await db_hop(live_actions.end_chat)(self._actor(), self._conversation(content))
 
     # --- server signals -------------------------------------------------------------------
 
     async def _catch_up(self, conversation: str) -> None:
         """Send every stored message after the last one this socket sent, in order."""
         while conversation in self.joined:
-            frames = await database_sync_to_async(live_selectors.frames_after)(
+            frames = await db_hop(live_selectors.frames_after)(
                 conversation, self.joined[conversation]
             )
             if not frames:
@@ -368,7 +417,7 @@ class ChatConsumer(LimitedJsonConsumer):
                 return
 
     async def _send_queue(self, conversation: str) -> None:
-        frame = await database_sync_to_async(live_selectors.queue_frame)(conversation)
+        frame = await db_hop(live_selectors.queue_frame)(conversation)
         await self.send_json(frame)
 
     async def realtime_event(self, message: dict[str, Any]) -> None:
@@ -378,7 +427,14 @@ class ChatConsumer(LimitedJsonConsumer):
         kind = event.get("type")
         conversation = str(event.get("conversation", ""))
         if kind == "chat.message":
-            if conversation in self.joined and event["seq"] > self.joined[conversation]:
+            seq = event["seq"]
+            # In sequence: the frame that came with the signal. After a gap (a lost signal) or
+            # without a frame (a large message, the assistant's): the database.
+            if (
+                conversation in self.joined
+                and seq > self.joined[conversation]
+                and not await self._send_in_sequence(conversation, seq, event.get("frame"))
+            ):
                 await self._catch_up(conversation)
         elif kind == "chat.queue":
             if conversation in self.joined:
@@ -400,9 +456,7 @@ class ChatConsumer(LimitedJsonConsumer):
         if self.role != "agent":
             return
         if op == "added":
-            frame = await database_sync_to_async(live_selectors.offer_frame)(
-                conversation, self.user_id
-            )
+            frame = await db_hop(live_selectors.offer_frame)(conversation, self.user_id)
             if frame is not None:
                 await self.send_json(frame)
         elif op == "withdrawn":

@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from walletdesk.chat import actions, queue
+from walletdesk.chat import actions, live_selectors, queue
 from walletdesk.chat import files as chat_files
 from walletdesk.chat.enums import AuthorKind, Channel, ConversationStatus
 from walletdesk.chat.errors import (
@@ -59,13 +59,15 @@ MAX_TEXT = 2000
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
-def _signal_message(conversation_id: str, seq: int) -> None:
-    publish_on_commit(
-        queue.conversation_group(conversation_id),
-        "chat.message",
-        "added",
-        {"conversation": conversation_id, "seq": seq},
-    )
+def _signal_message(conversation_id: str, seq: int, frame: dict[str, Any] | None = None) -> None:
+    """After commit, tell the conversation's sockets that message `seq` is stored. `frame`, the
+    message's frame as `live_selectors.frames_after` would read it, rides along when it is small
+    enough: a socket whose last sent seq is `seq - 1` sends it without reading the database; any
+    other (a gap: a signal was lost) reads from its last seq as before."""
+    payload: dict[str, Any] = {"conversation": conversation_id, "seq": seq}
+    if frame is not None and (small := live_selectors.signalled_frame(frame)) is not None:
+        payload["frame"] = small
+    publish_on_commit(queue.conversation_group(conversation_id), "chat.message", "added", payload)
 
 
 def signal_news(conversation_id: str) -> None:
@@ -209,6 +211,9 @@ class Sent:
     # The assistant has the chat and the message has words for it: the socket hands it over
     # (`answer_message`) after acknowledging; otherwise there is nothing to ask the database.
     bot_answers: bool
+    # The stored message's frame, as `live_selectors.frames_after` would read it (None for a
+    # retry: the first copy's frame was sent when it was stored).
+    frame: dict[str, Any] | None = None
 
 
 def send_message(
@@ -249,14 +254,17 @@ def send_message(
         )
         if stored.created and claimed:
             chat_files.bind(claimed, stored.message)
+        frame = None
         if stored.created:
-            _signal_message(str(chat.conversation.public_id), stored.message.seq)
+            public_id = str(chat.conversation.public_id)
+            frame = live_selectors.stored_frame(public_id, stored.message)
+            _signal_message(public_id, stored.message.seq, frame)
             if actor.is_customer:
                 queue.announce_agent(_holder(chat))
     bot_answers = stored.created and chat.state == ChatState.BOT and bool(text)
     if answer and bot_answers:
         answer_message(str(chat.conversation.public_id), stored.message.seq)
-    return Sent(stored, bot_answers)
+    return Sent(stored, bot_answers, frame)
 
 
 def _already_stored(actor: Actor, conversation: Conversation, client_id: str) -> Message | None:
@@ -289,7 +297,10 @@ def post_system(conversation_id: Any, text: str, payload: dict[str, Any] | None 
     """A message from the service itself ("an agent has joined", the handoff offer). Returns
     its seq."""
     stored = actions.post_message(Actor.system(), conversation_id, body=text, payload=payload)
-    _signal_message(str(conversation_id), stored.message.seq)
+    public_id = str(stored.message.conversation.public_id)
+    _signal_message(
+        public_id, stored.message.seq, live_selectors.stored_frame(public_id, stored.message)
+    )
     return stored.message.seq
 
 
@@ -935,6 +946,20 @@ def send_card(
     client_id: str,
     text: str = "",
 ) -> actions.Stored:
+    """`send_card_message`, returning only what was stored."""
+    return send_card_message(
+        actor, conversation_id, card=card, client_id=client_id, text=text
+    ).stored
+
+
+def send_card_message(
+    actor: Actor,
+    conversation_id: Any,
+    *,
+    card: Mapping[str, Any],
+    client_id: str,
+    text: str = "",
+) -> Sent:
     """A card as a message of its own (numbered and deduplicated like `send`): one of the
     conversation's customer's records, shared by the customer or pushed by the agent who has the
     chat (`{"type": "record", "kind", "id"}`), or a help-center article from the agent
@@ -952,7 +977,7 @@ def send_card(
         # A retry returns the first copy even if the card would read differently now.
         earlier = _already_stored(actor, conversation, client_id)
         if earlier is not None:
-            return actions.Stored(earlier, created=False)
+            return Sent(actions.Stored(earlier, created=False), bot_answers=False)
         stored = actions.store_message(
             conversation,
             actor,
@@ -960,9 +985,12 @@ def send_card(
             payload={"cards": [_card_reference(actor, conversation, card)]},
             client_message_id=client_id,
         )
+        frame = None
         if stored.created:
-            _signal_message(str(conversation.public_id), stored.message.seq)
-    return stored
+            public_id = str(conversation.public_id)
+            frame = live_selectors.stored_frame(public_id, stored.message)
+            _signal_message(public_id, stored.message.seq, frame)
+    return Sent(stored, bot_answers=False, frame=frame)
 
 
 def _card_reference(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,9 @@ from walletdesk.chat.models import Conversation, Message
 from walletdesk.payments import facade as payments
 
 BATCH = 200
+#: A stored message's frame travels in its `chat.message` signal only up to this size (UTF-8 JSON):
+#: the channel layer's messages stay small, and a larger one is read from the database instead.
+MAX_SIGNALLED_FRAME_BYTES = 8 * 1024
 
 
 def message_frame(conversation_id: str, message: Message) -> dict[str, Any]:
@@ -41,6 +45,30 @@ def frames_after(conversation_id: str, after: int) -> list[dict[str, Any]]:
     frames = [message_frame(conversation_id, m) for m in rows]
     _live_record_status(conversation_id, frames)
     return frames
+
+
+def stored_frame(conversation_id: str, message: Message) -> dict[str, Any]:
+    """The frame `frames_after` would read for `message`, drawn from the row just stored (in
+    the storing transaction), so that its own socket and the conversation's other sockets need
+    not read it back. Frames are the same for every socket of a conversation (customer's and
+    agent's alike: nothing role-restricted is ever a message), so one frame serves all. The
+    payload is copied through JSON, as the database hands it back; record cards are drawn as
+    `frames_after` draws them (two queries, only when the message has one)."""
+    frame = message_frame(conversation_id, message)
+    if frame["payload"]:
+        frame["payload"] = json.loads(json.dumps(frame["payload"]))
+    _live_record_status(conversation_id, [frame])
+    return frame
+
+
+def signalled_frame(frame: dict[str, Any]) -> dict[str, Any] | None:
+    """`frame` when it is small enough to ride in the channel-layer signal, else None."""
+    text = frame["text"]
+    # Cheap bounds first: a short text and no payload is always small; a long one is measured.
+    if not frame["payload"] and len(text) * 4 + 512 <= MAX_SIGNALLED_FRAME_BYTES:
+        return frame
+    size = len(json.dumps(frame, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    return frame if size <= MAX_SIGNALLED_FRAME_BYTES else None
 
 
 def _record_ref(card: dict[str, Any]) -> tuple[str, str] | None:

@@ -51,7 +51,13 @@ EVENT_SCHEMAS: dict[str, EventSchema] = {
             "chat.message",
             {"added"},
             {"conversation": str, "seq": int},
-            description="A message was stored in the conversation under `seq`.",
+            {"frame": dict},
+            description=(
+                "A message was stored in the conversation under `seq`. `frame` (when the "
+                "message's frame is at most 8 KB) is its `message` frame exactly as the chat "
+                "socket would read it from the database: a socket whose last seq is `seq - 1` "
+                "sends it as it is; any other reads the database from its last seq."
+            ),
         ),
         _schema(
             "chat.queue",
