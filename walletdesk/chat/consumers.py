@@ -21,7 +21,7 @@ from walletdesk.chat.errors import ChatNotYoursError
 from walletdesk.core.actors import Actor
 from walletdesk.core.errors import WalletDeskError
 from walletdesk.identity import facade as identity
-from walletdesk.realtime.db import db_hop
+from walletdesk.realtime.facade import db_hop
 from walletdesk.realtime.limits import LimitedJsonConsumer, TokenBucket
 from walletdesk.realtime.publish import user_group
 

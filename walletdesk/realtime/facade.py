@@ -1,5 +1,6 @@
 """What other apps may use from realtime, besides `publish` (the fan-out function): the session
-check and the groups a user's sockets join besides their own.
+check, the groups a user's sockets join besides their own, and `db_hop` (a socket's database
+work in a thread, without a health-check query on every hop).
 
 Realtime sits below identity (identity's actions close sockets and publish events), so the socket
 cannot ask identity whether a session is still live by importing it. Identity registers its check
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
+from walletdesk.realtime.db import db_hop
 
 #: `check(session, user) -> bool`: True while the handshake's Django session is a live session of
 #: `user` (signed in, not revoked, not idle or past its absolute limit). Sync; it may query.
@@ -53,6 +56,7 @@ def groups_for(user: Any) -> list[str]:
 __all__ = [
     "GroupCheck",
     "SessionCheck",
+    "db_hop",
     "groups_for",
     "register_group",
     "register_session_check",
