@@ -160,11 +160,16 @@ class ChatConsumer(LimitedJsonConsumer):
                 return
             await self._error("bad_frame", conversation=content.get("conversation"))
 
-    async def _check_session(self) -> None:
-        """For a frame whose session check was left to its action, when it answers without
-        reaching the action (rate limited)."""
+    async def _over_rate(self, conversation: str, client_id: str) -> bool:
+        """True, and `rate_limited` answered, when this sender is over its rate in
+        `conversation`. The session check left to the send's own hop runs here instead, since
+        the send will not reach it."""
+        if _may_send(self.user_id, conversation):
+            return False
         if not await self._authorised():
             raise _SessionEndedError()
+        await self._error("rate_limited", conversation=conversation, client_id=client_id)
+        return True
 
     async def _in_session(self, action: Callable[..., T], *args: Any, **kw: Any) -> T:
         """`action` in one thread hop with the session check before it."""
@@ -245,9 +250,7 @@ class ChatConsumer(LimitedJsonConsumer):
         files = content.get("files", [])
         if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
             raise ValueError("files")
-        if not _may_send(self.user_id, conversation):
-            await self._check_session()
-            await self._error("rate_limited", conversation=conversation, client_id=client_id)
+        if await self._over_rate(conversation, client_id):
             return
         sent = await self._in_session(
             live_actions.send_message,
@@ -273,9 +276,7 @@ class ChatConsumer(LimitedJsonConsumer):
             raise ValueError("card")
         if text is not None and not isinstance(text, str):
             raise ValueError("text")
-        if not _may_send(self.user_id, conversation):
-            await self._check_session()
-            await self._error("rate_limited", conversation=conversation, client_id=client_id)
+        if await self._over_rate(conversation, client_id):
             return
         sent = await self._in_session(
             live_actions.send_card_message,

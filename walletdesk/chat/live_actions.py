@@ -70,6 +70,13 @@ def _signal_message(conversation_id: str, seq: int, frame: dict[str, Any] | None
     publish_on_commit(queue.conversation_group(conversation_id), "chat.message", "added", payload)
 
 
+def _signal_stored(conversation_id: str, message: Any) -> dict[str, Any]:
+    """Signal a message just stored, with its frame; returns the frame for the sender's ack."""
+    frame = live_selectors.stored_frame(conversation_id, message)
+    _signal_message(conversation_id, message.seq, frame)
+    return frame
+
+
 def signal_news(conversation_id: str) -> None:
     """Tell the conversation's sockets it has news (they read the database from their last seq):
     after a write that did not go through this module, such as the assistant's reply."""
@@ -256,9 +263,7 @@ def send_message(
             chat_files.bind(claimed, stored.message)
         frame = None
         if stored.created:
-            public_id = str(chat.conversation.public_id)
-            frame = live_selectors.stored_frame(public_id, stored.message)
-            _signal_message(public_id, stored.message.seq, frame)
+            frame = _signal_stored(str(chat.conversation.public_id), stored.message)
             if actor.is_customer:
                 queue.announce_agent(_holder(chat))
     bot_answers = stored.created and chat.state == ChatState.BOT and bool(text)
@@ -297,10 +302,7 @@ def post_system(conversation_id: Any, text: str, payload: dict[str, Any] | None 
     """A message from the service itself ("an agent has joined", the handoff offer). Returns
     its seq."""
     stored = actions.post_message(Actor.system(), conversation_id, body=text, payload=payload)
-    public_id = str(stored.message.conversation.public_id)
-    _signal_message(
-        public_id, stored.message.seq, live_selectors.stored_frame(public_id, stored.message)
-    )
+    _signal_stored(str(stored.message.conversation.public_id), stored.message)
     return stored.message.seq
 
 
@@ -985,11 +987,9 @@ def send_card_message(
             payload={"cards": [_card_reference(actor, conversation, card)]},
             client_message_id=client_id,
         )
-        frame = None
-        if stored.created:
-            public_id = str(conversation.public_id)
-            frame = live_selectors.stored_frame(public_id, stored.message)
-            _signal_message(public_id, stored.message.seq, frame)
+        frame = (
+            _signal_stored(str(conversation.public_id), stored.message) if stored.created else None
+        )
     return Sent(stored, bot_answers=False, frame=frame)
 
 
