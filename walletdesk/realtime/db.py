@@ -16,6 +16,11 @@ two, a query per hop that tests nothing new (the connection answered a few milli
   have done: closes the dead connection and runs the hop once more on a new one. That is safe
   because nothing was done on a dead connection (its transaction never reached the database)
   and every hop of the chat is a read or a write deduplicated by the client's message id.
+- Events the hop commits (`publish_on_commit`) are not sent from the hop's thread: they are
+  handed to the event loop when the hop ends, which sends them in commit order without the
+  thread waiting. Every socket of a process shares that one thread (Channels runs database work
+  thread-sensitively), so each send it waited for (a hand-over to the busy event loop, then
+  Redis) delayed every other socket's work.
 - Everything else is `database_sync_to_async`'s: the same thread, `close_old_connections()`
   before and after (errors, `CONN_MAX_AGE`), so HTTP requests and other code keep Django's
   behaviour and settings unchanged.
@@ -23,6 +28,7 @@ two, a query per hop that tests nothing new (the connection answered a few milli
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import time
 from collections.abc import Callable, Coroutine
@@ -30,6 +36,8 @@ from typing import Any, ParamSpec, TypeVar
 
 from channels.db import database_sync_to_async
 from django.db import InterfaceError, OperationalError, connections
+
+from walletdesk.realtime import publish
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -82,9 +90,10 @@ def _dropped(trusted: list[Any]) -> bool:
     return dead
 
 
-def _guarded(func: Callable[P, R]) -> Callable[P, R]:
+def _guarded(func: Callable[P, R]) -> Callable[..., R]:
     @functools.wraps(func)
-    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+    def run(loop: asyncio.AbstractEventLoop, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        pending = publish.collect_in_this_thread()
         trusted = _trust_recent()
         try:
             try:
@@ -97,6 +106,8 @@ def _guarded(func: Callable[P, R]) -> Callable[P, R]:
         finally:
             # Also after a refusal (a WalletDeskError): the connection answered.
             _mark_used()
+            publish.stop_collecting()
+            publish.send_soon(loop, pending)
 
     return run
 
@@ -104,7 +115,14 @@ def _guarded(func: Callable[P, R]) -> Callable[P, R]:
 @functools.cache
 def db_hop(func: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
     """`database_sync_to_async(func)` that trusts a connection used within `TRUSTED_SECONDS`
-    instead of testing it with a query first (module docstring). One wrapper per function,
-    made once."""
-    hop: Callable[P, Coroutine[Any, Any, R]] = database_sync_to_async(_guarded(func))
+    instead of testing it with a query first, and whose committed events (`publish_on_commit`)
+    are sent by the event loop after the hop instead of by the hop's thread (module docstring).
+    One wrapper per function, made once."""
+    in_thread = database_sync_to_async(_guarded(func))
+
+    @functools.wraps(func)
+    async def hop(*args: P.args, **kwargs: P.kwargs) -> R:
+        result: R = await in_thread(asyncio.get_running_loop(), *args, **kwargs)
+        return result
+
     return hop

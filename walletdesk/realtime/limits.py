@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from walletdesk.core.errors import WalletDeskError
@@ -60,6 +61,19 @@ class LimitedJsonConsumer(AsyncJsonWebsocketConsumer):
     window_seconds: float = 10.0
 
     _bucket: TokenBucket | None = None
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' dispatch without its `aclose_old_connections()` before every handler.
+
+        That call is a hop into the database thread (one per process, shared by every socket)
+        for each frame and each channel-layer event: on a chat message, four hops that do no
+        database work. Our sockets reach the database only through `realtime.db.db_hop`, which
+        runs `close_old_connections()` before and after each hop, as Django does around a
+        request."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def _refuse(self, close_code: int, error_code: str) -> None:
         await self.send_json({"type": "error", "code": error_code})

@@ -6,6 +6,9 @@ never hears about a change that was rolled back.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import threading
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -31,11 +34,63 @@ def _nobody_listens(layer: Any, group: str) -> bool:
     return isinstance(layer, InMemoryChannelLayer) and not layer.groups.get(group)
 
 
+logger = logging.getLogger(__name__)
+
+# Events committed inside a socket's database hop (`realtime.db.db_hop`) wait here, per thread,
+# until the hop ends; the hop's event loop then sends them. Without it each event would hold the
+# hop's thread, which every socket of the process shares, until the busy loop got round to the
+# send and Redis answered.
+_hop = threading.local()
+
+
 def _send(group: str, event: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None or _nobody_listens(layer, group):
         return
+    pending: list[tuple[str, dict[str, Any]]] | None = getattr(_hop, "pending", None)
+    if pending is not None:
+        pending.append((group, event))
+        return
     async_to_sync(layer.group_send)(group, {"type": "realtime.event", "event": event})
+
+
+def collect_in_this_thread() -> list[tuple[str, dict[str, Any]]]:
+    """From now on, events committed in this thread are kept in the returned list instead of
+    sent (until `stop_collecting`)."""
+    pending: list[tuple[str, dict[str, Any]]] = []
+    _hop.pending = pending
+    return pending
+
+
+def stop_collecting() -> None:
+    _hop.pending = None
+
+
+# Sending tasks, referenced until done (the event loop holds tasks only weakly).
+_sending: set[asyncio.Task[None]] = set()
+
+
+async def _send_all(events: list[tuple[str, dict[str, Any]]]) -> None:
+    layer = get_channel_layer()
+    for group, event in events:  # in commit order
+        try:
+            await layer.group_send(group, {"type": "realtime.event", "event": event})
+        except Exception:  # a signal may be lost (docs/realtime.md); the next ones still go
+            logger.exception("could not publish %s to %s", event.get("type"), group)
+
+
+def send_soon(loop: asyncio.AbstractEventLoop, events: list[tuple[str, dict[str, Any]]]) -> None:
+    """From a hop's thread: have `loop` send `events` in order, without waiting for it. The
+    hop's caller may be cancelled (its socket closed) while the thread still commits; the
+    events go out all the same."""
+
+    def start() -> None:
+        task = loop.create_task(_send_all(events))
+        _sending.add(task)
+        task.add_done_callback(_sending.discard)
+
+    if events:
+        loop.call_soon_threadsafe(start)
 
 
 def publish_on_commit(group: str, event_type: str, op: str, payload: dict[str, Any]) -> None:

@@ -1,0 +1,96 @@
+"""Events committed inside a socket's database hop are sent by the event loop after the hop,
+in commit order, and not by the hop's thread (walletdesk/realtime/db.py); a socket's frames
+and signals do not cost a hop of their own (`LimitedJsonConsumer.dispatch`)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import pytest
+from channels.layers import InMemoryChannelLayer, channel_layers
+
+from walletdesk.realtime import publish
+from walletdesk.realtime.db import db_hop
+from walletdesk.realtime.limits import LimitedJsonConsumer
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def layer(monkeypatch: pytest.MonkeyPatch) -> InMemoryChannelLayer:
+    memory = InMemoryChannelLayer()
+    monkeypatch.setitem(channel_layers.backends, "default", memory)
+    return memory
+
+
+def test_events_of_a_hop_are_sent_after_it_in_commit_order(
+    layer: InMemoryChannelLayer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent_from: list[str] = []
+    real_group_send = layer.group_send
+
+    async def group_send(group: str, message: dict[str, Any]) -> None:
+        sent_from.append(threading.current_thread().name)
+        await real_group_send(group, message)
+
+    monkeypatch.setattr(layer, "group_send", group_send)
+
+    def work() -> list[str]:
+        for n in (1, 2, 3):
+            publish.publish_on_commit("user.7", "desk.inbox", "changed", {})
+            publish.publish_on_commit("user.8", "desk.inbox", "changed", {})
+            assert n  # each publish outside a transaction commits at once
+        return sent_from.copy()  # what was sent while the hop still ran
+
+    async def scenario() -> tuple[list[str], list[dict[str, Any]]]:
+        channel = await layer.new_channel()
+        await layer.group_add("user.7", channel)
+        await layer.group_add("user.8", channel)
+        during = await db_hop(work)()
+        received = [await asyncio.wait_for(layer.receive(channel), 5) for _ in range(6)]
+        return during, received
+
+    during, received = asyncio.run(scenario())
+    assert during == []  # the hop's thread sent nothing itself
+    assert sent_from == ["MainThread"] * 6
+    assert [m["event"]["type"] for m in received] == ["desk.inbox"] * 6
+    assert not hasattr(publish._hop, "pending") or publish._hop.pending is None
+
+
+def test_events_go_out_even_when_the_hop_fails_after_committing(
+    layer: InMemoryChannelLayer,
+) -> None:
+    def work() -> None:
+        publish.publish_on_commit("user.9", "desk.inbox", "changed", {})
+        raise ValueError("after the commit")
+
+    async def scenario() -> dict[str, Any]:
+        channel = await layer.new_channel()
+        await layer.group_add("user.9", channel)
+        with pytest.raises(ValueError):
+            await db_hop(work)()
+        return await asyncio.wait_for(layer.receive(channel), 5)
+
+    assert asyncio.run(scenario())["event"]["type"] == "desk.inbox"
+
+
+def test_a_frame_is_handled_without_a_hop_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    import channels.consumer
+
+    async def no_hop() -> None:
+        raise AssertionError("a hop into the database thread for nothing")
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", no_hop)
+    handled: list[dict[str, Any]] = []
+
+    class Echo(LimitedJsonConsumer):
+        async def receive_json(self, content: Any, **kwargs: Any) -> None:
+            handled.append(content)
+
+    consumer = Echo()
+    asyncio.run(consumer.dispatch({"type": "websocket.receive", "text": '{"type": "ping"}'}))
+    assert handled == [{"type": "ping"}]
+    with pytest.raises(ValueError, match="No handler"):
+        asyncio.run(consumer.dispatch({"type": "no.such.event"}))
