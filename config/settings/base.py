@@ -144,10 +144,15 @@ if REDIS_URL:
     }
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # Each socket waits on a blocking pop of up to 5 s; redis-py 8 also gives up reading
-            # after 5 s by default, which tore every idle socket down every few seconds. The
-            # read timeout stays (a dead Redis is still noticed), just longer than the pop.
+            # Redis publish/subscribe: a group send is one PUBLISH, and each process reads what
+            # its sockets subscribed to from one connection. The list-based layer
+            # (`channels_redis.core`) costs about ten Redis commands per delivered event and
+            # keeps a dead process's channels in every group it joined; its only gain, a
+            # buffer of 100 events per channel for 60 s, is one the chat does not rely on (the
+            # database is the source of truth: docs/realtime.md, "Channel layer").
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            # redis-py 8 gives up reading after 5 s by default; the read timeout stays (a dead
+            # Redis is still noticed), just longer.
             "CONFIG": {
                 "hosts": [
                     {

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
+import weakref
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection
+
+#: Seconds the readiness probe waits for its own message to come back.
+CHANNEL_LAYER_TIMEOUT = 5.0
 
 
 def check_database() -> None:
@@ -16,18 +21,34 @@ def check_database() -> None:
         cursor.fetchone()
 
 
+# The probe's own channel per event loop, made once: a publish/subscribe layer keeps a channel
+# subscribed until its reader is cancelled, so a new channel per probe would pile up.
+_probe_channels: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, str] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def check_channel_layer() -> None:
     layer = get_channel_layer()
     if layer is None:
         raise RuntimeError("no channel layer configured")
-    channel = f"readyz.{uuid.uuid4().hex}"
-    payload = {"type": "readyz.ping", "nonce": uuid.uuid4().hex}
+    nonce = uuid.uuid4().hex
 
     async def roundtrip() -> None:
-        await layer.send(channel, payload)
-        received = await layer.receive(channel)
-        if received.get("nonce") != payload["nonce"]:
-            raise RuntimeError("channel layer returned a different message")
+        loop = asyncio.get_running_loop()
+        # Listened to before the send: a publish/subscribe layer delivers only to subscribers.
+        channel = _probe_channels.get(loop)
+        if channel is None:
+            channel = _probe_channels[loop] = await layer.new_channel("readyz.")
+        await layer.send(channel, {"type": "readyz.ping", "nonce": nonce})
+        try:
+            async with asyncio.timeout(CHANNEL_LAYER_TIMEOUT):
+                # An earlier probe that timed out may have left its answer behind.
+                while (await layer.receive(channel)).get("nonce") != nonce:
+                    pass
+        except TimeoutError:
+            del _probe_channels[loop]  # a cancelled reader may have unsubscribed it
+            raise
 
     async_to_sync(roundtrip)()
 
