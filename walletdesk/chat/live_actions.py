@@ -9,13 +9,14 @@ commit, and the announcement is only a signal: sockets read what changed from th
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max, Q
 from django.db.models.functions import Greatest
 from django.template.loader import render_to_string
@@ -47,6 +48,7 @@ from walletdesk.chat.live_models import (
 )
 from walletdesk.chat.models import Conversation, Message
 from walletdesk.core.actors import Actor
+from walletdesk.core.db import columns, rows_as
 from walletdesk.core.errors import ValidationFailedError
 from walletdesk.helpcenter import facade as helpcenter
 from walletdesk.identity import facade as identity
@@ -93,10 +95,42 @@ def _signal_queue(conversation_id: str) -> None:
     )
 
 
+@functools.cache
+def _locked_with_conversation_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    lock = " FOR UPDATE OF l, c" if connection.features.has_select_for_update_of else ""
+    return (
+        f"SELECT {columns(LiveChat, 'l')}, {columns(Conversation, 'c')} "  # noqa: S608
+        f"FROM {quote(LiveChat._meta.db_table)} l JOIN {quote(Conversation._meta.db_table)} c "
+        f"ON c.id = l.conversation_id WHERE c.public_id = %s{lock}"
+    )
+
+
+def _locked_with_conversation(conversation_id: Any) -> LiveChat | None:
+    """The chat and its conversation, both rows locked, in one query written out once (the
+    send's first statement, on every message: `core.db.rows_as`)."""
+    public_id = Conversation._meta.get_field("public_id").get_db_prep_value(
+        conversation_id, connection
+    )
+    found = rows_as(
+        _locked_with_conversation_sql(connection.vendor), [public_id], LiveChat, Conversation
+    )
+    if not found:
+        return None
+    chat, conversation = found[0]
+    assert isinstance(chat, LiveChat) and isinstance(conversation, Conversation)
+    chat.conversation = conversation
+    return chat
+
+
 def _live(conversation_id: Any, *, lock: bool = True, with_conversation: bool = False) -> LiveChat:
     """The chat beside a conversation (created on first use: the assistant's conversations have
     none until they reach the live chat). `with_conversation` locks the conversation's row too,
     in the same query, for a caller that numbers a message."""
+    if lock and with_conversation:
+        found = _locked_with_conversation(conversation_id)
+        if found is not None:
+            return found
     rows = LiveChat.objects.select_related("conversation")
     if lock:
         rows = rows.select_for_update(
