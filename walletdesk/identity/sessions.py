@@ -65,6 +65,8 @@ def _cache_state(row: UserSession) -> dict[str, Any]:
 
 def _forget_states(sids: list[str]) -> None:
     cache.delete_many([_state_key(sid) for sid in sids])
+    for sid in sids:
+        _socket_states.pop(sid, None)
 
 
 def start_session(request: HttpRequest, user: User, device: Device | None = None) -> UserSession:
@@ -154,13 +156,22 @@ def revoke_everything(user: User, *, reason: str, keep: UserSession | None = Non
     force_close_websockets(user.pk, reason)
 
 
-def session_state(sid: str, user: Any) -> tuple[dict[str, Any] | None, str]:
-    """The cached state of indexed session `sid` and "" when `user` may use it now, or the
-    reason it is dead: unknown, revoked, idle or absolute."""
-    state = cache.get(_state_key(sid)) if sid else None
+def _read_state(sid: str) -> dict[str, Any] | None:
+    state: dict[str, Any] | None = cache.get(_state_key(sid)) if sid else None
     if state is None and sid:
         row = UserSession.objects.filter(public_id=sid).first()
         state = _cache_state(row) if row is not None else None
+    return state
+
+
+def session_state(sid: str, user: Any) -> tuple[dict[str, Any] | None, str]:
+    """The cached state of indexed session `sid` and "" when `user` may use it now, or the
+    reason it is dead: unknown, revoked, idle or absolute."""
+    state = _read_state(sid)
+    return state, _dead_because(state, user)
+
+
+def _dead_because(state: dict[str, Any] | None, user: Any) -> str:
     now = time.time()
     reason = ""
     if state is None or state["u"] != user.pk:
@@ -171,16 +182,45 @@ def session_state(sid: str, user: Any) -> tuple[dict[str, Any] | None, str]:
         reason = "idle"
     elif now - state["auth"] > absolute_limit().total_seconds():
         reason = "absolute"
-    return state, reason
+    return reason
+
+
+#: How old the state a socket's per-frame check reads may be (RT-2). A busy chat socket checks
+#: its session on every frame; reading Redis for each would cost more than the message itself.
+#: A revocation reaches the socket at once anyway (`force_close_websockets`) and is seen by
+#: this process's checks at once (`_forget_states`); this bounds only a lost close event from
+#: another process.
+SOCKET_STATE_SECONDS = 1.0
+_SOCKET_STATES_KEPT = 20_000
+# sid -> (monotonic time read, state)
+_socket_states: dict[str, tuple[float, dict[str, Any] | None]] = {}
+
+
+#: Read through this name so that tests can move the clock.
+monotonic: Callable[[], float] = time.monotonic
+
+
+def _socket_state(sid: str) -> dict[str, Any] | None:
+    now = monotonic()
+    known = _socket_states.get(sid)
+    if known is not None and now - known[0] < SOCKET_STATE_SECONDS:
+        return known[1]
+    state = _read_state(sid)
+    if len(_socket_states) >= _SOCKET_STATES_KEPT:
+        _socket_states.clear()  # a cache, not a record: the next checks read Redis again
+    _socket_states[sid] = (now, state)
+    return state
 
 
 def session_is_live(session: Any, user: Any) -> bool:
     """For WebSocket consumers (RT-2): is this Django session (from the handshake cookie) a live
-    indexed session of `user`? Reads only; the next HTTP request does the clean-up."""
+    indexed session of `user`? Reads only; the next HTTP request does the clean-up. The idle
+    and absolute limits are checked against the clock each time; the session's stored state
+    may be up to `SOCKET_STATE_SECONDS` old."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     sid = str(session.get(SID_KEY) or "") if session is not None else ""
-    return session_state(sid, user)[1] == ""
+    return _dead_because(_socket_state(sid), user) == ""
 
 
 class SessionSecurityMiddleware:

@@ -216,10 +216,12 @@ def test_a_revoked_session_is_refused_on_connect_and_on_the_next_message(custome
 
 
 async def _a_revoked_session_is_refused_on_connect_and_on_the_next_message(customer: Any) -> None:
+    from walletdesk.identity import sessions
     from walletdesk.identity.models import UserSession
 
     socket, client = await _connected(customer)
-    # Revoked in the database without a force_close: the next message is refused.
+    # Revoked in the database by another process whose force_close never arrived: the next
+    # message after this process's copy of the session's state has aged out is refused.
     await sync_to_async(
         lambda: UserSession.objects.filter(user=customer).update(revoked_at="2026-01-01T00:00Z")
     )()
@@ -228,8 +230,13 @@ async def _a_revoked_session_is_refused_on_connect_and_on_the_next_message(custo
     # Only this worker's keys: a FLUSHDB would also drop the channel layer's groups that tests
     # on the other worker are listening on.
     await sync_to_async(clear_own_cache)()
-    await socket.send_json_to({"type": "ping"})
-    await _expect_close(socket)
+    real_clock = sessions.monotonic
+    sessions.monotonic = lambda: real_clock() + sessions.SOCKET_STATE_SECONDS
+    try:
+        await socket.send_json_to({"type": "ping"})
+        await _expect_close(socket)
+    finally:
+        sessions.monotonic = real_clock
     again = await _socket(_cookie(client))
     assert (await again.connect(timeout=5))[0]
     await _expect_close(again)
