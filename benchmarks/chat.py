@@ -199,6 +199,8 @@ class Server:
             "warning",
             "--ws",
             "websockets-sansio",
+            "--ws-per-message-deflate",  # as the Procfile runs it
+            "False",
         ]
         self.process = subprocess.Popen(
             command, cwd=ROOT, env={**os.environ, **self.env}, start_new_session=True
