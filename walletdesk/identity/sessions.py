@@ -186,11 +186,11 @@ def _dead_because(state: dict[str, Any] | None, user: Any) -> str:
 
 
 #: How old the state a socket's per-frame check reads may be (RT-2). A busy chat socket checks
-#: its session on every frame; reading Redis for each would cost more than the message itself.
-#: A revocation reaches the socket at once anyway (`force_close_websockets`) and is seen by
-#: this process's checks at once (`_forget_states`); this bounds only a lost close event from
-#: another process.
-SOCKET_STATE_SECONDS = 1.0
+#: its session on every frame; a Redis read for each cost about a tenth of the server's work
+#: per message. A revocation still closes sockets at once: identity sends `force_close` to every
+#: socket of the user, and this process's checks see its own revocations at once
+#: (`_forget_states`). The window bounds only a revocation elsewhere whose close event was lost.
+SOCKET_STATE_SECONDS = 5.0
 _SOCKET_STATES_KEPT = 20_000
 # sid -> (monotonic time read, state)
 _socket_states: dict[str, tuple[float, dict[str, Any] | None]] = {}

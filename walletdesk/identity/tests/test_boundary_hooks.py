@@ -77,3 +77,29 @@ def test_with_no_session_check_registered_every_socket_is_refused(customer: Any)
         assert realtime.session_is_live(object(), customer) is False
     finally:
         realtime._session_checks[:] = saved
+
+
+def test_a_socket_reads_its_sessions_state_once_a_window_and_sees_a_revocation_here_at_once(
+    customer: Any, customer_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = customer_client.session
+    assert session.get(sessions.SID_KEY)
+    clock = [1000.0]
+    monkeypatch.setattr(sessions, "monotonic", lambda: clock[0])
+    reads: list[str] = []
+    real_read = sessions._read_state
+
+    def counted(sid: str) -> Any:
+        reads.append(sid)
+        return real_read(sid)
+
+    monkeypatch.setattr(sessions, "_read_state", counted)
+    assert sessions.session_is_live(session, customer)
+    clock[0] += sessions.SOCKET_STATE_SECONDS - 0.1
+    assert sessions.session_is_live(session, customer)
+    assert len(reads) == 1  # the second frame used this process's copy
+    clock[0] += 0.1
+    assert sessions.session_is_live(session, customer)
+    assert len(reads) == 2  # aged out: read again
+    sessions.revoke_sessions(customer, reason="test")
+    assert not sessions.session_is_live(session, customer)  # no waiting for the window
