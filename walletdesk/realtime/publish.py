@@ -89,8 +89,12 @@ def send_soon(loop: asyncio.AbstractEventLoop, events: list[tuple[str, dict[str,
         _sending.add(task)
         task.add_done_callback(_sending.discard)
 
-    if events:
+    if not events:
+        return
+    try:
         loop.call_soon_threadsafe(start)
+    except RuntimeError:  # the loop closed under the hop (the process is stopping)
+        logger.warning("event loop closed: %d event(s) not published", len(events))
 
 
 def publish_on_commit(group: str, event_type: str, op: str, payload: dict[str, Any]) -> None:

@@ -94,3 +94,10 @@ def test_a_frame_is_handled_without_a_hop_of_its_own(monkeypatch: pytest.MonkeyP
     assert handled == [{"type": "ping"}]
     with pytest.raises(ValueError, match="No handler"):
         asyncio.run(consumer.dispatch({"type": "no.such.event"}))
+
+
+def test_a_hop_ending_after_its_loop_closed_still_returns(caplog: pytest.LogCaptureFixture) -> None:
+    loop = asyncio.new_event_loop()
+    loop.close()
+    publish.send_soon(loop, [("user.1", {"type": "desk.inbox", "op": "changed"})])
+    assert "not published" in caplog.text
