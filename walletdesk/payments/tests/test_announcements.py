@@ -4,13 +4,16 @@ and a `payments.record` event on the owner's socket group (the real channel laye
 
 from __future__ import annotations
 
+import asyncio
+import queue
+import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.utils import translation
 
 from walletdesk.notifications.facade import message_text
@@ -28,28 +31,81 @@ pytestmark = pytest.mark.django_db
 
 
 class Listener:
-    """A channel in a user's group on the settings' channel layer, as an open socket would be."""
+    """A channel in a user's group on the settings' channel layer, as an open socket would be.
+
+    On Redis the layer is publish/subscribe, whose subscriptions belong to the event loop that
+    made them: the listener keeps one loop running in a thread of its own, as a socket's process
+    does, and a task there moves what arrives into a queue the test reads."""
 
     def __init__(self, user_id: int) -> None:
         self.layer = get_channel_layer()
-        self.channel = async_to_sync(self.layer.new_channel)()
-        async_to_sync(self.layer.group_add)(user_group(user_id), self.channel)
+        self.received: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        if isinstance(self.layer, InMemoryChannelLayer):
+            self.channel = async_to_sync(self.layer.new_channel)()
+            async_to_sync(self.layer.group_add)(user_group(user_id), self.channel)
+            return
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.channel = asyncio.run_coroutine_threadsafe(
+            self._listen(user_group(user_id)), self.loop
+        ).result(timeout=10)
+        _open.append(self)
+
+    async def _listen(self, group: str) -> str:
+        channel: str = await self.layer.new_channel()
+        await self.layer.group_add(group, channel)
+        asyncio.get_running_loop().create_task(self._pump(channel))
+        return channel
+
+    async def _pump(self, channel: str) -> None:
+        while True:
+            self.received.put(await self.layer.receive(channel))
 
     def events(self) -> list[dict[str, Any]]:
         received: list[dict[str, Any]] = []
         while True:
             try:
-                message = async_to_sync(self._receive)()
-            except TimeoutError:
+                message = self._next()
+            except (TimeoutError, queue.Empty):
                 return received
             received.append(message["event"])
 
-    async def _receive(self) -> dict[str, Any]:
-        import asyncio
+    def _next(self) -> dict[str, Any]:
+        # Long enough for a loaded machine.
+        if self.loop is not None:
+            return self.received.get(timeout=1.0)
+        return async_to_sync(self._receive)()
 
-        # Long enough for a loaded machine: a receive cut short by the timeout can lose the
-        # message it was reading on Redis.
+    async def _receive(self) -> dict[str, Any]:
+        # A receive cut short by the timeout can lose the message it was reading.
         return dict(await asyncio.wait_for(self.layer.receive(self.channel), timeout=1.0))
+
+    def close(self) -> None:
+        if self.loop is None:
+            return
+        asyncio.run_coroutine_threadsafe(self._shut(), self.loop).result(timeout=10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()
+
+    async def _shut(self) -> None:
+        pumps = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in pumps:
+            task.cancel()
+        await asyncio.gather(*pumps, return_exceptions=True)
+        await self.layer.flush()  # this loop's Redis connections
+
+
+_open: list[Listener] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_listeners() -> Iterator[None]:
+    yield
+    while _open:
+        _open.pop().close()
 
 
 @pytest.fixture(autouse=True)
