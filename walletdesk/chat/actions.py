@@ -28,7 +28,7 @@ from walletdesk.chat.errors import (
 )
 from walletdesk.chat.models import Conversation, Message
 from walletdesk.core.actors import Actor, ActorKind
-from walletdesk.core.db import insert
+from walletdesk.core.db import columns, insert, rows_as
 
 MAX_BODY = 4000
 MAX_CLIENT_ID = 64
@@ -159,19 +159,21 @@ def store_message(
 def _stored_copy_sql(vendor: str) -> str:
     quote = connection.ops.quote_name
     return (
-        f"SELECT {quote('id')} FROM {quote(Message._meta.db_table)} "  # noqa: S608 - names from the model
-        "WHERE conversation_id = %s AND author_kind = %s AND client_message_id = %s"
+        f"SELECT {columns(Message, 'm')} FROM {quote(Message._meta.db_table)} m "  # noqa: S608
+        "WHERE m.conversation_id = %s AND m.author_kind = %s AND m.client_message_id = %s"
     )
 
 
 def _stored_copy(conversation: Conversation, author_kind: str, client_id: str) -> Message | None:
     """The message this author already stored with this client id (a retry), if any."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _stored_copy_sql(connection.vendor), [conversation.pk, author_kind, client_id]
-        )
-        row = cursor.fetchone()
-    return None if row is None else Message.objects.get(pk=row[0])
+    found = rows_as(
+        _stored_copy_sql(connection.vendor), [conversation.pk, author_kind, client_id], Message
+    )
+    if not found:
+        return None
+    message = found[0][0]
+    assert isinstance(message, Message)
+    return message
 
 
 @functools.cache

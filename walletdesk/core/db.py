@@ -64,27 +64,30 @@ def _column(field: Any) -> str:
 
 
 @functools.cache
-def _converters(model: type[Model], vendor: str) -> list[tuple[Any, list[Any]]]:
-    found = []
+def _read_plan(model: type[Model], vendor: str) -> tuple[list[str], list[tuple[Any, list[Any]]]]:
+    """The attribute names of `model`'s concrete fields and, per field, its column expression
+    with the converters the ORM applies to what the database returns."""
+    attnames, converters = [], []
     for field in model._meta.concrete_fields:
         col = field.get_col(model._meta.db_table)
-        found.append(
+        attnames.append(field.attname)
+        converters.append(
             (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
         )
-    return found
+    return attnames, converters
 
 
 def rows_as(sql: str, params: Sequence[Any], *models: type[Model]) -> list[tuple[Model, ...]]:
     """Run `sql`, which selects `columns(model, …)` of each of `models` in turn, and return each
     row as model instances (what `Model.objects.filter(…)` would return for those columns)."""
-    plans = [(model, _converters(model, connection.vendor)) for model in models]
+    plans = [(model, *_read_plan(model, connection.vendor)) for model in models]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
     found = []
     for row in fetched:
         instances, start = [], 0
-        for model, converters in plans:
+        for model, attnames, converters in plans:
             values = []
             for offset, (col, convert) in enumerate(converters):
                 value = row[start + offset]
@@ -92,7 +95,6 @@ def rows_as(sql: str, params: Sequence[Any], *models: type[Model]) -> list[tuple
                     value = converter(value, col, connection)
                 values.append(value)
             start += len(converters)
-            attnames = [f.attname for f in model._meta.concrete_fields]
             instances.append(model.from_db(connection.alias, attnames, values))
         found.append(tuple(instances))
     return found

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from walletdesk.realtime.db import db_hop
 from walletdesk.realtime.facade import groups_for, session_is_live
 from walletdesk.realtime.limits import LimitedJsonConsumer
 from walletdesk.realtime.publish import user_group
@@ -34,7 +34,7 @@ class EventsConsumer(LimitedJsonConsumer):
 
     async def _authorised(self) -> bool:
         user = self.scope.get("user")
-        return bool(await database_sync_to_async(session_is_live)(self.scope.get("session"), user))
+        return bool(await db_hop(session_is_live)(self.scope.get("session"), user))
 
     async def connect(self) -> None:
         # Accept first and then close, so the client sees the 4401 code (a refusal before accept
@@ -45,7 +45,7 @@ class EventsConsumer(LimitedJsonConsumer):
             return
         self.group = user_group(int(self.scope["user"].pk))
         await self.channel_layer.group_add(self.group, self.channel_name)
-        self.extra_groups = tuple(await database_sync_to_async(groups_for)(self.scope["user"]))
+        self.extra_groups = tuple(await db_hop(groups_for)(self.scope["user"]))
         for group in self.extra_groups:
             await self.channel_layer.group_add(group, self.channel_name)
 

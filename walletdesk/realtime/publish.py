@@ -43,6 +43,11 @@ logger = logging.getLogger(__name__)
 _hop = threading.local()
 
 
+def _message(event: dict[str, Any]) -> dict[str, Any]:
+    """The channel-layer message that carries `event` to the sockets (`realtime_event`)."""
+    return {"type": "realtime.event", "event": event}
+
+
 def _send(group: str, event: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None or _nobody_listens(layer, group):
@@ -51,7 +56,7 @@ def _send(group: str, event: dict[str, Any]) -> None:
     if pending is not None:
         pending.append((group, event))
         return
-    async_to_sync(layer.group_send)(group, {"type": "realtime.event", "event": event})
+    async_to_sync(layer.group_send)(group, _message(event))
 
 
 def collect_in_this_thread() -> list[tuple[str, dict[str, Any]]]:
@@ -74,7 +79,7 @@ async def _send_all(events: list[tuple[str, dict[str, Any]]]) -> None:
     layer = get_channel_layer()
     for group, event in events:  # in commit order
         try:
-            await layer.group_send(group, {"type": "realtime.event", "event": event})
+            await layer.group_send(group, _message(event))
         except Exception:  # a signal may be lost (docs/realtime.md); the next ones still go
             logger.exception("could not publish %s to %s", event.get("type"), group)
 
