@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -106,11 +107,24 @@ def _locked_with_conversation_sql(vendor: str) -> str:
     )
 
 
+def _public_id(conversation_id: Any) -> uuid.UUID:
+    """A conversation id from a client: not a UUID is "not found", like another's (a join or an
+    offer's answer with a made-up id gets a stable code, not a traceback)."""
+    try:
+        return (
+            conversation_id
+            if isinstance(conversation_id, uuid.UUID)
+            else uuid.UUID(str(conversation_id))
+        )
+    except ValueError:
+        raise ConversationNotFoundError() from None
+
+
 def _locked_with_conversation(conversation_id: Any) -> LiveChat | None:
     """The chat and its conversation, both rows locked, in one query written out once (the
     send's first statement, on every message: `core.db.rows_as`)."""
     public_id = Conversation._meta.get_field("public_id").get_db_prep_value(
-        conversation_id, connection
+        _public_id(conversation_id), connection
     )
     found = rows_as(
         _locked_with_conversation_sql(connection.vendor), [public_id], LiveChat, Conversation
@@ -127,6 +141,7 @@ def _live(conversation_id: Any, *, lock: bool = True, with_conversation: bool = 
     """The chat beside a conversation (created on first use: the assistant's conversations have
     none until they reach the live chat). `with_conversation` locks the conversation's row too,
     in the same query, for a caller that numbers a message."""
+    conversation_id = _public_id(conversation_id)
     if lock and with_conversation:
         found = _locked_with_conversation(conversation_id)
         if found is not None:

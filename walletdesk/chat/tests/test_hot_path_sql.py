@@ -89,3 +89,19 @@ def test_a_message_with_a_payload_keeps_it_as_json(user_factory: Callable[..., A
     again = Message.objects.get(pk=stored.message.pk)
     assert again.payload == {"cards": [{"type": "record", "title": "充值", "fields": [1, None]}]}
     assert again.public_id == stored.message.public_id
+
+
+@pytest.mark.parametrize("made_up", ["not-a-uuid", "", "6f1c1f1e"])
+def test_a_made_up_conversation_id_is_not_found_on_every_path(
+    user_factory: Callable[..., Any], made_up: str
+) -> None:
+    from walletdesk.chat.errors import ConversationNotFoundError
+    from walletdesk.identity.enums import Role
+
+    customer = user_factory()
+    agent = user_factory(role=Role.AGENT)
+    assert live_actions.may_join(Actor.customer(customer.pk), made_up) is False
+    with pytest.raises(ConversationNotFoundError):
+        live_actions.send(Actor.customer(customer.pk), made_up, text="你好", client_id="c-1")
+    with pytest.raises(ConversationNotFoundError):
+        live_actions.accept_offer(Actor.agent(agent.pk), made_up)

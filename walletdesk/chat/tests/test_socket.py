@@ -189,6 +189,11 @@ def test_sockets_need_a_session_an_allowed_origin_and_their_own_conversation(
         assert await intruder.closed() == 4403
         assert not intruder.messages(conversation)
 
+        # A made-up id is refused like another's conversation, not with a server error.
+        guesser = await Peer(asgi_server.ws_url, theirs).open()
+        await guesser.send(type="join", conversation="not-a-uuid", after=0)
+        assert await guesser.closed() == 4403
+
     run(scenario())
 
 
