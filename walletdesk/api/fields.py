@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -34,4 +35,16 @@ class CurrencyField(serializers.ChoiceField):
         super().__init__(choices=sorted(CURRENCY_EXPONENTS), **kwargs)
 
 
-__all__ = ["AmountField", "CurrencyField", "OpenApiTypes"]
+class StrictUUIDField(serializers.UUIDField):
+    """A UUID sent as a string. DRF's own field also takes a JSON number as the UUID's integer
+    value, so `true` became 00000000-0000-0000-0000-000000000001 and an optional id sent as
+    `true` passed."""
+
+    def to_internal_value(self, data: Any) -> uuid.UUID:
+        if not isinstance(data, str | uuid.UUID):
+            self.fail("invalid", value=data)
+        value: uuid.UUID = super().to_internal_value(data)
+        return value
+
+
+__all__ = ["AmountField", "CurrencyField", "OpenApiTypes", "StrictUUIDField"]

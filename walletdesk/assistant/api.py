@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from walletdesk.api.fields import StrictUUIDField
 from walletdesk.api.serializers import StrictSerializer
 from walletdesk.assistant import actions, facade
 from walletdesk.assistant.contracts import ENTITY_TYPES
@@ -151,7 +152,7 @@ class MessageInput(StrictSerializer):
             "same news is not repeated in a conversation."
         ),
     )
-    conversation = serializers.UUIDField(
+    conversation = StrictUUIDField(
         required=False,
         allow_null=True,
         default=None,
@@ -244,7 +245,7 @@ class HandoffField(serializers.JSONField):
 MessageOutput = inline_serializer(
     "AssistantTurn",
     {
-        "conversation": serializers.UUIDField(),
+        "conversation": StrictUUIDField(),
         "replies": inline_serializer(
             "AssistantReply",
             {

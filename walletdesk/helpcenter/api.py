@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from walletdesk.api.fields import StrictUUIDField
 from walletdesk.api.params import integer_parameter, integer_query_param
 from walletdesk.helpcenter import facade, selectors
 from walletdesk.helpcenter.enums import Component
@@ -88,7 +89,7 @@ class StatusResponseSerializer(serializers.Serializer[Any]):
 
 
 class AnnouncementSerializer(serializers.Serializer[Any]):
-    id = serializers.UUIDField(source="public_id")
+    id = StrictUUIDField(source="public_id")
     kind = serializers.CharField()
     language = serializers.CharField()
     title = serializers.CharField()

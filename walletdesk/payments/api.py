@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from walletdesk.api.fields import AmountField, CurrencyField
+from walletdesk.api.fields import AmountField, CurrencyField, StrictUUIDField
 from walletdesk.api.idempotency import idempotency_key, outcome_response
 from walletdesk.api.openapi import ERROR, IDEMPOTENCY_HEADER
 from walletdesk.api.pagination import NewestFirstPagination
@@ -51,7 +51,7 @@ from walletdesk.payments.staff_refunds import RefundReason
 
 
 class MerchantOutput(serializers.Serializer[Any]):
-    id = serializers.UUIDField()
+    id = StrictUUIDField()
     name = serializers.CharField()
     name_en = serializers.CharField()
     currency = serializers.CharField()
@@ -60,7 +60,7 @@ class MerchantOutput(serializers.Serializer[Any]):
 
 
 class RecordOutput(serializers.Serializer[Any]):
-    id = serializers.UUIDField()
+    id = StrictUUIDField()
     type = serializers.ChoiceField(choices=ActivityType.choices)
     status = serializers.ChoiceField(choices=ActivityStatus.choices)
     title = serializers.CharField()
@@ -86,7 +86,7 @@ class RecordOutput(serializers.Serializer[Any]):
 
 
 class TransferOutput(serializers.Serializer[Any]):
-    id = serializers.UUIDField()
+    id = StrictUUIDField()
     type = serializers.CharField()
     status = serializers.CharField()
     amount = serializers.CharField()
@@ -98,7 +98,7 @@ class TransferOutput(serializers.Serializer[Any]):
 
 
 class PaymentOutput(serializers.Serializer[Any]):
-    id = serializers.UUIDField()
+    id = StrictUUIDField()
     type = serializers.CharField()
     status = serializers.CharField()
     merchant = serializers.DictField()
@@ -344,9 +344,9 @@ class MerchantListView(APIView):
 
 
 class PaymentInput(ConfirmedInput):
-    merchant_id = serializers.UUIDField()
+    merchant_id = StrictUUIDField()
     amount = AmountField(help_text="In the merchant's currency.")
-    fx_quote_id = serializers.UUIDField(required=False, allow_null=True, default=None)
+    fx_quote_id = StrictUUIDField(required=False, allow_null=True, default=None)
     description = serializers.CharField(
         max_length=120, required=False, allow_blank=True, default=""
     )
@@ -417,7 +417,7 @@ class ApprovalOutput(serializers.Serializer[Any]):
     approval = inline_serializer(
         "ApprovalRequestOutput",
         {
-            "id": serializers.UUIDField(),
+            "id": StrictUUIDField(),
             "kind": serializers.CharField(),
             "status": serializers.CharField(),
             "amount": serializers.CharField(),
@@ -442,9 +442,9 @@ class RefundCreateView(APIView):
             201: inline_serializer(
                 "RefundOutput",
                 {
-                    "id": serializers.UUIDField(),
+                    "id": StrictUUIDField(),
                     "type": serializers.ChoiceField(choices=["refund"]),
-                    "payment_id": serializers.UUIDField(),
+                    "payment_id": StrictUUIDField(),
                     "amount": serializers.CharField(),
                     "currency": serializers.CharField(),
                     "credit_amount": serializers.CharField(),
@@ -505,8 +505,8 @@ class RefundRequestInput(StrictSerializer):
 
 
 class RefundRequestOutput(serializers.Serializer[Any]):
-    id = serializers.UUIDField()
-    payment_id = serializers.UUIDField()
+    id = StrictUUIDField()
+    payment_id = StrictUUIDField()
     merchant = serializers.CharField()
     status = serializers.ChoiceField(choices=RefundRequestStatus.choices)
     status_text = serializers.CharField(help_text="The status in the request's language.")
@@ -521,7 +521,7 @@ class RefundRequestOutput(serializers.Serializer[Any]):
     )
     answer_reason_text = serializers.CharField(allow_null=True)
     answer_note = serializers.CharField()
-    refund_id = serializers.UUIDField(
+    refund_id = StrictUUIDField(
         allow_null=True, help_text="The refund that ran when the merchant accepted."
     )
     expires_at = serializers.DateTimeField(
@@ -645,7 +645,7 @@ class FxQuoteView(APIView):
             201: inline_serializer(
                 "FxQuote",
                 {
-                    "id": serializers.UUIDField(),
+                    "id": StrictUUIDField(),
                     "sell_amount": serializers.CharField(),
                     "sell_currency": serializers.CharField(),
                     "buy_amount": serializers.CharField(),

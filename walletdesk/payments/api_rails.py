@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from walletdesk.api.fields import AmountField, CurrencyField
+from walletdesk.api.fields import AmountField, CurrencyField, StrictUUIDField
 from walletdesk.api.idempotency import outcome_response
 from walletdesk.api.openapi import ERROR, IDEMPOTENCY_HEADER
 from walletdesk.api.serializers import StrictSerializer, validated
@@ -74,7 +74,7 @@ def card_body(card: BankCard) -> dict[str, Any]:
 
 
 class CardSummaryOutput(serializers.Serializer[Any]):
-    id = serializers.UUIDField()
+    id = StrictUUIDField()
     brand = serializers.CharField()
     last4 = serializers.CharField()
 
@@ -82,7 +82,7 @@ class CardSummaryOutput(serializers.Serializer[Any]):
 class OperationOutput(serializers.Serializer[Any]):
     """`topups.operation_body`: a top-up or a withdrawal."""
 
-    id = serializers.UUIDField()
+    id = StrictUUIDField()
     type = serializers.ChoiceField(choices=["top_up", "withdrawal"])
     status = serializers.CharField()
     method = serializers.CharField()
@@ -129,7 +129,7 @@ class OperationListOutput(serializers.Serializer[Any]):
 
 
 class CardOutput(serializers.Serializer[Any]):
-    id = serializers.UUIDField()
+    id = StrictUUIDField()
     brand = serializers.CharField()
     bank_name = serializers.CharField()
     last4 = serializers.CharField()
@@ -178,7 +178,7 @@ class TopUpInput(StrictSerializer):
     amount = AmountField()
     currency = CurrencyField(default="CNY")
     method = serializers.ChoiceField(choices=RailMethod.choices)
-    card_id = serializers.UUIDField(
+    card_id = StrictUUIDField(
         required=False,
         allow_null=True,
         default=None,
@@ -261,7 +261,7 @@ class TopUpRequeryView(APIView):
 class WithdrawalInput(StrictSerializer):
     amount = AmountField()
     currency = CurrencyField(default="CNY")
-    card_id = serializers.UUIDField(help_text="One of your bound cards.")
+    card_id = StrictUUIDField(help_text="One of your bound cards.")
     fee_method = serializers.ChoiceField(
         choices=WithdrawalFeeMethod.choices,
         required=False,

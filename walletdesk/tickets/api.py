@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from walletdesk.api.fields import StrictUUIDField
 from walletdesk.api.openapi import ERROR
 from walletdesk.api.pagination import NewestFirstPagination
 from walletdesk.api.serializers import StrictSerializer, validated
@@ -52,7 +53,7 @@ class TicketCreateInput(StrictSerializer):
         child=RecordRefInput(), required=False, default=list, max_length=5
     )
     attachments = serializers.ListField(
-        child=serializers.UUIDField(),
+        child=StrictUUIDField(),
         required=False,
         default=list,
         max_length=5,
@@ -63,7 +64,7 @@ class TicketCreateInput(StrictSerializer):
 class ReplyInput(StrictSerializer):
     body = serializers.CharField(max_length=10_000)
     attachments = serializers.ListField(
-        child=serializers.UUIDField(),
+        child=StrictUUIDField(),
         required=False,
         default=list,
         max_length=5,

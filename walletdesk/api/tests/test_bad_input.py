@@ -266,3 +266,17 @@ def test_a_csrf_failure_page_is_translated(customer: Any, language: str, text: s
     response = client.post("/account/freeze/", {})
     assert response.status_code == 403
     assert text in response.content.decode()
+
+
+# --- ids that are not strings ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("card_id", ["true", "1", "0", "[]"])
+def test_an_id_sent_as_a_json_number_or_boolean_is_refused(
+    customer_api: Client, card_id: str
+) -> None:
+    """DRF's UUID field took a number as the UUID's integer value: `"card_id": true` was
+    00000000-0000-0000-0000-000000000001 and a third-party-wallet top-up was created."""
+    raw = f'{{"method": "third_party_wallet", "amount": "0.74", "card_id": {card_id}}}'
+    body = assert_envelope(post_raw(customer_api, "/api/v1/top-ups", raw), 400, "validation_failed")
+    assert "card_id" in json.dumps(body)
