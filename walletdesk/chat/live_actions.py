@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from walletdesk.chat import actions, live_selectors, queue
+from walletdesk.chat import actions, live_selectors, queue, send_sql
 from walletdesk.chat import files as chat_files
 from walletdesk.chat.enums import AuthorKind, Channel, ConversationStatus
 from walletdesk.chat.errors import (
@@ -188,10 +188,14 @@ def _check(chat: LiveChat, actor: Actor, *, offered_ok: bool = False) -> None:
 
 def _holder(chat: LiveChat) -> int | None:
     """The agent the chat is assigned or offered to (whose desk lists it)."""
-    if chat.state == ChatState.ASSIGNED:
-        return chat.agent_id
-    if chat.state == ChatState.OFFERED:
-        return chat.offered_to_id
+    return _holder_of(chat.state, chat.agent_id, chat.offered_to_id)
+
+
+def _holder_of(state: str, agent_id: int | None, offered_to_id: int | None) -> int | None:
+    if state == ChatState.ASSIGNED:
+        return agent_id
+    if state == ChatState.OFFERED:
+        return offered_to_id
     return None
 
 
@@ -290,9 +294,25 @@ def send_message(
     text = (text or "").strip()
     if (not text and not files) or len(text) > MAX_TEXT:
         raise MessageInvalidError(max_length=MAX_TEXT)
+    payload: dict[str, Any] = {"quick_reply": quick_reply} if quick_reply else {}
+    if not files and send_sql.usable(actor):
+        # Every message of a busy chat passes here: on PostgreSQL one function call does the
+        # rest of this function's transaction (send_sql).
+        conversation = _public_id(conversation_id)
+        done = send_sql.store_message(
+            actor, conversation, body=text, payload=payload or None, client_id=client_id
+        )
+        if done is not None:
+            sent = _announce_stored(
+                actor,
+                str(conversation),
+                done.stored,
+                chat_state=done.chat_state,
+                holder=_holder_of(done.chat_state, done.agent_id, done.offered_to_id),
+            )
+            return _answered(sent, str(conversation), answer=answer)
     with transaction.atomic():
         chat = _chat_to_write_in(actor, conversation_id)
-        payload: dict[str, Any] = {"quick_reply": quick_reply} if quick_reply else {}
         claimed: list[ChatFile] = []
         if files:
             # A retry of a send whose files are already bound returns the first copy.
@@ -310,15 +330,41 @@ def send_message(
         )
         if stored.created and claimed:
             chat_files.bind(claimed, stored.message)
-        frame = None
-        if stored.created:
-            frame = _signal_stored(str(chat.conversation.public_id), stored.message)
-            if actor.is_customer:
-                queue.announce_agent(_holder(chat))
-    bot_answers = stored.created and chat.state == ChatState.BOT and bool(text)
-    if answer and bot_answers:
-        answer_message(str(chat.conversation.public_id), stored.message.seq)
+        sent = _announce_stored(
+            actor,
+            str(chat.conversation.public_id),
+            stored,
+            chat_state=chat.state,
+            holder=_holder(chat),
+        )
+    return _answered(sent, str(chat.conversation.public_id), answer=answer)
+
+
+def _announce_stored(
+    actor: Actor,
+    conversation_id: str,
+    stored: actions.Stored,
+    *,
+    chat_state: str,
+    holder: int | None,
+) -> Sent:
+    """Announce a message just stored, after commit (of the caller's transaction, or at once
+    after the database function's, which has committed)."""
+    frame = None
+    if stored.created:
+        frame = _signal_stored(conversation_id, stored.message)
+        if actor.is_customer:
+            queue.announce_agent(holder)
+    bot_answers = stored.created and chat_state == ChatState.BOT and bool(stored.message.body)
     return Sent(stored, bot_answers, frame)
+
+
+def _answered(sent: Sent, conversation_id: str, *, answer: bool) -> Sent:
+    """Hand the message to the assistant (outside the storing transaction) when asked to and
+    the assistant has the chat."""
+    if answer and sent.bot_answers:
+        answer_message(conversation_id, sent.stored.message.seq)
+    return sent
 
 
 def _already_stored(actor: Actor, conversation: Conversation, client_id: str) -> Message | None:

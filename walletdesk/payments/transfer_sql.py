@@ -15,7 +15,6 @@ database's own work in Python (docs/ledger.md, "Throughput").
 
 from __future__ import annotations
 
-import weakref
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from walletdesk.core.db import prepared_cursor
 from walletdesk.core.errors import WalletDeskError
 from walletdesk.core.money import Money
 from walletdesk.identity.facade import normalise_login_name
@@ -66,38 +66,13 @@ _REFUSALS: dict[str, type[WalletDeskError]] = {
 }
 
 
-# Django opens its connections with prepare_threshold=None, which turns server-side prepared
-# statements off altogether (prepare=True included). Django's own cursors bind on the client and
-# never prepare, so a threshold no statement reaches leaves them as they are and lets this call
-# be prepared when it asks.
-_PREPARE_ONLY_WHEN_ASKED = 2**31 - 1
-
-# One cursor per database connection, reused: creating and closing a psycopg cursor costs about
-# 25 µs of Python, a third of the call itself. Keyed weakly, so a closed and replaced connection
-# takes its cursor with it.
-_cursors: weakref.WeakKeyDictionary[psycopg.Connection[Any], psycopg.Cursor[Any]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _cursor(database: BaseDatabaseWrapper) -> psycopg.Cursor[Any]:
-    database.ensure_connection()
-    raw = database.connection
-    cursor = _cursors.get(raw)
-    if cursor is None or cursor.closed:
-        if raw.prepare_threshold is None:
-            raw.prepare_threshold = _PREPARE_ONLY_WHEN_ASKED
-        cursor = _cursors[raw] = psycopg.Cursor(raw)
-    return cursor
-
-
 def _call(database: BaseDatabaseWrapper, params: list[Any]) -> dict[str, Any]:
     # Django's cursors bind parameters on the client (quoting 17 values into the SQL text each
     # time); this one call uses a server-side prepared statement on Django's own connection
     # instead, prepared once per connection. Django's wrapper turns psycopg's errors into
     # django.db's, as for any query.
     with database.wrap_database_errors:
-        cursor = _cursor(database)
+        cursor = prepared_cursor(database)
         cursor.execute(_CALL, params, prepare=True)
         row = cursor.fetchone()
     assert row is not None
