@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import weakref
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -75,13 +76,77 @@ def stop_collecting() -> None:
 _sending: set[asyncio.Task[None]] = set()
 
 
-async def _send_all(events: list[tuple[str, dict[str, Any]]]) -> None:
+#: Events that only tell a page to re-read a list (no payload of their own): a group gets at
+#: most one per window; those published within it are sent once, when it ends, so the last
+#: change is always followed by one. An agent's desk list otherwise re-reads its rows on every
+#: customer message of every chat (a busy agent's fifty chats) and each signal costs a publish
+#: and a delivery to every chat socket of the agent, which has nothing to do with it.
+COALESCE_SECONDS: dict[str, float] = {"desk.inbox": 0.5}
+
+
+class _Windows:
+    """Per event loop: when each (group, event type) may be sent again, and those waiting."""
+
+    def __init__(self) -> None:
+        self.open_until: dict[tuple[str, str], float] = {}
+        # The latest event of each group held back, sent when its window ends.
+        self.waiting: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+_windows: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Windows] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _held_back(group: str, event: dict[str, Any]) -> bool:
+    """Whether `event` is left to its group's window (True: sent when the window ends)."""
+    window = COALESCE_SECONDS.get(event["type"])
+    if window is None:
+        return False
+    loop = asyncio.get_running_loop()
+    windows = _windows.setdefault(loop, _Windows())
+    key = (group, event["type"])
+    if key in windows.waiting:
+        windows.waiting[key] = event
+        return True
+    now = loop.time()
+    until = windows.open_until.get(key, 0.0)
+    if now >= until:
+        if len(windows.open_until) > 10_000:  # forget groups whose windows have ended
+            windows.open_until = {k: t for k, t in windows.open_until.items() if t > now}
+        windows.open_until[key] = now + window
+        return False
+    windows.waiting[key] = event
+
+    def send_at_the_end() -> None:
+        latest = windows.waiting.pop(key)
+        windows.open_until[key] = loop.time() + window
+        _start(loop, [(group, latest)], coalesce=False)
+
+    loop.call_at(until, send_at_the_end)
+    return True
+
+
+async def _send_all(events: list[tuple[str, dict[str, Any]]], *, coalesce: bool = True) -> None:
     layer = get_channel_layer()
     for group, event in events:  # in commit order
+        if coalesce and _held_back(group, event):
+            continue
         try:
             await layer.group_send(group, _message(event))
         except Exception:  # a signal may be lost (docs/realtime.md); the next ones still go
             logger.exception("could not publish %s to %s", event.get("type"), group)
+
+
+def _start(
+    loop: asyncio.AbstractEventLoop,
+    events: list[tuple[str, dict[str, Any]]],
+    *,
+    coalesce: bool = True,
+) -> None:
+    task = loop.create_task(_send_all(events, coalesce=coalesce))
+    _sending.add(task)
+    task.add_done_callback(_sending.discard)
 
 
 def send_soon(loop: asyncio.AbstractEventLoop, events: list[tuple[str, dict[str, Any]]]) -> None:
@@ -89,15 +154,10 @@ def send_soon(loop: asyncio.AbstractEventLoop, events: list[tuple[str, dict[str,
     hop's caller may be cancelled (its socket closed) while the thread still commits; the
     events go out all the same."""
 
-    def start() -> None:
-        task = loop.create_task(_send_all(events))
-        _sending.add(task)
-        task.add_done_callback(_sending.discard)
-
     if not events:
         return
     try:
-        loop.call_soon_threadsafe(start)
+        loop.call_soon_threadsafe(_start, loop, events)
     except RuntimeError:  # the loop closed under the hop (the process is stopping)
         logger.warning("event loop closed: %d event(s) not published", len(events))
 

@@ -112,3 +112,44 @@ def test_a_hop_ending_after_its_loop_closed_still_returns(caplog: pytest.LogCapt
     loop.close()
     publish.send_soon(loop, [("user.1", {"type": "desk.inbox", "op": "changed"})])
     assert "not published" in caplog.text
+
+
+def test_a_re_read_signal_goes_at_most_once_a_window_and_the_last_change_is_always_signalled(
+    layer: InMemoryChannelLayer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`desk.inbox` only tells the desk list to re-read: five in a burst are two signals (the
+    first at once, one when the window ends); other events are never held back."""
+    monkeypatch.setitem(publish.COALESCE_SECONDS, "desk.inbox", 1.0)
+
+    def burst() -> None:
+        for n in range(5):
+            publish.publish_on_commit("user.7", "desk.inbox", "changed", {})
+            publish.publish_on_commit(
+                "chat.c", "chat.message", "added", {"conversation": "c", "seq": n + 1}
+            )
+
+    async def scenario() -> tuple[list[float], list[int], float]:
+        loop = asyncio.get_running_loop()
+        inbox, chat = await layer.new_channel(), await layer.new_channel()
+        await layer.group_add("user.7", inbox)
+        await layer.group_add("chat.c", chat)
+        started = loop.time()
+        await db_hop(burst)()
+        seqs = [(await asyncio.wait_for(layer.receive(chat), 5))["event"]["seq"] for _ in range(5)]
+        times = []
+        for _ in range(2):
+            await asyncio.wait_for(layer.receive(inbox), 5)
+            times.append(loop.time() - started)
+        # Nothing more comes; after the window a new change is signalled at once again.
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(layer.receive(inbox), 1.5)
+        again = loop.time()
+        await db_hop(burst)()
+        await asyncio.wait_for(layer.receive(inbox), 5)
+        return times, seqs, loop.time() - again
+
+    times, seqs, later = asyncio.run(scenario())
+    assert seqs == [1, 2, 3, 4, 5]  # never held back
+    # The first before its window ends, the second not before (bounds a slow machine keeps).
+    assert times[0] < 1.0 <= times[1]
+    assert later < 1.0
