@@ -20,7 +20,10 @@ customers, open loop: a slow server does not slow the offer) for `--seconds`, th
 receiving that message (stored, sequenced, signalled through the channel layer, read back from
 the database); a message the agent never receives is lost, one received twice is doubled. The
 servers' CPU time (all their processes, from /proc) over the step divided by the messages
-delivered gives CPU ms per delivered message. The last stdout line is one JSON object:
+delivered gives CPU ms per delivered message. With `--restart`, one more step kills one ASGI
+process half-way and starts it again; its clients reconnect, resume from their last seq and send
+again what was not acknowledged, and the 15 s drain starts once every client is back
+(`all_back_after_s`, from the kill). The last stdout line is one JSON object:
 {"clients", "agents", "workers", "backend", "max_rate_p99_under_100ms", "target_rate": 500,
  "cpu_ms_per_delivered_message", "steps": [{"offered_rate", "sent", "delivered", "lost",
  "doubled", "errors", "p50_ms", "p99_ms", "achieved_rate", "server_cpu_ms_per_message",
@@ -485,8 +488,17 @@ async def run_load(  # noqa: C901 - one measured step, its restart and its repor
                 f"第 {counter} 条：我的 2,000 元充值还没到账",
             )
         sending_seconds = time.perf_counter() - start_at
+        back_after = None
         if restarting is not None:
             await restarting
+            # A message is lost only if it never arrives: the clients of the killed process hold
+            # theirs until they are back, so the drain starts once every client is connected
+            # again (at most a minute), and how long that took is reported.
+            back_by = time.perf_counter() + 60
+            everyone = [*agents, *customers]
+            while time.perf_counter() < back_by and not all(c.ready.is_set() for c in everyone):
+                await asyncio.sleep(0.1)
+            back_after = time.perf_counter() - start_at - seconds / 2
         drain_until = time.perf_counter() + DRAIN_SECONDS * (3 if with_restart else 1)
         while time.perf_counter() < drain_until:
             if all(cid in tally.delivered for cid in step_ids):
@@ -520,6 +532,8 @@ async def run_load(  # noqa: C901 - one measured step, its restart and its repor
                 "resent": tally.resent,
                 "reconnect_p50_s": round(percentile(tally.reconnect_seconds, 50), 2),
                 "reconnect_max_s": round(max(tally.reconnect_seconds, default=0.0), 2),
+                # From the kill to the last client connected again.
+                "all_back_after_s": round(back_after, 2) if back_after is not None else None,
             }
         steps.append(step)
         log(
