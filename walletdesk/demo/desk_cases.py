@@ -452,4 +452,29 @@ def seed_desk(stdout: TextIO | Any) -> None:
         make(people)
         added += 1
     tickets.sweep_sla()
+    seed_chat_desk(people.agent.user_id, people.supervisor.user_id)
     stdout.write(f"  desk: {added} demo tickets added ({len(CASES) - added} already there)\n")
+
+
+def seed_chat_desk(*staff_ids: int | None) -> None:
+    """Staff the live chat: a round-the-clock team 在线客服 for chats of any topic, and the
+    security team that fraud and frozen-account chats go to, with the demo agent and supervisor
+    in both. Without members a chat that asks for a person waits in a queue nobody works."""
+    members = [pk for pk in staff_ids if pk is not None]
+    tickets.ensure_team(
+        "live-chat",
+        title_zh="在线客服",
+        title_en="Live chat",
+        calendar="24x7",
+        position=50,
+        members=members,
+    )
+    tickets.ensure_team(
+        "security",
+        title_zh="安全与反诈组",
+        title_en="Security and fraud",
+        calendar="24x7",
+        position=10,
+        skills=["fraud"],
+        members=members,
+    )

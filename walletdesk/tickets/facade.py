@@ -34,7 +34,14 @@ from walletdesk.tickets.enums import (
     TicketStatus,
     Visibility,
 )
-from walletdesk.tickets.models import Category, Team, TeamMembership, Ticket, TicketLink
+from walletdesk.tickets.models import (
+    BusinessCalendar,
+    Category,
+    Team,
+    TeamMembership,
+    Ticket,
+    TicketLink,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,6 +384,33 @@ def team_is_open(team_id: int, now: datetime) -> bool:
     if team is None:
         return False
     return _Schedules().open_at(team.calendar.pk, team.calendar.name, now)
+
+
+def ensure_team(
+    name: str,
+    *,
+    title_zh: str,
+    title_en: str,
+    calendar: str,
+    position: int,
+    skills: Sequence[str] = (),
+    members: Sequence[int] = (),
+) -> int:
+    """The team `name`, created with these settings if it does not exist (an existing team keeps
+    its own), with `members` in it. Returns its id. For seeding: the demo's live chat desk."""
+    team = Team.objects.filter(name=name).first()
+    if team is None:
+        team = Team.objects.create(
+            name=name,
+            title_zh=title_zh,
+            title_en=title_en,
+            calendar=BusinessCalendar.objects.get(name=calendar),
+            position=position,
+            skills=list(skills),
+        )
+    for agent_id in members:
+        TeamMembership.objects.get_or_create(team=team, agent_id=agent_id)
+    return int(team.pk)
 
 
 def team_agents_on_shift(team_id: int, now: datetime) -> list[int]:

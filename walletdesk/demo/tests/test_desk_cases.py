@@ -3,8 +3,9 @@ facade, and a second run adds nothing."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -104,3 +105,31 @@ def test_the_demo_desk_is_alive_and_written_once() -> None:
         InboundEmail.objects.count(),
         OutboundEmail.objects.count(),
     )
+
+
+@pytest.mark.parametrize("topic", ["", "fraud"])
+def test_a_demo_chat_that_asks_for_a_person_is_offered_to_the_demo_agent(
+    user_factory: Any, topic: str
+) -> None:
+    """The demo's live chat is staffed round the clock: a customer's 「转人工」, at any hour and
+    on any topic (fraud goes to the security team), reaches the online demo agent."""
+    from walletdesk.chat import live_actions
+    from walletdesk.chat.live_models import ChatState
+    from walletdesk.core.actors import Actor
+    from walletdesk.demo.desk_cases import seed_chat_desk
+    from walletdesk.identity.enums import Role
+
+    agent, supervisor = user_factory(role=Role.AGENT), user_factory(role=Role.SUPERVISOR)
+    seed_chat_desk(agent.pk, supervisor.pk)
+    seed_chat_desk(agent.pk, supervisor.pk)  # a second run adds nothing
+    live_actions.set_presence(Actor.agent(agent.pk), "online")
+    customer = Actor.customer(user_factory().pk)
+    conversation = live_actions.open_chat(customer)
+    # 03:00 on a Sunday in Shanghai: outside every office calendar.
+    night = datetime(2026, 12, 5, 19, 0, tzinfo=UTC)
+    chat = live_actions.request_agent(customer, conversation.public_id, topic=topic, now=night)
+    assert chat.state == ChatState.OFFERED
+    assert chat.offered_to_id == agent.pk
+    from walletdesk.tickets.models import TeamMembership
+
+    assert TeamMembership.objects.filter(agent=agent).count() == 2
