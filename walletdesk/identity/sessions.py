@@ -12,7 +12,7 @@ import math
 import time
 import uuid
 from collections.abc import Callable, Collection
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -54,12 +54,21 @@ def _state_key(sid: str) -> str:
 
 
 def _state_of(row: UserSession) -> dict[str, Any]:
+    return _state(row.user_id, row.revoked_at, row.last_seen_at, row.auth_time, row.pk)
+
+
+_STATE_COLUMNS = ("user_id", "revoked_at", "last_seen_at", "auth_time", "pk")
+
+
+def _state(
+    user_id: int, revoked_at: datetime | None, last_seen_at: datetime, auth_time: datetime, pk: int
+) -> dict[str, Any]:
     return {
-        "u": row.user_id,
-        "revoked": row.revoked_at is not None,
-        "seen": row.last_seen_at.timestamp(),
-        "auth": row.auth_time.timestamp(),
-        "pk": row.pk,
+        "u": user_id,
+        "revoked": revoked_at is not None,
+        "seen": last_seen_at.timestamp(),
+        "auth": auth_time.timestamp(),
+        "pk": pk,
     }
 
 
@@ -186,10 +195,12 @@ def _read_states(sids: Collection[str]) -> dict[str, dict[str, Any] | None]:
     # A sid that is not a UUID has no row (and must not fail the others' query).
     missing = [sid for sid in keys.values() if states[sid] is None and _is_uuid(sid)]
     if missing:
-        found = {
-            str(row.public_id): _state_of(row)
-            for row in UserSession.objects.filter(public_id__in=missing)
-        }
+        # Plain values, not model instances: a batch can be every socket of the process (their
+        # cached states expire together), and this runs in the thread they all share.
+        rows = UserSession.objects.filter(public_id__in=missing).values_list(
+            "public_id", *_STATE_COLUMNS
+        )
+        found = {str(public_id): _state(*values) for public_id, *values in rows}
         if found:
             cache.set_many({_state_key(sid): state for sid, state in found.items()}, STATE_TTL)
         states.update(found)
