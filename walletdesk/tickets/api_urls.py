@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, register_converter
 
 from walletdesk.tickets import api, channel_api
+from walletdesk.tickets.numbering import NumberConverter
+
+register_converter(NumberConverter, "ticket_number")
 
 urlpatterns = [
     path(
@@ -23,8 +26,20 @@ urlpatterns = [
         api.AttachmentDownloadView.as_view(),
         name="ticket-file",
     ),
-    path("tickets/<str:number>", api.TicketDetailView.as_view(), name="ticket"),
-    path("tickets/<str:number>/replies", api.TicketReplyView.as_view(), name="ticket-replies"),
-    path("tickets/<str:number>/reopen", api.TicketReopenView.as_view(), name="ticket-reopen"),
-    path("tickets/<str:number>/rating", api.TicketRatingView.as_view(), name="ticket-rating"),
+    path("tickets/<ticket_number:number>", api.TicketDetailView.as_view(), name="ticket"),
+    path(
+        "tickets/<ticket_number:number>/replies",
+        api.TicketReplyView.as_view(),
+        name="ticket-replies",
+    ),
+    path(
+        "tickets/<ticket_number:number>/reopen",
+        api.TicketReopenView.as_view(),
+        name="ticket-reopen",
+    ),
+    path(
+        "tickets/<ticket_number:number>/rating",
+        api.TicketRatingView.as_view(),
+        name="ticket-rating",
+    ),
 ]

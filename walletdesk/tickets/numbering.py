@@ -17,6 +17,23 @@ from walletdesk.tickets.models import TicketNumberCounter
 
 NUMBER_ZONE = ZoneInfo("Asia/Shanghai")
 
+#: What a ticket number can be (`format_number`).
+NUMBER_PATTERN = r"WD-[0-9]{4}-[0-9]{6,}"
+
+
+class NumberConverter:
+    """`<ticket_number:number>` in URLs: only what a ticket number can be, so that a path such
+    as `tickets/categories` is never read as a ticket's number (the API schema gets the pattern
+    too, so clients and the contract test know it)."""
+
+    regex = NUMBER_PATTERN
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
 
 def format_number(sequence: int, created_at: datetime) -> str:
     return f"WD-{created_at.astimezone(NUMBER_ZONE):%y%m}-{sequence:06d}"

@@ -216,3 +216,24 @@ def test_the_ticket_api_is_in_the_openapi_schema(customer_client: Client) -> Non
         "/api/v1/tickets/{number}/rating",
     ):
         assert path in paths
+
+
+def test_only_a_ticket_number_is_read_as_one_and_the_schema_says_what_one_looks_like(
+    customer_client: Client,
+) -> None:
+    """`tickets/{number}` never swallows a sibling path: `tickets/categories` with a method of a
+    ticket's route is the categories' answer or not found, never another operation's body
+    documented as a ticket (the API contract test found `GET tickets/categories` answering for
+    `GET tickets/{number}`)."""
+    from django.urls import Resolver404, resolve
+
+    assert resolve("/api/v1/tickets/WD-2612-000042/reopen").url_name == "ticket-reopen"
+    assert resolve("/api/v1/tickets/WD-2612-1000042").kwargs == {"number": "WD-2612-1000042"}
+    for path in ("/api/v1/tickets/categories/reopen", "/api/v1/tickets/files/replies"):
+        with pytest.raises(Resolver404):
+            resolve(path)
+        response = customer_client.post(path, {}, content_type="application/json")
+        assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+    schema = customer_client.get("/api/v1/openapi.json").json()
+    number = schema["paths"]["/api/v1/tickets/{number}"]["get"]["parameters"][0]
+    assert (number["name"], number["schema"]["pattern"]) == ("number", "^WD-[0-9]{4}-[0-9]{6,}$")
