@@ -62,7 +62,12 @@ STAFF_PREFIXES = (
     "notifications:dev_outbox",
     "desk:",
 )
-SAMPLE_ARGS = {"uuid": "0b9e3d4c-5f1a-4c2e-9a7b-1d2e3f4a5b6c", "slug": "how-to-top-up", "int": "1"}
+SAMPLE_ARGS = {
+    "uuid": "0b9e3d4c-5f1a-4c2e-9a7b-1d2e3f4a5b6c",
+    "slug": "how-to-top-up",
+    "int": "1",
+    "ticket_number": "WD-2612-000001",
+}
 SAMPLE_STR = {"kind": "payment", "token": "x", "method": "bank_card"}
 DENIED = {301, 302, 401, 403, 404, 405}
 
