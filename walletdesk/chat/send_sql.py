@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
@@ -31,7 +30,7 @@ from walletdesk.chat.errors import (
 )
 from walletdesk.chat.models import Message
 from walletdesk.core.actors import Actor
-from walletdesk.core.db import prepared_cursor
+from walletdesk.core.db import call_database_function, is_postgres
 from walletdesk.core.errors import WalletDeskError
 
 _CALL = "SELECT * FROM chat_store_message(%s, %s, %s, %s, %s, %s, %s, %s)"
@@ -55,18 +54,7 @@ class StoredInChat:
 def usable(actor: Actor) -> bool:
     """Whether this send can go through the function: PostgreSQL, and a customer or an agent
     (the only authors a socket has)."""
-    return (actor.is_customer or actor.is_staff) and connections[
-        DEFAULT_DB_ALIAS
-    ].vendor == "postgresql"
-
-
-def _call(database: BaseDatabaseWrapper, params: list[Any]) -> tuple[Any, ...]:
-    with database.wrap_database_errors:
-        cursor = prepared_cursor(database)
-        cursor.execute(_CALL, params, prepare=True)
-        row = cursor.fetchone()
-    assert row is not None
-    return tuple(row)
+    return (actor.is_customer or actor.is_staff) and is_postgres()
 
 
 def store_message(
@@ -95,14 +83,7 @@ def store_message(
         public_id,
         moment,
     ]
-    database = connections[DEFAULT_DB_ALIAS]
-    if database.in_atomic_block:
-        # A savepoint, so that a failed call leaves the caller's transaction usable.
-        with transaction.atomic():
-            row = _call(database, params)
-    else:
-        # Outside a transaction the one statement is its own (no BEGIN and COMMIT round trips).
-        row = _call(database, params)
+    row = call_database_function(_CALL, params)
     outcome, state, agent_id, offered_to_id, conversation_pk, message_pk, seq = row
     if outcome == "no_chat":
         return None
@@ -126,6 +107,6 @@ def store_message(
             created_at=moment,
         )
         message._state.adding = False
-        message._state.db = database.alias
+        message._state.db = DEFAULT_DB_ALIAS
         stored = actions.Stored(message, created=True)
     return StoredInChat(stored, state, agent_id, offered_to_id)

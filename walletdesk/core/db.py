@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, ParamSpec
 
 import psycopg
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
 
@@ -162,3 +162,25 @@ def prepared_cursor(database: BaseDatabaseWrapper) -> psycopg.Cursor[Any]:
             raw.prepare_threshold = _PREPARE_ONLY_WHEN_ASKED
         cursor = _cursors[raw] = psycopg.Cursor(raw)
     return cursor
+
+
+def _call_prepared(
+    database: BaseDatabaseWrapper, sql: str, params: Sequence[Any]
+) -> tuple[Any, ...]:
+    with database.wrap_database_errors:
+        cursor = prepared_cursor(database)
+        cursor.execute(sql, params, prepare=True)
+        row = cursor.fetchone()
+    assert row is not None
+    return tuple(row)
+
+
+def call_database_function(sql: str, params: Sequence[Any]) -> tuple[Any, ...]:
+    """The one row of `sql`, a call to a database function, through a prepared statement.
+    Outside a transaction the one statement is its own (no BEGIN and COMMIT round trips); inside
+    one it runs in a savepoint, so a failed call leaves the caller's transaction usable."""
+    database = connections[DEFAULT_DB_ALIAS]
+    if database.in_atomic_block:
+        with transaction.atomic():
+            return _call_prepared(database, sql, params)
+    return _call_prepared(database, sql, params)

@@ -469,12 +469,5 @@ def seed_chat_desk(*staff_ids: int | None) -> None:
         position=50,
         members=members,
     )
-    tickets.ensure_team(
-        "security",
-        title_zh="安全与反诈组",
-        title_en="Security and fraud",
-        calendar="24x7",
-        position=10,
-        skills=["fraud"],
-        members=members,
-    )
+    # The security team comes with tickets migration 0011.
+    tickets.add_team_members("security", members)

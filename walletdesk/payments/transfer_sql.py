@@ -19,13 +19,12 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db import DatabaseError, IntegrityError
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from walletdesk.core.db import prepared_cursor
+from walletdesk.core.db import call_database_function
 from walletdesk.core.errors import WalletDeskError
 from walletdesk.core.money import Money
 from walletdesk.identity.facade import normalise_login_name
@@ -66,29 +65,12 @@ _REFUSALS: dict[str, type[WalletDeskError]] = {
 }
 
 
-def _call(database: BaseDatabaseWrapper, params: list[Any]) -> dict[str, Any]:
-    # Django's cursors bind parameters on the client (quoting 17 values into the SQL text each
-    # time); this one call uses a server-side prepared statement on Django's own connection
-    # instead, prepared once per connection. Django's wrapper turns psycopg's errors into
-    # django.db's, as for any query.
-    with database.wrap_database_errors:
-        cursor = prepared_cursor(database)
-        cursor.execute(_CALL, params, prepare=True)
-        row = cursor.fetchone()
-    assert row is not None
-    result: dict[str, Any] = row[0]  # the function returns json, which psycopg loads
-    return result
-
-
 def _call_atomically(params: list[Any]) -> dict[str, Any]:
-    """Outside a transaction the one statement is its own transaction (no BEGIN/COMMIT round
-    trips); inside one it runs in a savepoint, so a lost idempotency race leaves the caller's
-    transaction usable."""
-    database = connections[DEFAULT_DB_ALIAS]
-    if database.in_atomic_block:
-        with transaction.atomic():
-            return _call(database, params)
-    return _call(database, params)
+    # Django's cursors bind parameters on the client (quoting 17 values into the SQL text each
+    # time); this call is a statement prepared once per connection (core.db). A lost
+    # idempotency race inside a caller's transaction leaves it usable (a savepoint).
+    result: dict[str, Any] = call_database_function(_CALL, params)[0]  # json, loaded by psycopg
+    return result
 
 
 # The record title's template per language: gettext's own look-up costs more than the rest of

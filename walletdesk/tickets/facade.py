@@ -408,9 +408,15 @@ def ensure_team(
             position=position,
             skills=list(skills),
         )
-    for agent_id in members:
-        TeamMembership.objects.get_or_create(team=team, agent_id=agent_id)
+    add_team_members(name, members)
     return int(team.pk)
+
+
+def add_team_members(name: str, agent_ids: Sequence[int]) -> None:
+    """Put these agents in the existing team `name` (those already in it stay as they are)."""
+    team = Team.objects.get(name=name)
+    for agent_id in agent_ids:
+        TeamMembership.objects.get_or_create(team=team, agent_id=agent_id)
 
 
 def team_agents_on_shift(team_id: int, now: datetime) -> list[int]:

@@ -40,7 +40,7 @@ class World:
     conversation: str
 
 
-def _world(user_factory: Callable[..., Any], state: str, *, closed: bool = False) -> World:
+def _world(user_factory: Callable[..., Any], state: str) -> World:
     customer, other_customer = user_factory(), user_factory()
     agent, other_agent = user_factory(role=Role.AGENT), user_factory(role=Role.AGENT)
     conversation = str(live_actions.open_chat(Actor.customer(customer.pk)).public_id)
@@ -50,8 +50,6 @@ def _world(user_factory: Callable[..., Any], state: str, *, closed: bool = False
         offered_to_id=agent.pk if state == ChatState.OFFERED else None,
         assigned_at=timezone.now(),
     )
-    if closed:
-        Conversation.objects.filter(public_id=conversation).update(status=ConversationStatus.CLOSED)
     return World(customer, other_customer, agent, other_agent, conversation)
 
 

@@ -506,13 +506,13 @@ def test_both_paths_have_the_same_outcome_and_write_the_same_rows(
         invalidate_fee_cache()
         invalidate_limit_cache()
     calls: list[str] = []
-    real_call = transfer_sql._call
+    real_call = transfer_sql._call_atomically
 
     def counted_call(*args: Any) -> Any:
         calls.append("sql")
         return real_call(*args)
 
-    monkeypatch.setattr(transfer_sql, "_call", counted_call)
+    monkeypatch.setattr(transfer_sql, "_call_atomically", counted_call)
     in_sql = run(scenario, "sql", user_factory)
     assert calls, "the SQL path was not taken"
 
